@@ -1,0 +1,149 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { DependencyContainer } from 'tsyringe';
+import { CreateExperiment } from '../../../application/use-cases/experiments/create-experiment.js';
+import { DeleteExperiment } from '../../../application/use-cases/experiments/delete-experiment.js';
+import { GetExperiment } from '../../../application/use-cases/experiments/get-experiment.js';
+import { ListExperiments } from '../../../application/use-cases/experiments/list-experiments.js';
+import { RestoreExperiment } from '../../../application/use-cases/experiments/restore-experiment.js';
+import { UpdateExperiment } from '../../../application/use-cases/experiments/update-experiment.js';
+import { presentExperiment, presentExperimentSummary } from './presenters.js';
+import { csv, defined, isoDate } from './query.js';
+import { Experiment, ExperimentSummary, IdParams, withProblems } from './schemas.js';
+
+const Tags = Type.Array(Type.String(), { maxItems: 1000, description: 'lower-cased and de-duplicated; 1-64 characters each, at most 64' });
+
+export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContainer }> = async (app, { container }) => {
+  const create = container.resolve(CreateExperiment);
+  const list = container.resolve(ListExperiments);
+  const get = container.resolve(GetExperiment);
+  const update = container.resolve(UpdateExperiment);
+  const remove = container.resolve(DeleteExperiment);
+  const restore = container.resolve(RestoreExperiment);
+
+  app.post(
+    '/experiments',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'Create an experiment',
+        body: Type.Object(
+          {
+            name: Type.String({ description: '1-256 characters, unique among active experiments' }),
+            description: Type.Optional(Type.String()),
+            tags: Type.Optional(Tags),
+            createdBy: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 201: Experiment }),
+      },
+    },
+    async (request, reply) => {
+      const experiment = await create.execute(request.body);
+      return reply.status(201).header('location', `/api/experiments/${experiment.id}`).send(presentExperiment(experiment));
+    },
+  );
+
+  app.get(
+    '/experiments',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'List experiments',
+        querystring: Type.Object({
+          tags: Type.Optional(Type.String({ description: 'comma-separated: experiments having all of them' })),
+          anyTags: Type.Optional(Type.String({ description: 'comma-separated: experiments having at least one' })),
+          name: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
+          createdBy: Type.Optional(Type.String()),
+          createdAfter: Type.Optional(Type.String({ description: 'ISO-8601 date or date-time' })),
+          createdBefore: Type.Optional(Type.String()),
+          updatedAfter: Type.Optional(Type.String()),
+          updatedBefore: Type.Optional(Type.String()),
+          lifecycle: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deleted'), Type.Literal('all')])),
+          orderBy: Type.Optional(Type.String({ description: 'createdAt | updatedAt | name, - prefix for descending (default -createdAt)' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          pageToken: Type.Optional(Type.String()),
+        }),
+        response: withProblems({
+          200: Type.Object({ experiments: Type.Array(ExperimentSummary), nextPageToken: Type.Optional(Type.String()) }),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await list.execute(
+        defined({
+          filter: defined({
+            allTags: csv(q.tags),
+            anyTags: csv(q.anyTags),
+            nameContains: q.name,
+            createdBy: q.createdBy,
+            createdAfter: isoDate(q.createdAfter, '/querystring/createdAfter'),
+            createdBefore: isoDate(q.createdBefore, '/querystring/createdBefore'),
+            updatedAfter: isoDate(q.updatedAfter, '/querystring/updatedAfter'),
+            updatedBefore: isoDate(q.updatedBefore, '/querystring/updatedBefore'),
+            lifecycle: q.lifecycle,
+          }),
+          orderBy: q.orderBy,
+          limit: q.limit,
+          pageToken: q.pageToken,
+        }),
+      );
+      return { ...page, experiments: page.experiments.map(presentExperimentSummary) };
+    },
+  );
+
+  app.get(
+    '/experiments/:id',
+    { schema: { tags: ['experiments'], summary: 'Get an experiment with its runs', params: IdParams, response: withProblems({ 200: Experiment }) } },
+    async (request) => presentExperiment(await get.execute(request.params.id)),
+  );
+
+  app.patch(
+    '/experiments/:id',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'Rename, describe or re-tag an experiment',
+        params: IdParams,
+        body: Type.Object(
+          { name: Type.Optional(Type.String()), description: Type.Optional(Type.String()), tags: Type.Optional(Tags) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: withProblems({ 200: Experiment }),
+      },
+    },
+    async (request) => presentExperiment(await update.execute(request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/experiments/:id',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'Delete an experiment (restorable), or with permanent=true remove it for good',
+        params: IdParams,
+        querystring: Type.Object({ permanent: Type.Optional(Type.Boolean({ default: false })) }),
+        response: withProblems({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await remove.execute(request.params.id, { permanent: request.query.permanent === true });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/experiments/:id/restore',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'Restore a deleted experiment and its runs',
+        params: IdParams,
+        response: withProblems({ 200: Experiment }),
+      },
+    },
+    async (request) => presentExperiment(await restore.execute(request.params.id)),
+  );
+};

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { DependencyContainer } from 'tsyringe';
+import { GetMetricHistory } from '../../../application/use-cases/metrics/get-metric-history.js';
+import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
+import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
+import type { MetricInput } from '../../../domain/metric.js';
+import { jsonNumber, presentMetricSummary } from './presenters.js';
+import { assertNotMixed, defined, isoDate, singleItem } from './query.js';
+import { Count, IdParams, MetricSummary, MetricValue, withProblems } from './schemas.js';
+
+/** Values are checked by the domain, which says what is allowed: a finite number, "NaN", "Infinity", "-Infinity". */
+const Value = Type.Union([Type.Number(), Type.String()]);
+const pointFields = {
+  step: Type.Optional(Type.Integer({ minimum: 0, description: "defaults to the key's last step + 1" })),
+  timestamp: Type.Optional(Type.String({ description: 'ISO-8601; defaults to the server clock' })),
+};
+const Point = Type.Object({ key: Type.String(), value: Value, ...pointFields }, { additionalProperties: false });
+/** One point, or `metrics: [...]`. One object schema rather than a union, so errors name the field. */
+const Body = Type.Object(
+  {
+    key: Type.Optional(Type.String()),
+    value: Type.Optional(Value),
+    ...pointFields,
+    metrics: Type.Optional(Type.Array(Point, { maxItems: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContainer }> = async (app, { container }) => {
+  const log = container.resolve(LogMetrics);
+  const summaries = container.resolve(GetMetricSummaries);
+  const history = container.resolve(GetMetricHistory);
+
+  app.post(
+    '/runs/:id/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Log one metric point, or a batch of up to 10,000 (all or nothing)',
+        params: IdParams,
+        body: Body,
+        response: withProblems({ 201: Count }),
+      },
+    },
+    async (request, reply) => {
+      const { metrics, ...single } = request.body;
+      const batch = metrics !== undefined;
+      if (batch) assertNotMixed(single, 'metrics');
+      const points = (batch ? metrics : [singleItem(single, 'point')]).map((p, i): MetricInput =>
+        defined({ ...p, timestamp: isoDate(p.timestamp, `${batch ? `/metrics/${i}` : ''}/timestamp`) }),
+      );
+      return reply.status(201).send(await log.execute(request.params.id, points));
+    },
+  );
+
+  app.get(
+    '/runs/:id/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Per metric key: latest point, min, max, mean, count, first and last step',
+        params: IdParams,
+        response: withProblems({ 200: Type.Object({ metrics: Type.Array(MetricSummary) }) }),
+      },
+    },
+    async (request) => ({ metrics: (await summaries.execute(request.params.id)).map(presentMetricSummary) }),
+  );
+
+  app.get(
+    '/runs/:id/metrics/:key',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: "One metric's history in step order",
+        params: Type.Object({ id: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }),
+        querystring: Type.Object({
+          startStep: Type.Optional(Type.Integer({ minimum: 0 })),
+          endStep: Type.Optional(Type.Integer({ minimum: 0 })),
+        }),
+        response: withProblems({
+          200: Type.Object({
+            key: Type.String(),
+            points: Type.Array(Type.Object({ step: Type.Integer(), value: MetricValue, timestamp: Type.String() })),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const result = await history.execute(request.params.id, request.params.key, defined(request.query));
+      return {
+        key: result.key,
+        points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: new Date(p.timestamp).toISOString() })),
+      };
+    },
+  );
+};

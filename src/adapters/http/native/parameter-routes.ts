@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { DependencyContainer } from 'tsyringe';
+import { ListParameters } from '../../../application/use-cases/parameters/list-parameters.js';
+import { LogParameters } from '../../../application/use-cases/parameters/log-parameters.js';
+import { assertNotMixed, singleItem } from './query.js';
+import { Count, IdParams, Parameter, withProblems } from './schemas.js';
+
+/** The value's type is checked by the domain, which says what is allowed. */
+const InputValue = Type.Unknown({ description: 'a string (≤ 6,000 characters), a finite number or a boolean' });
+const Input = Type.Object({ key: Type.String(), value: InputValue }, { additionalProperties: false });
+/** One parameter, or `parameters: [...]`. One object schema rather than a union, so errors name the field. */
+const Body = Type.Object(
+  {
+    key: Type.Optional(Type.String()),
+    value: Type.Optional(InputValue),
+    parameters: Type.Optional(Type.Array(Input, { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const parameterRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContainer }> = async (app, { container }) => {
+  const log = container.resolve(LogParameters);
+  const list = container.resolve(ListParameters);
+
+  app.post(
+    '/runs/:id/params',
+    {
+      schema: {
+        tags: ['parameters'],
+        summary: 'Log one parameter or up to 1,000 (write-once: a different value for a key is a 409)',
+        params: IdParams,
+        body: Body,
+        response: withProblems({ 201: Count }),
+      },
+    },
+    async (request, reply) => {
+      const { parameters, ...single } = request.body;
+      if (parameters !== undefined) assertNotMixed(single, 'parameters');
+      const inputs = parameters ?? [singleItem(single, 'parameter')];
+      return reply.status(201).send(await log.execute(request.params.id, inputs));
+    },
+  );
+
+  app.get(
+    '/runs/:id/params',
+    {
+      schema: {
+        tags: ['parameters'],
+        summary: "A run's parameters, by key",
+        params: IdParams,
+        response: withProblems({ 200: Type.Object({ parameters: Type.Array(Parameter) }) }),
+      },
+    },
+    async (request) => ({ parameters: await list.execute(request.params.id) }),
+  );
+};

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { DependencyContainer } from 'tsyringe';
+import { CreateRun } from '../../../application/use-cases/runs/create-run.js';
+import { DeleteRun } from '../../../application/use-cases/runs/delete-run.js';
+import { GetRun } from '../../../application/use-cases/runs/get-run.js';
+import { ListChildRuns } from '../../../application/use-cases/runs/list-child-runs.js';
+import { ListRuns } from '../../../application/use-cases/runs/list-runs.js';
+import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
+import { presentRun } from './presenters.js';
+import { defined, isoDate } from './query.js';
+import { IdParams, ParameterValue, Run, RunStatus, withProblems } from './schemas.js';
+
+const RunTags = Type.Record(Type.String(), Type.String(), { description: 'key → value' });
+
+export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContainer }> = async (app, { container }) => {
+  const create = container.resolve(CreateRun);
+  const get = container.resolve(GetRun);
+  const list = container.resolve(ListRuns);
+  const children = container.resolve(ListChildRuns);
+  const update = container.resolve(UpdateRun);
+  const remove = container.resolve(DeleteRun);
+
+  app.post(
+    '/experiments/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a run in an experiment',
+        params: IdParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String()),
+            parentRunId: Type.Optional(Type.String({ description: 'an existing run: lineage' })),
+            parameters: Type.Optional(
+              Type.Array(Type.Object({ key: Type.String(), value: ParameterValue }, { additionalProperties: false }), { maxItems: 1000 }),
+            ),
+            tags: Type.Optional(RunTags),
+            startedAt: Type.Optional(Type.String({ description: 'ISO-8601; defaults to now' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 201: Run }),
+      },
+    },
+    async (request, reply) => {
+      const { startedAt, ...rest } = request.body;
+      const run = await create.execute(request.params.id, defined({ ...rest, startedAt: isoDate(startedAt, '/startedAt') }));
+      return reply.status(201).header('location', `/api/runs/${run.id}`).send(presentRun(run));
+    },
+  );
+
+  app.get(
+    '/experiments/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "List an experiment's runs, newest first",
+        params: IdParams,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          pageToken: Type.Optional(Type.String()),
+        }),
+        response: withProblems({ 200: Type.Object({ runs: Type.Array(Run), nextPageToken: Type.Optional(Type.String()) }) }),
+      },
+    },
+    async (request) => {
+      const page = await list.execute(request.params.id, defined(request.query));
+      return { ...page, runs: page.runs.map(presentRun) };
+    },
+  );
+
+  app.get(
+    '/runs/:id',
+    { schema: { tags: ['runs'], summary: 'Get a run', params: IdParams, response: withProblems({ 200: Run }) } },
+    async (request) => presentRun(await get.execute(request.params.id)),
+  );
+
+  app.get(
+    '/runs/:id/children',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'The runs whose parent is this run',
+        params: IdParams,
+        response: withProblems({ 200: Type.Object({ runs: Type.Array(Run) }) }),
+      },
+    },
+    async (request) => ({ runs: (await children.execute(request.params.id)).map(presentRun) }),
+  );
+
+  app.patch(
+    '/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Finish, rename or re-tag a run',
+        description: 'Status only moves from running to completed or failed. Tags are merged; a null value removes a tag.',
+        params: IdParams,
+        body: Type.Object(
+          {
+            status: Type.Optional(RunStatus),
+            name: Type.Optional(Type.String()),
+            tags: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]))),
+            completedAt: Type.Optional(Type.String({ description: 'ISO-8601; with a finishing status, defaults to now' })),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: withProblems({ 200: Run }),
+      },
+    },
+    async (request) => {
+      const { completedAt, ...rest } = request.body;
+      return presentRun(await update.execute(request.params.id, defined({ ...rest, completedAt: isoDate(completedAt, '/completedAt') })));
+    },
+  );
+
+  app.delete(
+    '/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Delete a run with its metrics, parameters and artifacts',
+        params: IdParams,
+        response: withProblems({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await remove.execute(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,57 @@
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { DependencyContainer } from 'tsyringe';
+import { healthRoutes } from './health-routes.js';
+import { nativeApi } from './native/native-api.js';
+import { Problem, problem, sendProblem } from './shared/problem.js';
+
+export interface ServerOptions {
+  container: DependencyContainer;
+  logger?: FastifyServerOptions['logger'];
+  /** JSON bodies above this are refused with 413 (artifact uploads are streamed, not bound by it). */
+  bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** Builds the HTTP app: one error handler, TypeBox validation, OpenAPI, and the API plugins. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Clients time out slow requests themselves; uploads of several GiB must not be cut off here.
+    requestTimeout: 0,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // TypeBox validates and never coerces bodies: "1" is not accepted where a number is expected.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addSchema(Problem);
+  app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).type('application/problem+json').send(problem('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Fathom', version: '0.1.0', description: 'ML experiment tracking: experiments, runs, parameters, metrics, artifacts.' },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(multipart, {
+    // The blob store enforces the upload limit itself while streaming; busboy would truncate silently.
+    limits: { fileSize: Infinity, files: 1, fields: 20, fieldSize: 128 * 1024, parts: 32 },
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { container: options.container });
+  await app.register(nativeApi, { container: options.container, prefix: '/api' });
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
+import { newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
+import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { copy, type MemoryDatabase } from './memory-database.js';
+
+export class MemoryArtifactRepository implements ArtifactRepository {
+  constructor(private readonly db: MemoryDatabase) {}
+
+  async create(input: NewArtifact): Promise<Artifact> {
+    if (!this.db.runs.has(input.runId)) throw new NotFoundError('run', input.runId);
+    const versions = [...this.db.artifacts.values()]
+      .filter((a) => a.experimentId === input.experimentId && a.name === input.name)
+      .map((a) => a.version);
+    if (input.version !== undefined && versions.includes(input.version)) {
+      throw new AlreadyExistsError(`artifact '${input.name}' already has a version '${input.version}' in this experiment`);
+    }
+    const artifact: Artifact = { ...copy(input), version: input.version ?? nextVersion(versions) };
+    this.db.artifacts.set(artifact.id, artifact);
+    return copy(artifact);
+  }
+
+  async listForRuns(runIds: readonly string[]): Promise<Map<string, Artifact[]>> {
+    const result = new Map<string, Artifact[]>(runIds.map((id) => [id, []]));
+    for (const artifact of this.db.artifacts.values()) result.get(artifact.runId)?.push(copy(artifact));
+    for (const list of result.values()) list.sort(newestFirst);
+    return result;
+  }
+
+  async listByExperiment(experimentId: string, filter: ArtifactFilter): Promise<Artifact[]> {
+    return [...this.db.artifacts.values()]
+      .filter((a) => a.experimentId === experimentId)
+      .filter((a) => filter.name === undefined || a.name === filter.name)
+      .filter((a) => filter.type === undefined || a.type === filter.type)
+      .sort(newestFirst)
+      .map(copy);
+  }
+
+  async find(runId: string, name: string, version?: string): Promise<Artifact | undefined> {
+    const found = [...this.db.artifacts.values()]
+      .filter((a) => a.runId === runId && a.name === name && (version === undefined || a.version === version))
+      .sort(newestFirst)[0];
+    return found && copy(found);
+  }
+
+  async isBlobReferenced(blobKey: string): Promise<boolean> {
+    for (const artifact of this.db.artifacts.values()) if (artifact.path === blobKey) return true;
+    return false;
+  }
+}

@@ -1,0 +1,77 @@
+import type { RunRepository } from '../../../application/ports/run-repository.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import { compareIds, type PageRequest } from '../../../domain/paging.js';
+import type { Run } from '../../../domain/run.js';
+import { copy, type MemoryDatabase } from './memory-database.js';
+
+/** Newest first: startedAt descending, then id descending. */
+function newestFirst(a: Run, b: Run): number {
+  return b.startedAt - a.startedAt || compareIds(b.id, a.id);
+}
+
+export class MemoryRunRepository implements RunRepository {
+  constructor(private readonly db: MemoryDatabase) {}
+
+  async create(run: Run): Promise<void> {
+    if (!this.db.experiments.has(run.experimentId)) throw new NotFoundError('experiment', run.experimentId);
+    if (run.parentRunId !== undefined && !this.db.runs.has(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
+    this.db.runs.set(run.id, copy(run));
+  }
+
+  async get(id: string): Promise<Run> {
+    return copy(this.find(id));
+  }
+
+  async getMany(ids: readonly string[]): Promise<Run[]> {
+    return ids.flatMap((id) => {
+      const run = this.db.runs.get(id);
+      return run ? [copy(run)] : [];
+    });
+  }
+
+  async listByExperiment(experimentId: string, page: PageRequest): Promise<Run[]> {
+    const after = page.after;
+    return [...this.db.runs.values()]
+      .filter((r) => r.experimentId === experimentId)
+      .filter((r) => !after || newestFirst(r, { ...r, startedAt: Number(after.value), id: after.id }) > 0)
+      .sort(newestFirst)
+      .slice(0, page.limit)
+      .map(copy);
+  }
+
+  async listAllByExperiments(experimentIds: readonly string[]): Promise<Run[]> {
+    const order = new Map(experimentIds.map((id, i) => [id, i]));
+    return [...this.db.runs.values()]
+      .filter((r) => order.has(r.experimentId))
+      .sort((a, b) => (order.get(a.experimentId) ?? 0) - (order.get(b.experimentId) ?? 0) || newestFirst(a, b))
+      .map(copy);
+  }
+
+  async listChildren(parentRunId: string): Promise<Run[]> {
+    return [...this.db.runs.values()]
+      .filter((r) => r.parentRunId === parentRunId)
+      .sort(newestFirst)
+      .map(copy);
+  }
+
+  async update(run: Run): Promise<void> {
+    const current = this.find(run.id);
+    const next: Run = { ...current, status: run.status, tags: { ...run.tags } };
+    if (run.name === undefined) delete next.name;
+    else next.name = run.name;
+    if (run.completedAt === undefined) delete next.completedAt;
+    else next.completedAt = run.completedAt;
+    this.db.runs.set(run.id, next);
+  }
+
+  async delete(id: string): Promise<string[]> {
+    this.find(id);
+    return this.db.removeRun(id);
+  }
+
+  private find(id: string): Run {
+    const run = this.db.runs.get(id);
+    if (!run) throw new NotFoundError('run', id);
+    return run;
+  }
+}

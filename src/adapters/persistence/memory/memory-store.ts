@@ -1,0 +1,22 @@
+import type { Readiness } from '../../../application/ports/readiness.js';
+import { MemoryArtifactRepository } from './memory-artifact-repository.js';
+import { MemoryDatabase } from './memory-database.js';
+import { MemoryExperimentRepository } from './memory-experiment-repository.js';
+import { MemoryMetricRepository } from './memory-metric-repository.js';
+import { MemoryParameterRepository } from './memory-parameter-repository.js';
+import { MemoryRunRepository } from './memory-run-repository.js';
+
+/** Every repository over one shared in-memory database: fast, and gone when the process ends. */
+export function createMemoryStore() {
+  const db = new MemoryDatabase();
+  const readiness: Readiness = { check: async () => undefined };
+  return {
+    experiments: new MemoryExperimentRepository(db),
+    runs: new MemoryRunRepository(db),
+    parameters: new MemoryParameterRepository(db),
+    metrics: new MemoryMetricRepository(db),
+    artifacts: new MemoryArtifactRepository(db),
+    readiness,
+    close: async () => undefined,
+  };
+}

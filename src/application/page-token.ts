@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from '../domain/errors.js';
+import type { Cursor } from '../domain/paging.js';
+
+/**
+ * Page tokens are opaque to clients: base64url JSON of the keyset cursor plus a fingerprint of
+ * the query's order and filters, so a token used with another query is refused rather than
+ * silently skipping rows.
+ */
+export function encodePageToken(cursor: Cursor, query: string): string {
+  return Buffer.from(JSON.stringify({ v: cursor.value, i: cursor.id, q: query })).toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined, query: string): Cursor | undefined {
+  if (token === undefined || token === '') return undefined;
+  const invalid = InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalid;
+  const { v, i, q } = parsed as Record<string, unknown>;
+  const valueOk = v === null || typeof v === 'string' || typeof v === 'number';
+  if (!valueOk || typeof i !== 'string' || q !== query) throw invalid;
+  return { value: v, id: i };
+}
+
+/** Runs a keyset query for one more item than asked, to know whether another page exists. */
+export async function fetchPage<T>(
+  limit: number,
+  after: Cursor | undefined,
+  query: string,
+  fetch: (limit: number, after: Cursor | undefined) => Promise<T[]>,
+  cursorOf: (item: T) => Cursor,
+): Promise<{ items: T[]; nextPageToken?: string }> {
+  const rows = await fetch(limit + 1, after);
+  if (rows.length <= limit) return { items: rows };
+  const items = rows.slice(0, limit);
+  return { items, nextPageToken: encodePageToken(cursorOf(items[items.length - 1] as T), query) };
+}
+
+export function checkLimit(limit: number | undefined, fallback: number, max: number): number {
+  const value = limit ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw InvalidArgumentError.field('/limit', `must be an integer from 1 to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredBlob {
+  /** Content address: `sha256/<first two hex>/<sha256 hex>`. */
+  key: string;
+  sha256: string;
+  size: number;
+  /** False when identical content was already stored (deduplicated). */
+  created: boolean;
+}
+
+export interface ByteRange {
+  /** Inclusive. */
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+/**
+ * Content-addressed, streamed blob storage. Blobs are never held whole in memory.
+ */
+export interface BlobStore {
+  /**
+   * Streams content in, computing SHA-256 and size on the way, and makes it durable under its
+   * content address before resolving. Identical content is stored once.
+   * A source that errors, or grows past `maxBytes` (PayloadTooLargeError), leaves nothing behind.
+   */
+  put(source: Readable, options: { maxBytes: number }): Promise<StoredBlob>;
+  /**
+   * Streams a blob, or an inclusive byte range of it.
+   * @throws NotFoundError when absent; InvalidArgumentError for a key that is not a content address.
+   */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /** Size in bytes, or undefined when absent. */
+  size(key: string): Promise<number | undefined>;
+  /** Removes a blob; absent blobs are ignored. */
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,5 @@
+import type { Millis } from '../../domain/time.js';
+
+export interface Clock {
+  now(): Millis;
+}

@@ -1,0 +1,38 @@
+import type { Experiment, ExperimentFilter, ExperimentId, ExperimentOrder, ExperimentSummary } from '../../domain/experiment.js';
+import type { PageRequest } from '../../domain/paging.js';
+
+export interface ExperimentListQuery {
+  filter: ExperimentFilter;
+  order: ExperimentOrder;
+  page: PageRequest;
+}
+
+/**
+ * Experiments. Names are unique among active experiments; the store enforces it atomically.
+ */
+export interface ExperimentRepository {
+  /** @throws AlreadyExistsError when an active experiment already has this name. */
+  create(experiment: Experiment): Promise<void>;
+  /** @throws NotFoundError */
+  get(id: ExperimentId): Promise<Experiment>;
+  /** Several at once, in the order asked; unknown ids are left out. */
+  getMany(ids: readonly ExperimentId[]): Promise<Experiment[]>;
+  /**
+   * At most `page.limit` summaries matching the filter, in the given order with the id as
+   * tie-break (ascending ids for ascending orders, descending for descending), after `page.after`.
+   */
+  list(query: ExperimentListQuery): Promise<ExperimentSummary[]>;
+  /**
+   * Replaces the stored fields (name, description, tags, updatedAt, lifecycleStage). Moving to
+   * "deleted" or back to "active" moves the experiment's runs with it.
+   * @throws NotFoundError; AlreadyExistsError when the result would share an active name.
+   */
+  update(experiment: Experiment): Promise<void>;
+  /**
+   * Removes the experiment and everything under it for good: runs, parameters, metrics and
+   * artifact records. Returns the blob keys its artifacts referenced, so the caller can free
+   * the ones nothing references any more.
+   * @throws NotFoundError
+   */
+  purge(id: ExperimentId): Promise<string[]>;
+}

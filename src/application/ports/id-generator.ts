@@ -1,0 +1,4 @@
+/** Opaque, URL-safe, server-made identifiers. */
+export interface IdGenerator {
+  next(): string;
+}

@@ -1,0 +1,30 @@
+import type { ExperimentId } from '../../domain/experiment.js';
+import type { PageRequest } from '../../domain/paging.js';
+import type { Run, RunId } from '../../domain/run.js';
+
+/** Runs as stored; their parameters, metrics and artifacts live behind their own ports. */
+export interface RunRepository {
+  /** @throws NotFoundError when the experiment (or the parent run) does not exist. */
+  create(run: Run): Promise<void>;
+  /** @throws NotFoundError */
+  get(id: RunId): Promise<Run>;
+  /** Several at once, in the order asked; unknown ids are left out. */
+  getMany(ids: readonly RunId[]): Promise<Run[]>;
+  /**
+   * Runs of an experiment, newest first (startedAt descending, then id descending), after
+   * `page.after` (whose value is a startedAt).
+   */
+  listByExperiment(experimentId: ExperimentId, page: PageRequest): Promise<Run[]>;
+  /** Every run of these experiments, in the same newest-first order. */
+  listAllByExperiments(experimentIds: readonly ExperimentId[]): Promise<Run[]>;
+  /** Runs whose parentRunId is this run, newest first. */
+  listChildren(parentRunId: RunId): Promise<Run[]>;
+  /** Replaces name, status, tags and completedAt. @throws NotFoundError */
+  update(run: Run): Promise<void>;
+  /**
+   * Removes the run with its parameters, metrics and artifact records; its children lose their
+   * parent link. Returns the blob keys its artifacts referenced.
+   * @throws NotFoundError
+   */
+  delete(id: RunId): Promise<string[]>;
+}

@@ -1,0 +1,18 @@
+/** Injection tokens for the ports. Symbols, one file, so a typo cannot resolve the wrong thing. */
+export const TOKENS = {
+  Experiments: Symbol('ExperimentRepository'),
+  Runs: Symbol('RunRepository'),
+  Metrics: Symbol('MetricRepository'),
+  Parameters: Symbol('ParameterRepository'),
+  Artifacts: Symbol('ArtifactRepository'),
+  Blobs: Symbol('BlobStore'),
+  Clock: Symbol('Clock'),
+  Ids: Symbol('IdGenerator'),
+  Readiness: Symbol('Readiness'),
+  Limits: Symbol('Limits'),
+} as const;
+
+/** Operator-set limits the use cases enforce. */
+export interface Limits {
+  maxUploadBytes: number;
+}

@@ -1,0 +1,32 @@
+import { inject, injectable } from 'tsyringe';
+import { AlreadyExistsError, ConflictError } from '../../../domain/errors.js';
+import type { Experiment, ExperimentId } from '../../../domain/experiment.js';
+import { ExperimentViews, type ExperimentView } from '../../experiment-views.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ExperimentRepository } from '../../ports/experiment-repository.js';
+import { TOKENS } from '../../tokens.js';
+
+@injectable()
+export class RestoreExperiment {
+  constructor(
+    @inject(TOKENS.Experiments) private readonly experiments: ExperimentRepository,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(ExperimentViews) private readonly views: ExperimentViews,
+  ) {}
+
+  /** Brings a deleted experiment and its runs back. @throws NotFoundError; ConflictError when an active experiment took its name. */
+  async execute(id: ExperimentId): Promise<ExperimentView> {
+    const current = await this.experiments.get(id);
+    if (current.lifecycleStage === 'active') return this.views.of(current);
+    const restored: Experiment = { ...current, lifecycleStage: 'active', updatedAt: Math.max(this.clock.now(), current.updatedAt) };
+    try {
+      await this.experiments.update(restored);
+    } catch (error) {
+      if (error instanceof AlreadyExistsError) {
+        throw new ConflictError(`an active experiment is already named '${current.name}'; rename it before restoring this one`);
+      }
+      throw error;
+    }
+    return this.views.of(restored);
+  }
+}

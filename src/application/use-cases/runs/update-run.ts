@@ -1,0 +1,27 @@
+import { inject, injectable } from 'tsyringe';
+import { applyRunChanges, assertWritable, type RunChanges, type RunId } from '../../../domain/run.js';
+import type { Clock } from '../../ports/clock.js';
+import type { RunRepository } from '../../ports/run-repository.js';
+import { RunViews, type RunView } from '../../run-views.js';
+import { TOKENS } from '../../tokens.js';
+
+@injectable()
+export class UpdateRun {
+  constructor(
+    @inject(TOKENS.Runs) private readonly runs: RunRepository,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(RunViews) private readonly views: RunViews,
+  ) {}
+
+  /**
+   * Finishes, renames or re-tags a run. @throws NotFoundError, InvalidArgumentError,
+   * ConflictError (reopening a finished run, or changing a deleted one).
+   */
+  async execute(id: RunId, changes: RunChanges): Promise<RunView> {
+    const run = await this.runs.get(id);
+    assertWritable(run);
+    const next = applyRunChanges(run, changes, this.clock.now());
+    await this.runs.update(next);
+    return this.views.one(next);
+  }
+}

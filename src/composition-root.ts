@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { TOKENS, type Limits } from './application/tokens.js';
+import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
+import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
+import { SystemClock } from './adapters/system/system-clock.js';
+import { TimeOrderedIds } from './adapters/system/time-ordered-ids.js';
+import type { Config } from './config.js';
+
+export interface Fathom {
+  container: DependencyContainer;
+  /** Closes the stores; call after the HTTP server stopped taking requests. */
+  close(): Promise<void>;
+}
+
+/**
+ * The only place that knows the concrete adapters: it picks them from the config and registers
+ * them on a child container, so tests can build as many independent instances as they like.
+ */
+export async function buildContainer(config: Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'>): Promise<Fathom> {
+  const container = rootContainer.createChildContainer();
+  const store = createMemoryStore();
+  const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
+  const limits: Limits = { maxUploadBytes: config.maxUploadBytes };
+  container.register(TOKENS.Experiments, { useValue: store.experiments });
+  container.register(TOKENS.Runs, { useValue: store.runs });
+  container.register(TOKENS.Parameters, { useValue: store.parameters });
+  container.register(TOKENS.Metrics, { useValue: store.metrics });
+  container.register(TOKENS.Artifacts, { useValue: store.artifacts });
+  container.register(TOKENS.Readiness, { useValue: store.readiness });
+  container.register(TOKENS.Blobs, { useValue: blobs });
+  container.register(TOKENS.Clock, { useValue: new SystemClock() });
+  container.register(TOKENS.Ids, { useValue: new TimeOrderedIds() });
+  container.register(TOKENS.Limits, { useValue: limits });
+  return { container, close: () => store.close() };
+}

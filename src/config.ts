@@ -1,0 +1,60 @@
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  maxUploadBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  store: 'memory';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const GiB = 1024 ** 3;
+
+export class ConfigError extends Error {}
+
+/** Reads configuration from flags first, then FATHOM_* environment variables, then defaults. */
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'max-upload-bytes': { type: 'string' },
+      'log-level': { type: 'string' },
+      store: { type: 'string' },
+    },
+    strict: true,
+  });
+  const pick = (flag: keyof typeof values, name: string): string | undefined => {
+    const value = values[flag] ?? env[name];
+    return value === undefined || value === '' ? undefined : String(value);
+  };
+  const port = integer(pick('port', 'FATHOM_PORT') ?? '5000', 'FATHOM_PORT', 0, 65535);
+  const dataDir = pick('data-dir', 'FATHOM_DATA_DIR') ?? './fathom-data';
+  const logLevel = pick('log-level', 'FATHOM_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`FATHOM_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
+  }
+  const store = pick('store', 'FATHOM_STORE') ?? 'memory';
+  if (store !== 'memory') throw new ConfigError(`FATHOM_STORE must be 'memory', not '${store}'`);
+  return {
+    host: pick('host', 'FATHOM_HOST') ?? '127.0.0.1',
+    port,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
+    maxUploadBytes: integer(pick('max-upload-bytes', 'FATHOM_MAX_UPLOAD_BYTES') ?? String(5 * GiB), 'FATHOM_MAX_UPLOAD_BYTES', 1, Number.MAX_SAFE_INTEGER),
+    logLevel: logLevel as Config['logLevel'],
+    store,
+  };
+}
+
+function integer(text: string, name: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+  }
+  return value;
+}

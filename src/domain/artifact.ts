@@ -1,0 +1,165 @@
+import { Issues } from './errors.js';
+import { normalizeTags } from './experiment.js';
+import type { ExperimentId } from './experiment.js';
+import type { RunId } from './run.js';
+import type { Millis } from './time.js';
+
+export type ArtifactId = string;
+export type ArtifactType = 'model' | 'dataset' | 'figure' | 'other';
+export const ARTIFACT_TYPES: readonly ArtifactType[] = ['model', 'dataset', 'figure', 'other'];
+
+export interface Artifact {
+  id: ArtifactId;
+  runId: RunId;
+  experimentId: ExperimentId;
+  name: string;
+  type: ArtifactType;
+  /** The blob store key of the content (content-addressed: `sha256/ab/abcdef…`). */
+  path: string;
+  size: number;
+  sha256: string;
+  version: string;
+  tags: string[];
+  contentType: string;
+  metadata: Record<string, unknown>;
+  uploadedAt: Millis;
+}
+
+export const MAX_ARTIFACT_NAME = 255;
+export const MAX_VERSION_LENGTH = 64;
+export const MAX_METADATA_BYTES = 64 * 1024;
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+const SEGMENT = /^[A-Za-z0-9_.-]+$/;
+const VERSION = /^[A-Za-z0-9_.+-]+$/;
+const CONTENT_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\p{Cc}]*"|[\w.+-]+))*$/u;
+
+/**
+ * Artifact names are relative paths: `/`-separated segments of letters, digits, `_ - .`.
+ * Empty segments, `.` and `..`, absolute paths, backslashes and control characters are refused,
+ * so a name can never point outside its run, whatever a store later does with it.
+ */
+export function checkArtifactName(name: string, issues: Issues, path = '/name'): void {
+  if (name.length < 1 || name.length > MAX_ARTIFACT_NAME) {
+    issues.add(path, `must be 1-${MAX_ARTIFACT_NAME} characters`);
+    return;
+  }
+  if (name.startsWith('/')) return issues.add(path, 'must be a relative path, not an absolute one');
+  if (name.includes('\\')) return issues.add(path, 'must use / to separate segments, not backslashes');
+  for (const segment of name.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      return issues.add(path, "must not hold empty, '.' or '..' segments");
+    }
+    if (!SEGMENT.test(segment)) {
+      return issues.add(path, 'segments may contain only letters, digits and _ - .');
+    }
+  }
+}
+
+export function isArtifactName(name: string): boolean {
+  const issues = new Issues();
+  checkArtifactName(name, issues);
+  return issues.empty;
+}
+
+export interface ArtifactFieldsInput {
+  name?: string;
+  type?: string;
+  version?: string;
+  /** Comma-separated, as multipart forms send them, or already split. */
+  tags?: string | readonly string[];
+  /** A JSON object, as text (multipart) or already parsed. */
+  metadata?: string | Record<string, unknown>;
+  contentType?: string;
+}
+
+export interface ArtifactFields {
+  name: string;
+  type: ArtifactType;
+  version?: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  contentType: string;
+}
+
+/** Validates the describing fields of an upload; `fallbackName` is the uploaded file's own name. */
+export function toArtifactFields(input: ArtifactFieldsInput, fallbackName: string | undefined): ArtifactFields {
+  const issues = new Issues();
+  const name = input.name ?? fallbackName ?? '';
+  checkArtifactName(name, issues, input.name === undefined ? '/file' : '/name');
+  const type = (input.type ?? 'other') as ArtifactType;
+  if (!ARTIFACT_TYPES.includes(type)) issues.add('/type', `must be one of ${ARTIFACT_TYPES.join(', ')}`);
+  if (input.version !== undefined) checkVersion(input.version, issues);
+  const rawTags = typeof input.tags === 'string' ? splitList(input.tags) : (input.tags ?? []);
+  const tags = normalizeTags(rawTags, issues);
+  const metadata = parseMetadata(input.metadata, issues);
+  const contentType = normalizeContentType(input.contentType);
+  issues.throwIfAny();
+  const fields: ArtifactFields = { name, type, tags, metadata, contentType };
+  if (input.version !== undefined) fields.version = input.version;
+  return fields;
+}
+
+function checkVersion(version: string, issues: Issues): void {
+  if (version.length < 1 || version.length > MAX_VERSION_LENGTH || !VERSION.test(version)) {
+    issues.add('/version', `must be 1-${MAX_VERSION_LENGTH} letters, digits or _ . + -`);
+  }
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
+function parseMetadata(raw: ArtifactFieldsInput['metadata'], issues: Issues): Record<string, unknown> {
+  if (raw === undefined) return {};
+  let value: unknown = raw;
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  if (new TextEncoder().encode(text).length > MAX_METADATA_BYTES) {
+    issues.add('/metadata', `must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+    return {};
+  }
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      issues.add('/metadata', 'must be valid JSON');
+      return {};
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    issues.add('/metadata', 'must be a JSON object');
+    return {};
+  }
+  return value as Record<string, unknown>;
+}
+
+function normalizeContentType(contentType: string | undefined): string {
+  const trimmed = contentType?.trim() ?? '';
+  return trimmed.length > 0 && trimmed.length <= 255 && CONTENT_TYPE.test(trimmed) ? trimmed : DEFAULT_CONTENT_TYPE;
+}
+
+/** The next automatic version of a name: one more than the highest whole-number version so far. */
+export function nextVersion(existing: readonly string[]): string {
+  let highest = 0;
+  for (const version of existing) {
+    if (/^[1-9]\d{0,14}$/.test(version)) highest = Math.max(highest, Number(version));
+  }
+  return String(highest + 1);
+}
+
+/** Newest first: upload time, then version number, then id, so the order is total. */
+export function newestFirst(a: Artifact, b: Artifact): number {
+  if (a.uploadedAt !== b.uploadedAt) return b.uploadedAt - a.uploadedAt;
+  const va = Number(a.version);
+  const vb = Number(b.version);
+  if (Number.isFinite(va) && Number.isFinite(vb) && va !== vb) return vb - va;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+export interface ArtifactFilter {
+  name?: string;
+  type?: ArtifactType;
+}

@@ -1,0 +1,124 @@
+import { Issues } from './errors.js';
+import type { Millis } from './time.js';
+
+export type ExperimentId = string;
+export type LifecycleStage = 'active' | 'deleted';
+
+export interface Experiment {
+  id: ExperimentId;
+  name: string;
+  description?: string;
+  tags: string[];
+  createdBy: string;
+  createdAt: Millis;
+  updatedAt: Millis;
+  lifecycleStage: LifecycleStage;
+}
+
+export interface ExperimentSummary extends Experiment {
+  runCount: number;
+}
+
+export const MAX_EXPERIMENT_NAME = 256;
+export const MAX_DESCRIPTION = 10_000;
+export const MAX_TAG_LENGTH = 64;
+export const MAX_TAGS = 64;
+export const DEFAULT_CREATOR = 'anonymous';
+
+export function checkExperimentName(name: string, issues: Issues, path = '/name'): string {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > MAX_EXPERIMENT_NAME) {
+    issues.add(path, `must be 1-${MAX_EXPERIMENT_NAME} characters (not counting surrounding spaces)`);
+  } else if (/\p{Cc}/u.test(trimmed)) {
+    issues.add(path, 'must not contain control characters');
+  }
+  return trimmed;
+}
+
+export function checkDescription(description: string, issues: Issues, path = '/description'): void {
+  if (description.length > MAX_DESCRIPTION) issues.add(path, `must be at most ${MAX_DESCRIPTION} characters`);
+}
+
+/** Experiment tags are labels: trimmed, lower-cased, de-duplicated, 1-64 characters, at most 64. */
+export function normalizeTags(tags: readonly string[], issues: Issues, path = '/tags'): string[] {
+  const seen = new Set<string>();
+  tags.forEach((raw, i) => {
+    const tag = raw.trim().toLowerCase();
+    if (tag.length < 1 || tag.length > MAX_TAG_LENGTH) {
+      issues.add(`${path}/${i}`, `must be 1-${MAX_TAG_LENGTH} characters`);
+    } else if (tag.includes(',') || /\p{Cc}/u.test(tag)) {
+      issues.add(`${path}/${i}`, 'must not contain commas or control characters');
+    } else {
+      seen.add(tag);
+    }
+  });
+  if (seen.size > MAX_TAGS) issues.add(path, `must hold at most ${MAX_TAGS} distinct tags`);
+  return [...seen];
+}
+
+export interface NewExperimentInput {
+  name: string;
+  description?: string;
+  tags?: readonly string[];
+  createdBy?: string;
+}
+
+/** Builds a valid experiment or throws InvalidArgumentError listing every bad field. */
+export function newExperiment(id: ExperimentId, input: NewExperimentInput, now: Millis): Experiment {
+  const issues = new Issues();
+  const name = checkExperimentName(input.name, issues);
+  if (input.description !== undefined) checkDescription(input.description, issues);
+  const tags = normalizeTags(input.tags ?? [], issues);
+  const createdBy = (input.createdBy ?? '').trim() || DEFAULT_CREATOR;
+  if (createdBy.length > 256) issues.add('/createdBy', 'must be at most 256 characters');
+  issues.throwIfAny();
+  return {
+    id,
+    name,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    tags,
+    createdBy,
+    createdAt: now,
+    updatedAt: now,
+    lifecycleStage: 'active',
+  };
+}
+
+export interface ExperimentChanges {
+  name?: string;
+  description?: string;
+  tags?: readonly string[];
+}
+
+export function applyExperimentChanges(current: Experiment, changes: ExperimentChanges, now: Millis): Experiment {
+  const issues = new Issues();
+  const next: Experiment = { ...current, updatedAt: Math.max(now, current.updatedAt) };
+  if (changes.name !== undefined) next.name = checkExperimentName(changes.name, issues);
+  if (changes.description !== undefined) {
+    checkDescription(changes.description, issues);
+    next.description = changes.description;
+  }
+  if (changes.tags !== undefined) next.tags = normalizeTags(changes.tags, issues);
+  issues.throwIfAny();
+  return next;
+}
+
+export type ExperimentOrderField = 'createdAt' | 'updatedAt' | 'name';
+
+export interface ExperimentOrder {
+  field: ExperimentOrderField;
+  descending: boolean;
+}
+
+/** Filters for listing experiments; every given filter must hold. */
+export interface ExperimentFilter {
+  allTags?: string[];
+  anyTags?: string[];
+  nameContains?: string;
+  createdBy?: string;
+  createdAfter?: Millis;
+  createdBefore?: Millis;
+  updatedAfter?: Millis;
+  updatedBefore?: Millis;
+  lifecycle: LifecycleStage | 'all';
+}

@@ -1,0 +1,129 @@
+import { ConflictError, InvalidArgumentError, Issues } from './errors.js';
+import type { ExperimentId, LifecycleStage } from './experiment.js';
+import { checkKey } from './keys.js';
+import type { Millis } from './time.js';
+
+export type RunId = string;
+export type RunStatus = 'running' | 'completed' | 'failed';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed'];
+
+/** A run as stored. Its parameters, metrics and artifacts live behind their own ports. */
+export interface Run {
+  id: RunId;
+  experimentId: ExperimentId;
+  name?: string;
+  status: RunStatus;
+  tags: Record<string, string>;
+  parentRunId?: RunId;
+  createdBy: string;
+  startedAt: Millis;
+  completedAt?: Millis;
+  lifecycleStage: LifecycleStage;
+}
+
+export const MAX_RUN_NAME = 256;
+export const MAX_TAG_VALUE = 8_000;
+export const MAX_RUN_TAGS = 1_000;
+
+export function checkRunName(name: string, issues: Issues, path = '/name'): void {
+  if (name.length > MAX_RUN_NAME) issues.add(path, `must be at most ${MAX_RUN_NAME} characters`);
+  if (/\p{Cc}/u.test(name)) issues.add(path, 'must not contain control characters');
+}
+
+export function checkRunTags(tags: Record<string, string | null>, issues: Issues, path = '/tags'): void {
+  const keys = Object.keys(tags);
+  if (keys.length > MAX_RUN_TAGS) issues.add(path, `must hold at most ${MAX_RUN_TAGS} tags`);
+  for (const key of keys) {
+    checkKey(key, `${path}/${key}`, issues);
+    const value = tags[key];
+    if (typeof value === 'string' && value.length > MAX_TAG_VALUE) {
+      issues.add(`${path}/${key}`, `value must be at most ${MAX_TAG_VALUE} characters`);
+    }
+  }
+}
+
+export interface NewRunInput {
+  name?: string;
+  parentRunId?: RunId;
+  tags?: Record<string, string>;
+  startedAt?: Millis;
+  createdBy?: string;
+}
+
+export function newRun(id: RunId, experimentId: ExperimentId, input: NewRunInput, now: Millis): Run {
+  const issues = new Issues();
+  if (input.name !== undefined) checkRunName(input.name, issues);
+  checkRunTags(input.tags ?? {}, issues);
+  issues.throwIfAny();
+  const run: Run = {
+    id,
+    experimentId,
+    status: 'running',
+    tags: { ...(input.tags ?? {}) },
+    createdBy: (input.createdBy ?? '').trim() || 'anonymous',
+    startedAt: input.startedAt ?? now,
+    lifecycleStage: 'active',
+  };
+  if (input.name !== undefined && input.name !== '') run.name = input.name;
+  if (input.parentRunId !== undefined) run.parentRunId = input.parentRunId;
+  return run;
+}
+
+export interface RunChanges {
+  status?: RunStatus;
+  name?: string;
+  /** Merged into the run's tags; a null value removes that tag. */
+  tags?: Record<string, string | null>;
+  completedAt?: Millis;
+}
+
+export function isFinished(run: Run): boolean {
+  return run.status !== 'running';
+}
+
+/**
+ * Applies a change to a run. Status only moves forward: running → completed | failed, and a
+ * finished run is never reopened. Finishing sets completedAt (now, unless given).
+ */
+export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run {
+  const issues = new Issues();
+  if (changes.name !== undefined) checkRunName(changes.name, issues);
+  if (changes.tags !== undefined) checkRunTags(changes.tags, issues);
+  const next: Run = { ...run, tags: { ...run.tags } };
+  if (changes.status !== undefined && changes.status !== run.status) {
+    if (isFinished(run)) {
+      throw new ConflictError(`run '${run.id}' is ${run.status}; a finished run is never reopened`);
+    }
+    next.status = changes.status;
+    const completedAt = changes.completedAt ?? Math.max(now, run.startedAt);
+    if (completedAt < run.startedAt) issues.add('/completedAt', 'must not be before the run started');
+    next.completedAt = completedAt;
+  } else if (changes.completedAt !== undefined && changes.status === undefined && !isFinished(run)) {
+    issues.add('/completedAt', 'can only be given together with a finishing status');
+  }
+  issues.throwIfAny();
+  if (changes.name !== undefined) {
+    if (changes.name === '') delete next.name;
+    else next.name = changes.name;
+  }
+  for (const [key, value] of Object.entries(changes.tags ?? {})) {
+    if (value === null) delete next.tags[key];
+    else next.tags[key] = value;
+  }
+  if (Object.keys(next.tags).length > MAX_RUN_TAGS) {
+    throw InvalidArgumentError.field('/tags', `a run holds at most ${MAX_RUN_TAGS} tags`);
+  }
+  return next;
+}
+
+/** Duration in seconds (fractional) of a finished run. */
+export function runDuration(run: Run): number | undefined {
+  return run.completedAt === undefined ? undefined : (run.completedAt - run.startedAt) / 1000;
+}
+
+/** Logging into a deleted run (or one of a deleted experiment) is refused: restore it first. */
+export function assertWritable(run: Run): void {
+  if (run.lifecycleStage === 'deleted') {
+    throw new ConflictError(`run '${run.id}' is deleted; restore its experiment before logging to it`);
+  }
+}
