@@ -31,6 +31,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // TypeBox validates and never coerces bodies: "1" is not accepted where a number is expected.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // Only JSON (and multipart, below) is accepted: a text/plain body gets 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
+  // An empty body with a JSON content type (common from HTTP libraries on POST …/restore) means "no body".
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   app.addSchema(Problem);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

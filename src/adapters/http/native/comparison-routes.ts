@@ -34,7 +34,7 @@ export const comparisonRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
         defined({
           experimentIds: csv(q.ids) ?? [],
           runIds: csv(q.runIds),
-          goals: q.goals === undefined ? undefined : parseGoals(q.goals, '/querystring/goals'),
+          goals: q.goals === undefined ? undefined : parseGoals(q.goals, '/goals'),
         }),
       );
       return presentComparison(comparison);

@@ -72,7 +72,9 @@ interface SchemaIssue {
 
 /** Turns schema validation errors into field issues that say which field and why. */
 function schemaIssues(error: FastifyError): FieldIssue[] {
-  const context = error.validationContext === 'body' ? '' : `/${error.validationContext ?? 'request'}`;
+  // Body and query fields are named by their own path ("/limit"); path parameters and headers by where they are.
+  const where = error.validationContext;
+  const context = where === 'params' || where === 'headers' ? `/${where}` : '';
   const issues: FieldIssue[] = [];
   const all = (error.validation ?? []) as SchemaIssue[];
   // A union reports every branch's failure; say once that none matched instead.
@@ -89,13 +91,25 @@ function schemaIssues(error: FastifyError): FieldIssue[] {
         issues.push({ path: `${at === '/' ? '' : at}/${name}`, message: 'is required' });
       }
     } else if (raw.keyword === 'anyOf') {
-      issues.push({ path: at, message: 'does not have an allowed type or shape' });
+      issues.push({ path: at, message: unionMessage(raw, all) });
+    } else if (at === '/' && raw.keyword === 'type' && where === 'body') {
+      issues.push({ path: at, message: 'a JSON object body is required' });
     } else {
       issues.push({ path: at, message: raw.message ?? 'is invalid' });
     }
   }
   const unique = new Map(issues.map((i) => [`${i.path}\u0000${i.message}`, i]));
   return [...unique.values()];
+}
+
+/** "must be one of a, b, c" for a union of literals; a generic sentence for other unions. */
+function unionMessage(union: SchemaIssue, all: SchemaIssue[]): string {
+  const prefix = `${union.schemaPath ?? ''}/anyOf/`;
+  const branches = all.filter((e) => (e.schemaPath ?? '').startsWith(prefix));
+  if (branches.length > 0 && branches.every((e) => e.keyword === 'const')) {
+    return `must be one of ${branches.map((e) => String(e.params?.allowedValue)).join(', ')}`;
+  }
+  return 'does not have an allowed type or shape';
 }
 
 export function toProblem(error: unknown): Problem {
@@ -116,6 +130,9 @@ export function toProblem(error: unknown): Problem {
 /** The central error handler: domain and framework errors become problems; 500s are logged, never leaked. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const body = toProblem(error);
+  if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    body.detail = `Content-Type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json`;
+  }
   if (error instanceof RangeNotSatisfiableError) reply.header('content-range', `bytes */${error.size}`);
   if (body.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.debug({ err: error }, 'request rejected');

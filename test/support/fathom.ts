@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import { TOKENS } from '../../src/application/tokens.js';
+import { buildServer } from '../../src/adapters/http/server.js';
+import { buildContainer } from '../../src/composition-root.js';
+import { FixedClock } from './fixed-clock.js';
+
+export interface TestFathom {
+  container: DependencyContainer;
+  clock: FixedClock;
+  dataDir: string;
+  /** Resolves a use case (or any registered service) from this instance's container. */
+  use<T>(token: InjectionToken<T>): T;
+  close(): Promise<void>;
+}
+
+/**
+ * A whole Fathom on the memory store with a throwaway data dir and a controllable clock.
+ * Each call is independent: its own container, its own data.
+ */
+export async function aFathom(options: { maxUploadBytes?: number } = {}): Promise<TestFathom> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fathom-test-'));
+  const fathom = await buildContainer({ dataDir, maxUploadBytes: options.maxUploadBytes ?? 5 * 1024 ** 3, store: 'memory' });
+  const clock = new FixedClock();
+  fathom.container.register(TOKENS.Clock, { useValue: clock });
+  return {
+    container: fathom.container,
+    clock,
+    dataDir,
+    use: (token) => fathom.container.resolve(token),
+    close: async () => {
+      await fathom.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestServer extends TestFathom {
+  app: FastifyInstance;
+}
+
+/** A Fathom with its Fastify app built (not listening): drive it with `app.inject()`. */
+export async function aServer(options: { maxUploadBytes?: number } = {}): Promise<TestServer> {
+  const fathom = await aFathom(options);
+  const app = await buildServer({ container: fathom.container });
+  await app.ready();
+  return {
+    ...fathom,
+    app,
+    close: async () => {
+      await app.close();
+      await fathom.close();
+    },
+  };
+}
