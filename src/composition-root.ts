@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { BlobJanitor } from './application/blob-janitor.js';
 import { TOKENS, type Limits } from './application/tokens.js';
 import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
@@ -33,5 +34,7 @@ export async function buildContainer(config: Pick<Config, 'dataDir' | 'maxUpload
   container.register(TOKENS.Clock, { useValue: new SystemClock() });
   container.register(TOKENS.Ids, { useValue: new TimeOrderedIds() });
   container.register(TOKENS.Limits, { useValue: limits });
+  // One janitor per container: it tracks the blobs uploads in progress have pinned.
+  container.registerSingleton(BlobJanitor);
   return { container, close: () => store.close() };
 }

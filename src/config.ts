@@ -17,18 +17,7 @@ export class ConfigError extends Error {}
 
 /** Reads configuration from flags first, then FATHOM_* environment variables, then defaults. */
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'max-upload-bytes': { type: 'string' },
-      'log-level': { type: 'string' },
-      store: { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags(argv);
   const pick = (flag: keyof typeof values, name: string): string | undefined => {
     const value = values[flag] ?? env[name];
     return value === undefined || value === '' ? undefined : String(value);
@@ -49,6 +38,26 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     logLevel: logLevel as Config['logLevel'],
     store,
   };
+}
+
+/** An unknown flag or a flag without its value is a usage error, reported like any bad setting. */
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'max-upload-bytes': { type: 'string' },
+        'log-level': { type: 'string' },
+        store: { type: 'string' },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function integer(text: string, name: string, min: number, max: number): number {

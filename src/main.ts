@@ -25,8 +25,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  await app.listen({ host: config.host, port: config.port });
-  app.log.info({ dataDir: config.dataDir, store: config.store }, `Fathom is listening on http://${config.host}:${config.port}`);
+  // The bound address, not the configured one: with FATHOM_PORT=0 the OS picks the port.
+  const address = await app.listen({ host: config.host, port: config.port });
+  app.log.info({ dataDir: config.dataDir, store: config.store }, `Fathom is listening on ${address}`);
 }
 
 main().catch((error: unknown) => {

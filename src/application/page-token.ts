@@ -10,7 +10,7 @@ export function encodePageToken(cursor: Cursor, query: string): string {
   return Buffer.from(JSON.stringify({ v: cursor.value, i: cursor.id, q: query })).toString('base64url');
 }
 
-export function decodePageToken(token: string | undefined, query: string): Cursor | undefined {
+export function decodePageToken(token: string | undefined, query: string, valueKind: 'number' | 'string'): Cursor | undefined {
   if (token === undefined || token === '') return undefined;
   const invalid = InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
   let parsed: unknown;
@@ -21,9 +21,10 @@ export function decodePageToken(token: string | undefined, query: string): Curso
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid;
   const { v, i, q } = parsed as Record<string, unknown>;
-  const valueOk = v === null || typeof v === 'string' || typeof v === 'number';
+  // The cursor's value must have the sort field's type: stores compare it with that field.
+  const valueOk = typeof v === valueKind && (valueKind === 'string' || Number.isFinite(v));
   if (!valueOk || typeof i !== 'string' || q !== query) throw invalid;
-  return { value: v, id: i };
+  return { value: v as string | number, id: i };
 }
 
 /** Runs a keyset query for one more item than asked, to know whether another page exists. */

@@ -1,4 +1,4 @@
-import { Issues } from './errors.js';
+import { InvalidArgumentError, Issues } from './errors.js';
 import { checkKey } from './keys.js';
 import type { Millis } from './time.js';
 
@@ -80,6 +80,7 @@ export function assignSteps(drafts: readonly MetricDraft[], lastStepOf: (key: st
   return drafts.map((draft) => {
     const previous = last.has(draft.key) ? last.get(draft.key) : lastStepOf(draft.key);
     const step = draft.step ?? (previous === undefined ? 0 : previous + 1);
+    if (step > MAX_STEP) throw InvalidArgumentError.field('/step', `'${draft.key}' has reached the last step (${MAX_STEP}); give steps explicitly`);
     last.set(draft.key, previous === undefined ? step : Math.max(previous, step));
     return { key: draft.key, value: draft.value, step, timestamp: draft.timestamp };
   });

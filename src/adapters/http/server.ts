@@ -1,12 +1,13 @@
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import { healthRoutes } from './health-routes.js';
 import { nativeApi } from './native/native-api.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
+import { validatorCompiler } from './shared/validator-compiler.js';
 
 export interface ServerOptions {
   container: DependencyContainer;
@@ -30,7 +31,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // TypeBox validates and never coerces bodies: "1" is not accepted where a number is expected.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
   // Only JSON (and multipart, below) is accepted: a text/plain body gets 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   // An empty body with a JSON content type (common from HTTP libraries on POST …/restore) means "no body".
@@ -42,7 +43,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
+  });
+  // Graceful shutdown: close() only ends the keep-alive connections idle at that moment. One whose
+  // request was still in flight turns idle afterwards and would hold close() (and the process)
+  // open until the keep-alive timeout, so it is closed as soon as its response is done.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
   });
   app.addSchema(Problem);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
@@ -56,15 +67,39 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       info: { title: 'Fathom', version: '0.1.0', description: 'ML experiment tracking: experiments, runs, parameters, metrics, artifacts.' },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: documentWildcards,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, {
     // The blob store enforces the upload limit itself while streaming; busboy would truncate silently.
-    limits: { fileSize: Infinity, files: 1, fields: 20, fieldSize: 128 * 1024, parts: 32 },
+    // files: 2 lets a second file part reach the route, which refuses it with a 400 naming the part
+    // (at 1, busboy answered a misleading 413 "reach files limit").
+    limits: { fileSize: Infinity, files: 2, fields: 20, fieldSize: 128 * 1024, parts: 32 },
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { container: options.container });
   await app.register(nativeApi, { container: options.container, prefix: '/api' });
   return app;
+}
+
+/**
+ * Routes whose last parameter may contain `/` (artifact names, metric keys) use Fastify's `*`
+ * wildcard. OpenAPI has no wildcard: document it as a named path parameter instead.
+ */
+function documentWildcards({ schema, url }: { schema: FastifySchema; url: string }) {
+  if (!url.endsWith('/*')) return { schema, url };
+  const name = url.includes('/metrics/') ? 'key' : 'name';
+  const params = (schema?.params ?? { type: 'object', properties: {} }) as { properties?: Record<string, unknown>; required?: string[] };
+  return {
+    url: `${url.slice(0, -1)}:${name}`,
+    schema: {
+      ...schema,
+      params: {
+        ...params,
+        properties: { ...params.properties, [name]: { type: 'string', description: 'may contain /' } },
+        required: [...(params.required ?? []), name],
+      },
+    },
+  };
 }

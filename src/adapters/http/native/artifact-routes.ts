@@ -45,15 +45,25 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
       const parts = request.parts()[Symbol.asyncIterator]();
       const fields: Partial<Record<FieldName, string>> = {};
       const file = await readUntilFile(parts, fields);
-      const artifact = await upload.execute(request.params.id, {
-        content: file.file,
-        fileName: file.filename,
-        contentType: file.mimetype,
-        fields: async () => {
-          await readUntilFile(parts, fields, true);
-          return defined(fields) as ArtifactFieldsInput;
-        },
-      });
+      const artifact = await upload
+        .execute(request.params.id, {
+          content: file.file,
+          fileName: file.filename,
+          contentType: file.mimetype,
+          fields: async () => {
+            await readUntilFile(parts, fields, true);
+            return defined(fields) as ArtifactFieldsInput;
+          },
+        })
+        .catch((error: unknown) => {
+          // Refused before the body was read (unknown run, say): don't read gigabytes just to
+          // discard them; answer and close the connection instead.
+          if (!file.file.readableEnded) {
+            void reply.header('connection', 'close');
+            file.file.destroy();
+          }
+          throw error;
+        });
       return reply.status(201).header('location', `${artifactUrl(artifact.runId, artifact.name)}?version=${encodeURIComponent(artifact.version)}`).send(presentArtifact(artifact));
     },
   );

@@ -7,6 +7,7 @@ import { GetExperiment } from '../../../application/use-cases/experiments/get-ex
 import { ListExperiments } from '../../../application/use-cases/experiments/list-experiments.js';
 import { RestoreExperiment } from '../../../application/use-cases/experiments/restore-experiment.js';
 import { UpdateExperiment } from '../../../application/use-cases/experiments/update-experiment.js';
+import { Issues } from '../../../domain/errors.js';
 import { presentExperiment, presentExperimentSummary } from './presenters.js';
 import { csv, defined, isoDate } from './query.js';
 import { Experiment, ExperimentSummary, IdParams, withProblems } from './schemas.js';
@@ -72,19 +73,22 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
     },
     async (request) => {
       const q = request.query;
+      const dates = new Issues();
+      const filter = defined({
+        allTags: csv(q.tags),
+        anyTags: csv(q.anyTags),
+        nameContains: q.name,
+        createdBy: q.createdBy,
+        createdAfter: isoDate(q.createdAfter, '/createdAfter', dates),
+        createdBefore: isoDate(q.createdBefore, '/createdBefore', dates),
+        updatedAfter: isoDate(q.updatedAfter, '/updatedAfter', dates),
+        updatedBefore: isoDate(q.updatedBefore, '/updatedBefore', dates),
+        lifecycle: q.lifecycle,
+      });
+      dates.throwIfAny();
       const page = await list.execute(
         defined({
-          filter: defined({
-            allTags: csv(q.tags),
-            anyTags: csv(q.anyTags),
-            nameContains: q.name,
-            createdBy: q.createdBy,
-            createdAfter: isoDate(q.createdAfter, '/createdAfter'),
-            createdBefore: isoDate(q.createdBefore, '/createdBefore'),
-            updatedAfter: isoDate(q.updatedAfter, '/updatedAfter'),
-            updatedBefore: isoDate(q.updatedBefore, '/updatedBefore'),
-            lifecycle: q.lifecycle,
-          }),
+          filter,
           orderBy: q.orderBy,
           limit: q.limit,
           pageToken: q.pageToken,

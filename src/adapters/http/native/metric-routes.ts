@@ -5,8 +5,9 @@ import { GetMetricHistory } from '../../../application/use-cases/metrics/get-met
 import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
 import type { MetricInput } from '../../../domain/metric.js';
+import { parseIsoDate } from '../../../domain/time.js';
 import { jsonNumber, presentMetricSummary } from './presenters.js';
-import { assertNotMixed, defined, isoDate, singleItem } from './query.js';
+import { asSingleItem, assertNotMixed, defined, singleItem } from './query.js';
 import { Count, IdParams, MetricSummary, MetricValue, withProblems } from './schemas.js';
 
 /** Values are checked by the domain, which says what is allowed: a finite number, "NaN", "Infinity", "-Infinity". */
@@ -46,10 +47,12 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
       const { metrics, ...single } = request.body;
       const batch = metrics !== undefined;
       if (batch) assertNotMixed(single, 'metrics');
-      const points = (batch ? metrics : [singleItem(single, 'point')]).map((p, i): MetricInput =>
-        defined({ ...p, timestamp: isoDate(p.timestamp, `${batch ? `/metrics/${i}` : ''}/timestamp`) }),
+      // A bad timestamp goes on as NaN, so the domain names it along with every other bad field of the batch.
+      const points = (batch ? metrics : [singleItem(single, 'point')]).map(
+        (p): MetricInput => defined({ ...p, timestamp: p.timestamp === undefined ? undefined : (parseIsoDate(p.timestamp) ?? NaN) }),
       );
-      return reply.status(201).send(await log.execute(request.params.id, points));
+      const logged = batch ? await log.execute(request.params.id, points) : await asSingleItem('metrics', () => log.execute(request.params.id, points));
+      return reply.status(201).send(logged);
     },
   );
 
@@ -67,12 +70,14 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
   );
 
   app.get(
-    '/runs/:id/metrics/:key',
+    '/runs/:id/metrics/*',
     {
       schema: {
         tags: ['metrics'],
         summary: "One metric's history in step order",
-        params: Type.Object({ id: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }),
+        description: 'The key is the rest of the path and may contain / (train/loss), encoded or not.',
+        // The key is the wildcard ('*') part of the path: TypeBox cannot convert a property named '*'.
+        params: IdParams,
         querystring: Type.Object({
           startStep: Type.Optional(Type.Integer({ minimum: 0 })),
           endStep: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -86,7 +91,8 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
       },
     },
     async (request) => {
-      const result = await history.execute(request.params.id, request.params.key, defined(request.query));
+      const key = (request.params as { '*'?: string })['*'] ?? '';
+      const result = await history.execute(request.params.id, key, defined(request.query));
       return {
         key: result.key,
         points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: new Date(p.timestamp).toISOString() })),

@@ -11,10 +11,15 @@ export function csv(value: string | undefined): string[] | undefined {
     .filter((v) => v.length > 0);
 }
 
-export function isoDate(value: string | undefined, path: string): Millis | undefined {
+/** Parses an optional date; a bad one throws, or is added to `issues` when several fields are checked together. */
+export function isoDate(value: string | undefined, path: string, issues?: Issues): Millis | undefined {
   if (value === undefined) return undefined;
   const ms = parseIsoDate(value);
-  if (ms === undefined) throw InvalidArgumentError.field(path, `must be an ISO-8601 date or date-time, not '${value}'`);
+  if (ms === undefined) {
+    const message = `must be an ISO-8601 date or date-time, not '${value}'`;
+    if (!issues) throw InvalidArgumentError.field(path, message);
+    issues.add(path, message);
+  }
   return ms;
 }
 
@@ -43,5 +48,22 @@ export function assertNotMixed(single: object, batchField: string): void {
   const mixed = Object.entries(single).filter(([, v]) => v !== undefined).map(([k]) => k);
   if (mixed.length > 0) {
     throw InvalidArgumentError.field(`/${batchField}`, `send either a single item or ${batchField}, not both (also got ${mixed.join(', ')})`);
+  }
+}
+
+/**
+ * Runs a use case on an item sent in the single-item form, so its bad fields are named as the
+ * client sent them ("/value") rather than as the batch the use case validates ("/metrics/0/value").
+ */
+export async function asSingleItem<T>(batchField: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const prefix = `/${batchField}/0`;
+    const renamed = error.issues.map((issue) =>
+      issue.path === prefix || issue.path.startsWith(`${prefix}/`) ? { ...issue, path: issue.path.slice(prefix.length) || '/' } : issue,
+    );
+    throw new InvalidArgumentError(renamed);
   }
 }

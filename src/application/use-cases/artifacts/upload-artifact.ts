@@ -4,7 +4,7 @@ import { toArtifactFields, type Artifact, type ArtifactFieldsInput } from '../..
 import { assertWritable, type RunId } from '../../../domain/run.js';
 import { BlobJanitor } from '../../blob-janitor.js';
 import type { ArtifactRepository } from '../../ports/artifact-repository.js';
-import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
+import type { BlobStore } from '../../ports/blob-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { RunRepository } from '../../ports/run-repository.js';
@@ -43,6 +43,8 @@ export class UploadArtifact {
     const run = await this.runs.get(runId);
     assertWritable(run);
     const blob = await this.blobs.put(upload.content, { maxBytes: this.limits.maxUploadBytes });
+    // Until the record exists nothing references the blob: keep other uploads' cleanup off it.
+    const unpin = this.janitor.pin(blob.key);
     try {
       const given = await upload.fields();
       const fields = toArtifactFields({ contentType: upload.contentType, ...given }, upload.fileName);
@@ -57,12 +59,13 @@ export class UploadArtifact {
         uploadedAt: this.clock.now(),
       });
     } catch (error) {
-      await this.release(blob);
+      unpin();
+      // Even a deduplicated blob is freed when nothing else references or pins it (its first
+      // uploader may have failed too).
+      await this.janitor.freeUnreferenced([blob.key]);
       throw error;
+    } finally {
+      unpin();
     }
-  }
-
-  private async release(blob: StoredBlob): Promise<void> {
-    if (blob.created) await this.janitor.freeUnreferenced([blob.key]);
   }
 }

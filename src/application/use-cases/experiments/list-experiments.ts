@@ -44,7 +44,7 @@ export class ListExperiments {
     const order = parseExperimentOrder(input.orderBy);
     const limit = checkLimit(input.limit, 100, 1000);
     const query = JSON.stringify(['experiments', filter, order]);
-    const after = decodePageToken(input.pageToken, query);
+    const after = decodePageToken(input.pageToken, query, order.field === 'name' ? 'string' : 'number');
     const page = await fetchPage(
       limit,
       after,

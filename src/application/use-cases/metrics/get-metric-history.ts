@@ -25,7 +25,7 @@ export class GetMetricHistory {
       const value = range[field];
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) issues.add(`/${field}`, 'must be an integer ≥ 0');
     }
-    if (range.startStep !== undefined && range.endStep !== undefined && range.startStep > range.endStep) {
+    if (issues.empty && range.startStep !== undefined && range.endStep !== undefined && range.startStep > range.endStep) {
       issues.add('/endStep', 'must not be below startStep');
     }
     issues.throwIfAny();

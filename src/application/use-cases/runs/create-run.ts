@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../domain/errors.js';
+import { ConflictError, InvalidArgumentError, type FieldIssue } from '../../../domain/errors.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import { toParameters, type ParameterInput } from '../../../domain/parameter.js';
 import { newRun, type NewRunInput } from '../../../domain/run.js';
@@ -35,22 +35,30 @@ export class CreateRun {
     if (experiment.lifecycleStage === 'deleted') {
       throw new ConflictError(`experiment '${experimentId}' is deleted; restore it before starting runs in it`);
     }
-    const run = newRun(this.ids.next(), experimentId, input, this.clock.now());
-    const parameters = toParameters(input.parameters ?? []);
-    if (input.parentRunId !== undefined) await this.checkParent(input.parentRunId);
+    // Validate the run and its parameters together, so one 400 lists every bad field.
+    const issues: FieldIssue[] = [];
+    const run = collectIssues(() => newRun(this.ids.next(), experimentId, input, this.clock.now()), issues);
+    const parameters = collectIssues(() => toParameters(input.parameters ?? []), issues);
+    if (input.parentRunId !== undefined && !(await this.exists(input.parentRunId))) {
+      issues.push({ path: '/parentRunId', message: `names no existing run ('${input.parentRunId}')` });
+    }
+    if (issues.length > 0 || run === undefined || parameters === undefined) throw new InvalidArgumentError(issues);
     await this.runs.create(run);
     if (parameters.length > 0) await this.parameters.add(run.id, parameters);
     return this.views.one(run);
   }
 
-  private async checkParent(parentRunId: string): Promise<void> {
-    try {
-      await this.runs.get(parentRunId);
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        throw InvalidArgumentError.field('/parentRunId', `names no existing run ('${parentRunId}')`);
-      }
-      throw error;
-    }
+  private async exists(runId: string): Promise<boolean> {
+    return (await this.runs.getMany([runId])).length > 0;
+  }
+}
+
+function collectIssues<T>(validate: () => T, issues: FieldIssue[]): T | undefined {
+  try {
+    return validate();
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    issues.push(...error.issues);
+    return undefined;
   }
 }

@@ -26,7 +26,7 @@ export class ListRuns {
     const query = JSON.stringify(['runs', experimentId]);
     const page = await fetchPage(
       limit,
-      decodePageToken(options.pageToken, query),
+      decodePageToken(options.pageToken, query, 'number'),
       query,
       (n, after) => this.runs.listByExperiment(experimentId, { limit: n, ...(after ? { after } : {}) }),
       (run) => ({ value: run.startedAt, id: run.id }),

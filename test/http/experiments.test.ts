@@ -1,0 +1,482 @@
+import { describe, expect, it } from 'vitest';
+import { createExperiment, createRun, expectProblem, expectStatus, ISO_MS, issuePaths, useApi, type Api, type Json } from './api.js';
+
+const api = useApi();
+
+/** Creates experiments one second apart, so their creation order is unambiguous. */
+async function createInOrder(names: string[], extra: (name: string) => Record<string, unknown> = () => ({})): Promise<Json[]> {
+  const created: Json[] = [];
+  for (const name of names) {
+    created.push(await createExperiment(api, { name, ...extra(name) }));
+    api.server.clock.advance(1000);
+  }
+  return created;
+}
+
+async function listNames(query: string, client: Api = api): Promise<string[]> {
+  const page = expectStatus(await client.get(`/api/experiments${query}`), 200);
+  return page.experiments.map((e: Json) => e.name);
+}
+
+describe('POST /api/experiments', () => {
+  it('creates an experiment: 201, a Location header and the full Experiment with no runs', async () => {
+    api.server.clock.set('2026-03-01T12:30:45.678Z');
+    const response = await api.post('/api/experiments', { name: 'resnet sweep', description: 'lr search', tags: ['vision'], createdBy: 'ada' });
+
+    const experiment = expectStatus(response, 201);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.headers.location).toBe(`/api/experiments/${experiment.id}`);
+    expect(experiment).toStrictEqual({
+      id: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
+      name: 'resnet sweep',
+      description: 'lr search',
+      tags: ['vision'],
+      createdBy: 'ada',
+      createdAt: '2026-03-01T12:30:45.678Z',
+      updatedAt: '2026-03-01T12:30:45.678Z',
+      lifecycleStage: 'active',
+      runs: [],
+    });
+    const fetched = expectStatus(await api.get(response.headers.location as string), 200);
+    expect(fetched).toStrictEqual(experiment);
+  });
+
+  it('omits description when none was given and defaults createdBy to "anonymous"', async () => {
+    const experiment = expectStatus(await api.post('/api/experiments', { name: 'bare' }), 201);
+    expect(experiment).not.toHaveProperty('description');
+    expect(experiment.createdBy).toBe('anonymous');
+    expect(experiment.tags).toEqual([]);
+    expect(experiment.createdAt).toMatch(ISO_MS);
+  });
+
+  it('lower-cases and de-duplicates tags', async () => {
+    const experiment = expectStatus(await api.post('/api/experiments', { name: 'tagged', tags: ['NLP', 'nlp', 'Baseline', ' baseline '] }), 201);
+    expect(experiment.tags).toEqual(['nlp', 'baseline']);
+  });
+
+  it('gives every experiment its own id', async () => {
+    const a = await createExperiment(api);
+    const b = await createExperiment(api);
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('refuses a second active experiment with the same name: 409 ALREADY_EXISTS', async () => {
+    await createExperiment(api, { name: 'taken' });
+    const problem = expectProblem(await api.post('/api/experiments', { name: 'taken' }), 409, 'ALREADY_EXISTS');
+    expect(problem.detail).toContain('taken');
+  });
+
+  it.each([
+    ['an empty name', { name: '' }, ['/name']],
+    ['a name of 257 characters', { name: 'x'.repeat(257) }, ['/name']],
+    ['a missing name', {}, ['/name']],
+    ['a tag of 65 characters', { name: 'ok', tags: ['t'.repeat(65)] }, ['/tags/0']],
+    ['an empty tag', { name: 'ok', tags: ['fine', ''] }, ['/tags/1']],
+    ['65 distinct tags', { name: 'ok', tags: Array.from({ length: 65 }, (_, i) => `tag-${i}`) }, ['/tags']],
+    ['a name that is a number', { name: 42 }, ['/name']],
+  ])('refuses %s: 400 naming the field', async (_label, input, paths) => {
+    const problem = expectProblem(await api.post('/api/experiments', input), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(problem)).toEqual(paths);
+  });
+
+  it('accepts a name of exactly 256 characters and 64 tags', async () => {
+    const tags = Array.from({ length: 64 }, (_, i) => `tag-${i}`);
+    const experiment = expectStatus(await api.post('/api/experiments', { name: 'n'.repeat(256), tags }), 201);
+    expect(experiment.name).toHaveLength(256);
+    expect(experiment.tags).toHaveLength(64);
+  });
+});
+
+describe('GET /api/experiments/:id', () => {
+  it('returns the experiment with its runs', async () => {
+    const experiment = await createExperiment(api, { name: 'with runs' });
+    const run = await createRun(api, experiment.id, { name: 'first' });
+
+    const fetched = expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200);
+    expect(fetched.runs).toHaveLength(1);
+    expect(fetched.runs[0]).toMatchObject({ id: run.id, experimentId: experiment.id, name: 'first', status: 'running' });
+    expect(fetched).not.toHaveProperty('runCount');
+  });
+
+  it('answers 404 NOT_FOUND for an unknown id', async () => {
+    const problem = expectProblem(await api.get('/api/experiments/nope'), 404, 'NOT_FOUND');
+    expect(problem.detail).toContain('nope');
+  });
+});
+
+describe('GET /api/experiments', () => {
+  it('lists summaries with runCount and without runs, newest first by default', async () => {
+    const [older, newer] = await createInOrder(['older', 'newer']);
+    await createRun(api, older.id);
+    await createRun(api, older.id);
+
+    const page = expectStatus(await api.get('/api/experiments'), 200);
+    expect(page).not.toHaveProperty('nextPageToken');
+    expect(page.experiments).toStrictEqual([
+      {
+        id: newer.id,
+        name: 'newer',
+        tags: [],
+        createdBy: 'anonymous',
+        createdAt: newer.createdAt,
+        updatedAt: newer.updatedAt,
+        lifecycleStage: 'active',
+        runCount: 0,
+      },
+      {
+        id: older.id,
+        name: 'older',
+        tags: [],
+        createdBy: 'anonymous',
+        createdAt: older.createdAt,
+        updatedAt: older.updatedAt,
+        lifecycleStage: 'active',
+        runCount: 2,
+      },
+    ]);
+  });
+
+  it('returns an empty list when there is nothing', async () => {
+    expect(expectStatus(await api.get('/api/experiments'), 200)).toStrictEqual({ experiments: [] });
+  });
+
+  describe('filters', () => {
+    it('tags=a,b keeps experiments having all of them; anyTags=a,b those having one', async () => {
+      await createInOrder(['both', 'only-a', 'only-b', 'none'], (name) => ({
+        tags: { both: ['a', 'b'], 'only-a': ['a'], 'only-b': ['b', 'c'], none: ['z'] }[name],
+      }));
+
+      expect(await listNames('?tags=a,b')).toEqual(['both']);
+      expect(await listNames('?tags=A')).toEqual(['only-a', 'both']);
+      expect(await listNames('?anyTags=a,b')).toEqual(['only-b', 'only-a', 'both']);
+      expect(await listNames('?anyTags=c,z')).toEqual(['none', 'only-b']);
+      expect(await listNames('?tags=a&anyTags=b')).toEqual(['both']);
+    });
+
+    it('name matches a case-insensitive substring', async () => {
+      await createInOrder(['BERT base', 'bert-large', 'gpt small']);
+      expect(await listNames('?name=Bert')).toEqual(['bert-large', 'BERT base']);
+      expect(await listNames('?name=SMALL')).toEqual(['gpt small']);
+      expect(await listNames('?name=llama')).toEqual([]);
+    });
+
+    it('createdBy matches the creator', async () => {
+      await createInOrder(['by ada', 'by alan', 'by nobody'], (name) =>
+        name === 'by ada' ? { createdBy: 'ada' } : name === 'by alan' ? { createdBy: 'alan' } : {},
+      );
+      expect(await listNames('?createdBy=ada')).toEqual(['by ada']);
+      expect(await listNames('?createdBy=anonymous')).toEqual(['by nobody']);
+    });
+
+    it('createdAfter and createdBefore bound the creation time', async () => {
+      api.server.clock.set('2026-01-01T00:00:00.000Z');
+      await createExperiment(api, { name: 'january' });
+      api.server.clock.set('2026-02-15T00:00:00.000Z');
+      await createExperiment(api, { name: 'february' });
+      api.server.clock.set('2026-03-15T00:00:00.000Z');
+      await createExperiment(api, { name: 'march' });
+
+      expect(await listNames('?createdAfter=2026-02-01')).toEqual(['march', 'february']);
+      expect(await listNames('?createdBefore=2026-02-01T00:00:00Z')).toEqual(['january']);
+      expect(await listNames('?createdAfter=2026-02-01&createdBefore=2026-03-01')).toEqual(['february']);
+    });
+
+    it('updatedAfter and updatedBefore bound the last change', async () => {
+      api.server.clock.set('2026-01-01T00:00:00.000Z');
+      const touched = await createExperiment(api, { name: 'touched' });
+      await createExperiment(api, { name: 'untouched' });
+      api.server.clock.set('2026-06-01T00:00:00.000Z');
+      expectStatus(await api.patch(`/api/experiments/${touched.id}`, { description: 'changed' }), 200);
+
+      expect(await listNames('?updatedAfter=2026-05-01')).toEqual(['touched']);
+      expect(await listNames('?updatedBefore=2026-05-01')).toEqual(['untouched']);
+    });
+
+    it('refuses a date that is not ISO-8601, naming the query field', async () => {
+      const problem = expectProblem(await api.get('/api/experiments?createdAfter=yesterday'), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/createdAfter']);
+    });
+
+    it('names every bad date filter at once', async () => {
+      const problem = expectProblem(
+        await api.get('/api/experiments?createdAfter=soon&createdBefore=2026-13-45&updatedAfter=2026-01-01&updatedBefore=later'),
+        400,
+        'INVALID_ARGUMENT',
+      );
+      expect(issuePaths(problem).sort()).toEqual(['/createdAfter', '/createdBefore', '/updatedBefore']);
+    });
+
+    it('combines filters: every given one must hold', async () => {
+      await createInOrder(['nlp baseline', 'nlp large', 'vision baseline', 'nlp tiny'], (name) => ({
+        tags: name.startsWith('nlp') ? ['nlp'] : ['cv'],
+        createdBy: name === 'nlp large' ? 'alan' : 'ada',
+      }));
+      expect(await listNames('?tags=nlp&createdBy=ada&name=BASE')).toEqual(['nlp baseline']);
+      expect(await listNames('?tags=nlp&createdBy=ada')).toEqual(['nlp tiny', 'nlp baseline']);
+    });
+
+    it('lifecycle=active (default), deleted or all', async () => {
+      const [kept, gone] = await createInOrder(['kept', 'gone']);
+      expectStatus(await api.del(`/api/experiments/${gone.id}`), 204);
+
+      expect(await listNames('')).toEqual(['kept']);
+      expect(await listNames('?lifecycle=active')).toEqual(['kept']);
+      expect(await listNames('?lifecycle=deleted')).toEqual(['gone']);
+      expect(await listNames('?lifecycle=all')).toEqual(['gone', 'kept']);
+      expect(kept.lifecycleStage).toBe('active');
+      expectProblem(await api.get('/api/experiments?lifecycle=archived'), 400, 'INVALID_ARGUMENT');
+    });
+  });
+
+  describe('ordering', () => {
+    it('orders by name, createdAt or updatedAt, ascending or with - descending', async () => {
+      const [b, , c] = await createInOrder(['bravo', 'alpha', 'charlie']);
+      // bravo changed last, then charlie: updatedAt order differs from creation order.
+      expectStatus(await api.patch(`/api/experiments/${c.id}`, { description: 'x' }), 200);
+      api.server.clock.advance(1000);
+      expectStatus(await api.patch(`/api/experiments/${b.id}`, { description: 'y' }), 200);
+
+      expect(await listNames('?orderBy=name')).toEqual(['alpha', 'bravo', 'charlie']);
+      expect(await listNames('?orderBy=-name')).toEqual(['charlie', 'bravo', 'alpha']);
+      expect(await listNames('?orderBy=createdAt')).toEqual(['bravo', 'alpha', 'charlie']);
+      expect(await listNames('?orderBy=-createdAt')).toEqual(['charlie', 'alpha', 'bravo']);
+      expect(await listNames('?orderBy=updatedAt')).toEqual(['alpha', 'charlie', 'bravo']);
+      expect(await listNames('?orderBy=-updatedAt')).toEqual(['bravo', 'charlie', 'alpha']);
+    });
+
+    it('refuses an unknown order field', async () => {
+      const problem = expectProblem(await api.get('/api/experiments?orderBy=size'), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/orderBy']);
+    });
+  });
+
+  describe('paging', () => {
+    it('limit caps a page and pageToken walks through everything exactly once', async () => {
+      const names = Array.from({ length: 7 }, (_, i) => `exp-${i}`);
+      await createInOrder(names);
+
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const query = `?limit=3&orderBy=name${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`;
+        const page = expectStatus(await api.get(`/api/experiments${query}`), 200);
+        expect(page.experiments.length).toBeLessThanOrEqual(3);
+        seen.push(...page.experiments.map((e: Json) => e.name));
+        token = page.nextPageToken;
+        pages += 1;
+      } while (token !== undefined && pages < 10);
+
+      expect(pages).toBe(3);
+      expect(seen).toEqual(names);
+    });
+
+    it('pages through experiments sharing a sort value without repeats or gaps', async () => {
+      // Same clock reading for all: the order falls back to the id.
+      const ids = new Set<string>();
+      for (let i = 0; i < 5; i++) ids.add((await createExperiment(api)).id);
+
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = expectStatus(await api.get(`/api/experiments?limit=2${token ? `&pageToken=${token}` : ''}`), 200);
+        seen.push(...page.experiments.map((e: Json) => e.id));
+        token = page.nextPageToken;
+      } while (token !== undefined && seen.length <= 10);
+
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen)).toEqual(ids);
+    });
+
+    it('pages in descending name order too', async () => {
+      const names = ['a', 'b', 'c', 'd', 'e'];
+      await createInOrder(names);
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = expectStatus(await api.get(`/api/experiments?limit=2&orderBy=-name${token ? `&pageToken=${token}` : ''}`), 200);
+        seen.push(...page.experiments.map((e: Json) => e.name));
+        token = page.nextPageToken;
+      } while (token !== undefined && seen.length <= 10);
+      expect(seen).toEqual([...names].reverse());
+    });
+
+    it('returns 100 experiments per page by default, and accepts limit=1000', async () => {
+      for (let i = 0; i < 101; i++) await createExperiment(api);
+      const first = expectStatus(await api.get('/api/experiments'), 200);
+      expect(first.experiments).toHaveLength(100);
+      expect(typeof first.nextPageToken).toBe('string');
+      const rest = expectStatus(await api.get(`/api/experiments?pageToken=${first.nextPageToken}`), 200);
+      expect(rest.experiments).toHaveLength(1);
+      expect(rest).not.toHaveProperty('nextPageToken');
+      expect(expectStatus(await api.get('/api/experiments?limit=1000'), 200).experiments).toHaveLength(101);
+    });
+
+    it('has no nextPageToken on the last page', async () => {
+      await createInOrder(['one', 'two']);
+      const page = expectStatus(await api.get('/api/experiments?limit=2'), 200);
+      expect(page.experiments).toHaveLength(2);
+      expect(page).not.toHaveProperty('nextPageToken');
+    });
+
+    it('refuses a tampered page token, and one from another query: 400', async () => {
+      await createInOrder(['one', 'two', 'three']);
+      const first = expectStatus(await api.get('/api/experiments?limit=1'), 200);
+      const token: string = first.nextPageToken;
+      expect(typeof token).toBe('string');
+
+      const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}x`;
+      let problem = expectProblem(await api.get(`/api/experiments?limit=1&pageToken=${tampered}`), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/pageToken']);
+      problem = expectProblem(await api.get('/api/experiments?limit=1&pageToken=not-a-token'), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/pageToken']);
+      problem = expectProblem(await api.get(`/api/experiments?limit=1&orderBy=name&pageToken=${token}`), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/pageToken']);
+    });
+
+    it.each(['0', '1001', 'ten'])('refuses limit=%s', async (limit) => {
+      const problem = expectProblem(await api.get(`/api/experiments?limit=${limit}`), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/limit']);
+    });
+  });
+});
+
+describe('PATCH /api/experiments/:id', () => {
+  it('renames, re-describes and re-tags, bumping updatedAt but not createdAt', async () => {
+    const experiment = await createExperiment(api, { name: 'before', tags: ['old'] });
+    api.server.clock.advance(5_000);
+
+    const updated = expectStatus(
+      await api.patch(`/api/experiments/${experiment.id}`, { name: 'after', description: 'now described', tags: ['New', 'new', 'other'] }),
+      200,
+    );
+    expect(updated).toStrictEqual({
+      ...experiment,
+      name: 'after',
+      description: 'now described',
+      tags: ['new', 'other'],
+      updatedAt: new Date(Date.parse(experiment.updatedAt) + 5_000).toISOString(),
+    });
+    expect(expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200)).toStrictEqual(updated);
+  });
+
+  it('keeps the fields it was not given', async () => {
+    const experiment = await createExperiment(api, { name: 'keep', description: 'as is', tags: ['t'] });
+    const updated = expectStatus(await api.patch(`/api/experiments/${experiment.id}`, { name: 'kept' }), 200);
+    expect(updated).toMatchObject({ name: 'kept', description: 'as is', tags: ['t'] });
+  });
+
+  it('refuses a rename onto an active name: 409', async () => {
+    await createExperiment(api, { name: 'first' });
+    const second = await createExperiment(api, { name: 'second' });
+    expectProblem(await api.patch(`/api/experiments/${second.id}`, { name: 'first' }), 409, 'ALREADY_EXISTS');
+    expect(expectStatus(await api.get(`/api/experiments/${second.id}`), 200).name).toBe('second');
+  });
+
+  it('refuses an empty change, bad fields and unknown fields: 400', async () => {
+    const experiment = await createExperiment(api);
+    expectProblem(await api.patch(`/api/experiments/${experiment.id}`, {}), 400, 'INVALID_ARGUMENT');
+    const problem = expectProblem(await api.patch(`/api/experiments/${experiment.id}`, { name: '', tags: [''] }), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(problem).sort()).toEqual(['/name', '/tags/0']);
+    const unknown = expectProblem(await api.patch(`/api/experiments/${experiment.id}`, { owner: 'x' }), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(unknown)).toEqual(['/owner']);
+  });
+
+  it('answers 404 for an unknown experiment', async () => {
+    expectProblem(await api.patch('/api/experiments/missing', { name: 'x' }), 404, 'NOT_FOUND');
+  });
+});
+
+describe('DELETE /api/experiments/:id and restore', () => {
+  it('soft-deletes: 204, hidden from the default list, still readable as deleted with its runs', async () => {
+    const experiment = await createExperiment(api, { name: 'to delete' });
+    const run = await createRun(api, experiment.id);
+
+    const response = await api.del(`/api/experiments/${experiment.id}`);
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+
+    expect(await listNames('')).toEqual([]);
+    const deleted = expectStatus(await api.get('/api/experiments?lifecycle=deleted'), 200).experiments;
+    expect(deleted).toMatchObject([{ id: experiment.id, lifecycleStage: 'deleted', runCount: 1 }]);
+    const fetched = expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200);
+    expect(fetched.lifecycleStage).toBe('deleted');
+    expect(fetched.runs.map((r: Json) => r.id)).toEqual([run.id]);
+  });
+
+  it('frees the name of a deleted experiment for a new one', async () => {
+    const experiment = await createExperiment(api, { name: 'reused' });
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+    const again = await createExperiment(api, { name: 'reused' });
+    expect(again.id).not.toBe(experiment.id);
+  });
+
+  it('refuses new runs in a deleted experiment: 409', async () => {
+    const experiment = await createExperiment(api);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+    expectProblem(await api.post(`/api/experiments/${experiment.id}/runs`, {}), 409, 'CONFLICT');
+  });
+
+  it('restores: 200 with the active experiment, back in the default list', async () => {
+    const experiment = await createExperiment(api, { name: 'phoenix' });
+    await createRun(api, experiment.id);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+
+    const restored = expectStatus(await api.post(`/api/experiments/${experiment.id}/restore`), 200);
+    expect(restored).toMatchObject({ id: experiment.id, name: 'phoenix', lifecycleStage: 'active' });
+    expect(restored.runs).toHaveLength(1);
+    expect(await listNames('')).toEqual(['phoenix']);
+    // Its runs are writable again.
+    expectStatus(await api.post(`/api/runs/${restored.runs[0].id}/metrics`, { key: 'loss', value: 1 }), 201);
+  });
+
+  it('restoring an active experiment changes nothing: 200', async () => {
+    const experiment = await createExperiment(api, { name: 'alive' });
+    const restored = expectStatus(await api.post(`/api/experiments/${experiment.id}/restore`), 200);
+    expect(restored).toStrictEqual(experiment);
+  });
+
+  it('refuses to restore when an active experiment took the name: 409 CONFLICT', async () => {
+    const original = await createExperiment(api, { name: 'contested' });
+    expectStatus(await api.del(`/api/experiments/${original.id}`), 204);
+    await createExperiment(api, { name: 'contested' });
+
+    const problem = expectProblem(await api.post(`/api/experiments/${original.id}/restore`), 409, 'CONFLICT');
+    expect(problem.detail).toContain('contested');
+    expect(expectStatus(await api.get(`/api/experiments/${original.id}`), 200).lifecycleStage).toBe('deleted');
+  });
+
+  it('permanent=true removes the experiment and its runs for good: 204, then 404', async () => {
+    const experiment = await createExperiment(api, { name: 'gone for good' });
+    const run = await createRun(api, experiment.id);
+    expectStatus(await api.post(`/api/runs/${run.id}/metrics`, { key: 'loss', value: 1 }), 201);
+
+    const response = await api.del(`/api/experiments/${experiment.id}?permanent=true`);
+    expect(response.statusCode).toBe(204);
+
+    expectProblem(await api.get(`/api/experiments/${experiment.id}`), 404, 'NOT_FOUND');
+    expectProblem(await api.get(`/api/runs/${run.id}`), 404, 'NOT_FOUND');
+    expectProblem(await api.get(`/api/runs/${run.id}/metrics`), 404, 'NOT_FOUND');
+    expect(await listNames('?lifecycle=all')).toEqual([]);
+    expectProblem(await api.post(`/api/experiments/${experiment.id}/restore`), 404, 'NOT_FOUND');
+  });
+
+  it('permanently removes an already soft-deleted experiment', async () => {
+    const experiment = await createExperiment(api);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}?permanent=true`), 204);
+    expectProblem(await api.get(`/api/experiments/${experiment.id}`), 404, 'NOT_FOUND');
+  });
+
+  it('answers 404 when deleting or restoring an unknown experiment', async () => {
+    expectProblem(await api.del('/api/experiments/missing'), 404, 'NOT_FOUND');
+    expectProblem(await api.del('/api/experiments/missing?permanent=true'), 404, 'NOT_FOUND');
+    expectProblem(await api.post('/api/experiments/missing/restore'), 404, 'NOT_FOUND');
+  });
+
+  it('refuses permanent=maybe: 400', async () => {
+    const experiment = await createExperiment(api);
+    expectProblem(await api.del(`/api/experiments/${experiment.id}?permanent=maybe`), 400, 'INVALID_ARGUMENT');
+    expect(expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200).lifecycleStage).toBe('active');
+  });
+});

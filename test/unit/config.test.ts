@@ -1,0 +1,104 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const GiB = 1024 ** 3;
+
+function configError(argv: string[], env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    loadConfig(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify({ argv, env })}`);
+}
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig([], {})).toEqual({
+      host: '127.0.0.1',
+      port: 5000,
+      dataDir: resolve('./fathom-data'),
+      maxUploadBytes: 5 * GiB,
+      logLevel: 'info',
+      store: 'memory',
+    });
+  });
+
+  it('reads FATHOM_* environment variables', () => {
+    const config = loadConfig([], {
+      FATHOM_HOST: '0.0.0.0',
+      FATHOM_PORT: '8080',
+      FATHOM_DATA_DIR: '/var/lib/fathom',
+      FATHOM_MAX_UPLOAD_BYTES: '1048576',
+      FATHOM_LOG_LEVEL: 'debug',
+      FATHOM_STORE: 'memory',
+    });
+    expect(config).toEqual({ host: '0.0.0.0', port: 8080, dataDir: '/var/lib/fathom', maxUploadBytes: 1_048_576, logLevel: 'debug', store: 'memory' });
+  });
+
+  it('prefers flags over environment variables', () => {
+    const env = { FATHOM_HOST: 'env-host', FATHOM_PORT: '8080', FATHOM_DATA_DIR: '/env', FATHOM_MAX_UPLOAD_BYTES: '10', FATHOM_LOG_LEVEL: 'debug' };
+    const config = loadConfig(
+      ['--host', 'flag-host', '--port=9090', '--data-dir', '/flag', '--max-upload-bytes', '20', '--log-level', 'warn', '--store', 'memory'],
+      env,
+    );
+    expect(config).toEqual({ host: 'flag-host', port: 9090, dataDir: '/flag', maxUploadBytes: 20, logLevel: 'warn', store: 'memory' });
+  });
+
+  it('falls back per setting: a flag for one, the environment for another, defaults for the rest', () => {
+    const config = loadConfig(['--port', '7000'], { FATHOM_LOG_LEVEL: 'error', FATHOM_PORT: '6000' });
+    expect(config).toMatchObject({ port: 7000, logLevel: 'error', host: '127.0.0.1', maxUploadBytes: 5 * GiB });
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    expect(loadConfig([], { FATHOM_PORT: '', FATHOM_HOST: '', FATHOM_LOG_LEVEL: '' })).toMatchObject({ port: 5000, host: '127.0.0.1', logLevel: 'info' });
+  });
+
+  it('resolves a relative data dir to an absolute path', () => {
+    expect(loadConfig(['--data-dir', 'relative/data'], {}).dataDir).toBe(resolve('relative/data'));
+  });
+
+  it('accepts port 0 (the OS picks one) and 65535', () => {
+    expect(loadConfig([], { FATHOM_PORT: '0' }).port).toBe(0);
+    expect(loadConfig([], { FATHOM_PORT: '65535' }).port).toBe(65535);
+  });
+
+  it.each(['abc', '65536', '-1', '80.5', '5e3', '0x50'])('refuses FATHOM_PORT=%s, naming the variable', (port) => {
+    const error = configError([], { FATHOM_PORT: port });
+    expect(error.message).toContain('FATHOM_PORT');
+    expect(error.message).toContain(port);
+  });
+
+  it('names the variable when the bad value came from its flag', () => {
+    expect(configError(['--port', 'http'], {}).message).toContain('FATHOM_PORT');
+  });
+
+  it.each(['0', 'lots', '-5', '1.5'])('refuses FATHOM_MAX_UPLOAD_BYTES=%s, naming the variable', (bytes) => {
+    expect(configError([], { FATHOM_MAX_UPLOAD_BYTES: bytes }).message).toContain('FATHOM_MAX_UPLOAD_BYTES');
+  });
+
+  it('refuses an unknown log level, naming the variable and the allowed levels', () => {
+    const error = configError([], { FATHOM_LOG_LEVEL: 'verbose' });
+    expect(error.message).toContain('FATHOM_LOG_LEVEL');
+    expect(error.message).toContain('verbose');
+    expect(error.message).toContain('debug');
+  });
+
+  it('accepts every pino log level', () => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      expect(loadConfig(['--log-level', level], {}).logLevel).toBe(level);
+    }
+  });
+
+  it('refuses a store it does not have, naming the variable', () => {
+    expect(configError([], { FATHOM_STORE: 'oracle' }).message).toContain('FATHOM_STORE');
+    expect(configError(['--store', 'oracle'], {}).message).toContain('oracle');
+  });
+
+  it('reports an unknown flag, or a flag without its value, as a ConfigError', () => {
+    expect(configError(['--prot', '80'], {}).message).toContain('--prot');
+    expect(configError(['--port'], {}).message).toContain('--port');
+  });
+});

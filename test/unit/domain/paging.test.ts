@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { compareIds, compareSortValues } from '../../../src/domain/paging.js';
+import { parseIsoDate, toIso } from '../../../src/domain/time.js';
+
+describe('sort values', () => {
+  it('put nulls first', () => {
+    expect(compareSortValues(null, 0)).toBeLessThan(0);
+    expect(compareSortValues('a', null)).toBeGreaterThan(0);
+    expect(compareSortValues(null, null)).toBe(0);
+  });
+
+  it('compare numbers numerically, not as text', () => {
+    expect(compareSortValues(2, 10)).toBeLessThan(0);
+    expect(compareSortValues(10, 2)).toBeGreaterThan(0);
+    expect(compareSortValues(5, 5)).toBe(0);
+  });
+
+  it('compare strings by code unit, so every store agrees', () => {
+    expect(compareSortValues('B', 'a')).toBeLessThan(0);
+    expect(compareSortValues('ab', 'a')).toBeGreaterThan(0);
+    expect(compareSortValues('same', 'same')).toBe(0);
+  });
+
+  it('break ties by id', () => {
+    expect(compareIds('a1', 'a2')).toBeLessThan(0);
+    expect(compareIds('b', 'a')).toBeGreaterThan(0);
+    expect(compareIds('x', 'x')).toBe(0);
+  });
+});
+
+describe('timestamps', () => {
+  it('parse ISO-8601 dates and date-times', () => {
+    expect(parseIsoDate('2026-01-15')).toBe(Date.parse('2026-01-15T00:00:00Z'));
+    expect(parseIsoDate('2026-01-15T10:00:00.123Z')).toBe(Date.parse('2026-01-15T10:00:00.123Z'));
+    expect(parseIsoDate('2026-01-15T12:00:00+02:00')).toBe(Date.parse('2026-01-15T10:00:00Z'));
+  });
+
+  it('refuse anything else', () => {
+    for (const text of ['yesterday', '15/01/2026', '2026-13-45', '1736935200000', '']) expect(parseIsoDate(text)).toBeUndefined();
+  });
+
+  it('render as UTC with milliseconds', () => {
+    expect(toIso(Date.parse('2026-01-15T12:00:00+02:00'))).toBe('2026-01-15T10:00:00.000Z');
+  });
+});
