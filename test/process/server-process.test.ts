@@ -1,0 +1,225 @@
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { Agent, get as httpGet, request as httpRequest, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
+/**
+ * Drives the built server as a user runs it: `node dist/main.js`, configured by FATHOM_* variables,
+ * talking over a real loopback socket and stopped by a signal.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BOUNDARY = '----fathom-process-boundary-3xQ9';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+interface RunningFathom {
+  child: ChildProcessWithoutNullStreams;
+  base: string;
+  dataDir: string;
+  logs: LogLine[];
+  stdout: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: RunningFathom[] = [];
+const dirs: string[] = [];
+
+/** The environment without any FATHOM_* the developer may have set, plus the given variables. */
+function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('FATHOM_')));
+  return { ...env, ...vars };
+}
+
+function launch(vars: Record<string, string>): { child: ChildProcessWithoutNullStreams; exited: RunningFathom['exited']; stderr: () => string; stdout: string[] } {
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: environment(vars) });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const stdout: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.on('exit', (code, signal) => done({ code, signal }));
+  });
+  return { child, exited, stderr: () => stderr, stdout };
+}
+
+async function startFathom(): Promise<RunningFathom> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fathom-process-'));
+  dirs.push(dataDir);
+  const { child, exited, stdout, stderr } = launch({
+    FATHOM_HOST: '127.0.0.1',
+    FATHOM_PORT: '0',
+    FATHOM_DATA_DIR: dataDir,
+    FATHOM_LOG_LEVEL: 'info',
+  });
+  const logs: LogLine[] = [];
+  const base = await new Promise<string>((done, fail) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      stdout.push(line);
+      try {
+        const entry = JSON.parse(line) as LogLine;
+        logs.push(entry);
+        const match = /^Fathom is listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(entry.msg);
+        if (match && match[2] !== '0') done(match[1] as string);
+      } catch {
+        // Not JSON: the test on structured logs reports it.
+      }
+    });
+    void exited.then(({ code }) => fail(new Error(`fathom exited with ${code} before listening:\n${stderr()}`)));
+  });
+  const fathom = { child, base, dataDir, logs, stdout, exited };
+  running.push(fathom);
+  return fathom;
+}
+
+/** A log line that has been written, or the test times out waiting for it. */
+async function logged(fathom: RunningFathom, message: RegExp): Promise<LogLine> {
+  return vi.waitFor(
+    () => {
+      const line = fathom.logs.find((l) => message.test(l.msg));
+      if (!line) throw new Error(`no log line matching ${message} yet`);
+      return line;
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+}
+
+/** One GET on a fresh connection (no keep-alive pool), so a closed listener shows as an error. */
+function getOnNewConnection(url: string): Promise<number> {
+  return new Promise((done, fail) => {
+    httpGet(url, { agent: false }, (response) => {
+      response.resume();
+      done(response.statusCode ?? 0);
+    }).on('error', fail);
+  });
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+beforeAll(() => {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
+
+afterEach(async () => {
+  for (const fathom of running.splice(0)) {
+    if (fathom.child.exitCode === null && fathom.child.signalCode === null) {
+      fathom.child.kill('SIGKILL');
+      await fathom.exited;
+    }
+  }
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the fathom process', () => {
+  it('serves health, readiness and the API on the port it reports, logging JSON lines', async () => {
+    const fathom = await startFathom();
+    const health = await fetch(`${fathom.base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${fathom.base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+
+    const created = await fetch(`${fathom.base}/api/experiments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'resnet sweep', tags: ['Vision'] }),
+    });
+    expect(created.status).toBe(201);
+    const experiment = (await created.json()) as { id: string; name: string; tags: string[] };
+    expect(experiment).toMatchObject({ name: 'resnet sweep', tags: ['vision'] });
+    const fetched = await fetch(`${fathom.base}${created.headers.get('location') as string}`);
+    expect(((await fetched.json()) as { id: string }).id).toBe(experiment.id);
+
+    const listening = await logged(fathom, /^Fathom is listening/);
+    expect(listening).toMatchObject({ level: 30, dataDir: fathom.dataDir });
+    for (const line of fathom.stdout) expect(() => JSON.parse(line), line).not.toThrow();
+  });
+
+  it.each([['SIGTERM'], ['SIGINT']] as const)('stops on %s with exit code 0', async (signal) => {
+    const fathom = await startFathom();
+    expect((await fetch(`${fathom.base}/healthz`)).status).toBe(200);
+    fathom.child.kill(signal);
+    expect(await fathom.exited).toEqual({ code: 0, signal: null });
+    expect(await logged(fathom, /stopping/)).toMatchObject({ signal });
+  });
+
+  it.each([
+    ['a one-shot connection', () => false as const],
+    ['a keep-alive connection', () => new Agent({ keepAlive: true })],
+  ])('finishes an upload still being sent on %s when SIGTERM arrives, refuses new connections, then exits 0', async (_kind, agent) => {
+    const fathom = await startFathom();
+    const experiment = (await (
+      await fetch(`${fathom.base}/api/experiments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"shutdown"}' })
+    ).json()) as { id: string };
+    const run = (await (
+      await fetch(`${fathom.base}/api/experiments/${experiment.id}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    ).json()) as { id: string };
+
+    const { port } = new URL(fathom.base);
+    const clientAgent = agent();
+    const upload = httpRequest({
+      host: '127.0.0.1',
+      port: Number(port),
+      method: 'POST',
+      path: `/api/runs/${run.id}/artifacts`,
+      agent: clientAgent,
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'transfer-encoding': 'chunked' },
+    });
+    const response = new Promise<{ status: number; body: string }>((done, fail) => {
+      upload.on('response', (res: IncomingMessage) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+      });
+      upload.on('error', fail);
+    });
+    const chunk = Buffer.alloc(64 * 1024, 42);
+    upload.write(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="late.bin"\r\n\r\n`);
+    upload.write(chunk);
+    // The server is streaming the file into the blob store: the request is in flight.
+    await vi.waitFor(async () => expect(await filesUnder(join(fathom.dataDir, 'blobs', 'tmp'))).not.toEqual([]), {
+      timeout: 10_000,
+      interval: 20,
+    });
+
+    fathom.child.kill('SIGTERM');
+    await logged(fathom, /stopping/);
+    // New connections are no longer accepted while the upload is still open.
+    await vi.waitFor(() => expect(getOnNewConnection(`${fathom.base}/healthz`)).rejects.toThrow(), { timeout: 10_000, interval: 50 });
+    expect(fathom.child.exitCode).toBeNull();
+
+    upload.write(chunk);
+    upload.write(`\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="type"\r\n\r\nmodel\r\n--${BOUNDARY}--\r\n`);
+    upload.end();
+
+    const { status, body } = await response;
+    expect(status, body).toBe(201);
+    expect(JSON.parse(body)).toMatchObject({ name: 'late.bin', type: 'model', size: 2 * chunk.length });
+    expect(await fathom.exited).toEqual({ code: 0, signal: null });
+    if (clientAgent) clientAgent.destroy();
+  });
+
+  it.each([
+    [{ FATHOM_PORT: 'abc' }, 'FATHOM_PORT'],
+    [{ FATHOM_PORT: '70000' }, 'FATHOM_PORT'],
+    [{ FATHOM_LOG_LEVEL: 'loud' }, 'FATHOM_LOG_LEVEL'],
+    [{ FATHOM_MAX_UPLOAD_BYTES: '-5' }, 'FATHOM_MAX_UPLOAD_BYTES'],
+  ])('refuses the bad configuration %j: exit code 1 and a message naming %s', async (vars, name) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fathom-process-'));
+    dirs.push(dataDir);
+    const { exited, stderr } = launch({ FATHOM_HOST: '127.0.0.1', FATHOM_DATA_DIR: dataDir, ...vars });
+    expect((await exited).code).toBe(1);
+    expect(stderr()).toContain(name);
+    expect(stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+});
