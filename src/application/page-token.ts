@@ -7,7 +7,7 @@ import type { Cursor } from '../domain/paging.js';
  * silently skipping rows.
  */
 export function encodePageToken(cursor: Cursor, query: string): string {
-  return Buffer.from(JSON.stringify({ v: cursor.value, i: cursor.id, q: query })).toString('base64url');
+  return toBase64Url(JSON.stringify({ v: cursor.value, i: cursor.id, q: query }));
 }
 
 export function decodePageToken(token: string | undefined, query: string, valueKind: 'number' | 'string'): Cursor | undefined {
@@ -15,7 +15,7 @@ export function decodePageToken(token: string | undefined, query: string, valueK
   const invalid = InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    parsed = JSON.parse(fromBase64Url(token));
   } catch {
     throw invalid;
   }
@@ -47,4 +47,17 @@ export function checkLimit(limit: number | undefined, fallback: number, max: num
     throw InvalidArgumentError.field('/limit', `must be an integer from 1 to ${max}`);
   }
   return value;
+}
+
+/** base64url of UTF-8 text, with web-standard APIs only (the core does not depend on Node). */
+function toBase64Url(text: string): string {
+  const binary = String.fromCharCode(...new TextEncoder().encode(text));
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** @throws when the text is not base64url of UTF-8. */
+function fromBase64Url(token: string): string {
+  if (!/^[A-Za-z0-9_-]*$/.test(token)) throw new Error('not base64url');
+  const binary = atob(token.replaceAll('-', '+').replaceAll('_', '/'));
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }

@@ -170,6 +170,25 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
         expect(stored).toMatchObject({ key: keyOf('retry me'), size: 8, created: true });
       });
 
+      it('awaits the claim with the content address before it looks for or stores the blob', async () => {
+        const existing = await store.put(chunked('claimed'), { maxBytes: NO_LIMIT });
+        const seen: { key: string; present: number | undefined }[] = [];
+        await store.put(chunked('claimed'), { maxBytes: NO_LIMIT, claim: async (key) => {
+          // The caller frees the blob while holding the claim: the store must look only afterwards.
+          await store.delete(key);
+          seen.push({ key, present: await store.size(key) });
+        } });
+        expect(seen).toEqual([{ key: existing.key, present: undefined }]);
+        expect((await readAll(await store.get(existing.key))).toString()).toBe('claimed');
+      });
+
+      it('stores nothing when the claim fails', async () => {
+        await expect(
+          store.put(chunked('unclaimed'), { maxBytes: NO_LIMIT, claim: async () => Promise.reject(new Error('claim refused')) }),
+        ).rejects.toThrow('claim refused');
+        expect(await store.size(keyOf('unclaimed'))).toBeUndefined();
+      });
+
       it('streams large content chunk by chunk with the right hash and size', async () => {
         const size = 20 * MiB + 123;
         const { source, sha256 } = generated(size);

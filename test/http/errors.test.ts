@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExperimentRepository } from '../../src/application/ports/experiment-repository.js';
@@ -226,6 +227,38 @@ describe('server failures (500)', () => {
     vi.spyOn(experiments, 'get').mockRejectedValueOnce(new Error(SECRET));
     expectProblem(await app.inject({ method: 'GET', url: '/api/experiments/any' }), 500, 'INTERNAL');
     expectProblem(await app.inject({ method: 'GET', url: '/api/experiments/any' }), 404, 'NOT_FOUND');
+  });
+});
+
+describe('shutting down', () => {
+  it('answers a request that arrives on a kept-alive connection while the server closes with a 503 problem', async () => {
+    const { app } = await customServer({}, (server) => {
+      server.get('/slow', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return { done: true };
+      });
+    });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(address).port) });
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.on('connect', resolve));
+
+    socket.write('GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const closing = app.close(); // waits for /slow to finish
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    socket.write('GET /api/experiments HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await closing;
+    await ended;
+
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200/);
+    expect(responses[0]).toContain('{"done":true}');
+    expect(responses[1]).toMatch(/^HTTP\/1\.1 503/);
+    expect(responses[1]).toMatch(/content-type: application\/problem\+json/i);
+    expect(responses[1]).toContain('"code":"UNAVAILABLE"');
   });
 });
 

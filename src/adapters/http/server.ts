@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOp
 import type { DependencyContainer } from 'tsyringe';
 import { healthRoutes } from './health-routes.js';
 import { nativeApi } from './native/native-api.js';
+import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
 import { validatorCompiler } from './shared/validator-compiler.js';
 
@@ -25,7 +26,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Clients time out slow requests themselves; uploads of several GiB must not be cut off here.
     requestTimeout: 0,
-    return503OnClosing: true,
+    // While closing, requests on kept-alive connections get a 503 problem (the hook below).
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -51,6 +53,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (closing) {
+      await sendProblem(new UnavailableError('the server is shutting down; retry on another instance or shortly'), request, reply.header('connection', 'close'));
+    }
   });
   app.addHook('onResponse', async () => {
     if (closing) setImmediate(() => app.server.closeIdleConnections());

@@ -21,6 +21,6 @@ export interface ArtifactRepository {
   listByExperiment(experimentId: ExperimentId, filter: ArtifactFilter): Promise<Artifact[]>;
   /** The newest version of a name in a run, or the given version. Undefined when absent. */
   find(runId: RunId, name: string, version?: string): Promise<Artifact | undefined>;
-  /** Whether any artifact record still points at this blob. */
-  isBlobReferenced(blobKey: string): Promise<boolean>;
+  /** Which of these blob keys some artifact record still points at (one query for all). */
+  referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>>;
 }

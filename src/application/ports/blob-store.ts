@@ -9,6 +9,15 @@ export interface StoredBlob {
   created: boolean;
 }
 
+export interface PutOptions {
+  maxBytes: number;
+  /**
+   * Called once the content address is known, before the store looks for or writes a blob at
+   * that address, and awaited: lets the caller keep concurrent cleanup off that blob.
+   */
+  claim?: (key: string) => Promise<void>;
+}
+
 export interface ByteRange {
   /** Inclusive. */
   start: number;
@@ -18,6 +27,8 @@ export interface ByteRange {
 
 /**
  * Content-addressed, streamed blob storage. Blobs are never held whole in memory.
+ * Every method that takes a key refuses one that is not a content address
+ * (InvalidArgumentError) before touching storage, so no key can reach outside the store.
  */
 export interface BlobStore {
   /**
@@ -25,7 +36,7 @@ export interface BlobStore {
    * content address before resolving. Identical content is stored once.
    * A source that errors, or grows past `maxBytes` (PayloadTooLargeError), leaves nothing behind.
    */
-  put(source: Readable, options: { maxBytes: number }): Promise<StoredBlob>;
+  put(source: Readable, options: PutOptions): Promise<StoredBlob>;
   /**
    * Streams a blob, or an inclusive byte range of it.
    * @throws NotFoundError when absent; InvalidArgumentError for a key that is not a content address.

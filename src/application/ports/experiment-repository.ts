@@ -23,11 +23,15 @@ export interface ExperimentRepository {
    */
   list(query: ExperimentListQuery): Promise<ExperimentSummary[]>;
   /**
-   * Replaces the stored fields (name, description, tags, updatedAt, lifecycleStage). Moving to
+   * Changes an experiment atomically: `change` receives the current record inside the store's
+   * transaction (or lock) and returns the new one, or throws to leave it untouched. Read, rule
+   * check and write are one step, so concurrent changes never overwrite each other. Moving to
    * "deleted" or back to "active" moves the experiment's runs with it.
-   * @throws NotFoundError; AlreadyExistsError when the result would share an active name.
+   * @returns the stored result.
+   * @throws NotFoundError; AlreadyExistsError when the result would share an active name;
+   *   whatever `change` throws.
    */
-  update(experiment: Experiment): Promise<void>;
+  update(id: ExperimentId, change: (current: Experiment) => Experiment): Promise<Experiment>;
   /**
    * Removes the experiment and everything under it for good: runs, parameters, metrics and
    * artifact records. Returns the blob keys its artifacts referenced, so the caller can free

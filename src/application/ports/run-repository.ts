@@ -1,11 +1,15 @@
 import type { ExperimentId } from '../../domain/experiment.js';
 import type { PageRequest } from '../../domain/paging.js';
+import type { Parameter } from '../../domain/parameter.js';
 import type { Run, RunId } from '../../domain/run.js';
 
 /** Runs as stored; their parameters, metrics and artifacts live behind their own ports. */
 export interface RunRepository {
-  /** @throws NotFoundError when the experiment (or the parent run) does not exist. */
-  create(run: Run): Promise<void>;
+  /**
+   * Creates a run with its first parameters in one atomic write.
+   * @throws NotFoundError when the experiment (or the parent run) does not exist.
+   */
+  create(run: Run, parameters: readonly Parameter[]): Promise<void>;
   /** @throws NotFoundError */
   get(id: RunId): Promise<Run>;
   /** Several at once, in the order asked; unknown ids are left out. */
@@ -19,8 +23,13 @@ export interface RunRepository {
   listAllByExperiments(experimentIds: readonly ExperimentId[]): Promise<Run[]>;
   /** Runs whose parentRunId is this run, newest first. */
   listChildren(parentRunId: RunId): Promise<Run[]>;
-  /** Replaces name, status, tags and completedAt. @throws NotFoundError */
-  update(run: Run): Promise<void>;
+  /**
+   * Changes a run atomically: `change` receives the current record inside the store's
+   * transaction (or lock) and returns the new one (name, status, tags, completedAt), or throws
+   * to leave it untouched. Two concurrent finishes can therefore never both succeed.
+   * @returns the stored result. @throws NotFoundError; whatever `change` throws.
+   */
+  update(id: RunId, change: (current: Run) => Run): Promise<Run>;
   /**
    * Removes the run with its parameters, metrics and artifact records; its children lose their
    * parent link. Returns the blob keys its artifacts referenced.

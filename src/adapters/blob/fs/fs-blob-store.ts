@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, ByteRange, StoredBlob } from '../../../application/ports/blob-store.js';
+import type { BlobStore, ByteRange, PutOptions, StoredBlob } from '../../../application/ports/blob-store.js';
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError } from '../../../domain/errors.js';
 
 const KEY = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
@@ -28,7 +28,7 @@ export class FsBlobStore implements BlobStore {
     return new FsBlobStore(root);
   }
 
-  async put(source: Readable, options: { maxBytes: number }): Promise<StoredBlob> {
+  async put(source: Readable, options: PutOptions): Promise<StoredBlob> {
     const tmpPath = join(this.root, 'tmp', randomUUID());
     const hash = createHash('sha256');
     let size = 0;
@@ -53,16 +53,21 @@ export class FsBlobStore implements BlobStore {
     }
     const sha256 = hash.digest('hex');
     const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
-    const finalPath = join(this.root, key);
-    if ((await this.size(key)) !== undefined) {
-      await unlink(tmpPath);
-      return { key, sha256, size, created: false };
+    try {
+      await options.claim?.(key);
+      if ((await this.size(key)) !== undefined) {
+        await unlink(tmpPath);
+        return { key, sha256, size, created: false };
+      }
+      const dir = join(this.root, 'sha256', sha256.slice(0, 2));
+      await mkdir(dir, { recursive: true });
+      await rename(tmpPath, join(this.root, key));
+      await syncDirectory(dir);
+      return { key, sha256, size, created: true };
+    } catch (error) {
+      await unlink(tmpPath).catch(() => undefined);
+      throw error;
     }
-    const dir = join(this.root, 'sha256', sha256.slice(0, 2));
-    await mkdir(dir, { recursive: true });
-    await rename(tmpPath, finalPath);
-    await syncDirectory(dir);
-    return { key, sha256, size, created: true };
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

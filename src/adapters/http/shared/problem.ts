@@ -134,7 +134,15 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     body.detail = `Content-Type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json`;
   }
   if (error instanceof RangeNotSatisfiableError) reply.header('content-range', `bytes */${error.size}`);
-  if (body.status >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.debug({ err: error }, 'request rejected');
+  if (request.raw.destroyed) {
+    // The client went away (an aborted upload, say): nobody will read an answer, and it is not a server fault.
+    request.log.info({ err: error }, 'client closed the connection before the response');
+  } else if (body.code === 'INTERNAL') {
+    request.log.error({ err: error }, 'request failed');
+  } else if (body.status >= 500) {
+    request.log.warn({ err: error }, 'request refused: service unavailable');
+  } else {
+    request.log.debug({ err: error }, 'request rejected');
+  }
   return reply.status(body.status).type('application/problem+json').send(body);
 }

@@ -42,8 +42,10 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     return found && copy(found);
   }
 
-  async isBlobReferenced(blobKey: string): Promise<boolean> {
-    for (const artifact of this.db.artifacts.values()) if (artifact.path === blobKey) return true;
-    return false;
+  async referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(blobKeys);
+    const referenced = new Set<string>();
+    for (const artifact of this.db.artifacts.values()) if (wanted.has(artifact.path)) referenced.add(artifact.path);
+    return referenced;
   }
 }

@@ -42,15 +42,17 @@ export class MemoryExperimentRepository implements ExperimentRepository {
     return rows.map((e) => ({ ...copy(e), runCount: counts.get(e.id) ?? 0 }));
   }
 
-  async update(experiment: Experiment): Promise<void> {
-    const current = this.find(experiment.id);
+  async update(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
+    const current = this.find(id);
+    const experiment = { ...change(copy(current)), id };
     this.assertNameFree(experiment);
-    this.db.experiments.set(experiment.id, copy(experiment));
+    this.db.experiments.set(id, copy(experiment));
     if (current.lifecycleStage !== experiment.lifecycleStage) {
       for (const run of this.db.runs.values()) {
-        if (run.experimentId === experiment.id) run.lifecycleStage = experiment.lifecycleStage;
+        if (run.experimentId === id) run.lifecycleStage = experiment.lifecycleStage;
       }
     }
+    return copy(experiment);
   }
 
   async purge(id: string): Promise<string[]> {

@@ -1,6 +1,7 @@
 import type { RunRepository } from '../../../application/ports/run-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import { compareIds, type PageRequest } from '../../../domain/paging.js';
+import type { Parameter } from '../../../domain/parameter.js';
 import type { Run } from '../../../domain/run.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
@@ -12,10 +13,11 @@ function newestFirst(a: Run, b: Run): number {
 export class MemoryRunRepository implements RunRepository {
   constructor(private readonly db: MemoryDatabase) {}
 
-  async create(run: Run): Promise<void> {
+  async create(run: Run, parameters: readonly Parameter[]): Promise<void> {
     if (!this.db.experiments.has(run.experimentId)) throw new NotFoundError('experiment', run.experimentId);
     if (run.parentRunId !== undefined && !this.db.runs.has(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
     this.db.runs.set(run.id, copy(run));
+    if (parameters.length > 0) this.db.parameters.set(run.id, new Map(parameters.map((p) => [p.key, copy(p)])));
   }
 
   async get(id: string): Promise<Run> {
@@ -54,14 +56,16 @@ export class MemoryRunRepository implements RunRepository {
       .map(copy);
   }
 
-  async update(run: Run): Promise<void> {
-    const current = this.find(run.id);
+  async update(id: string, change: (current: Run) => Run): Promise<Run> {
+    const current = this.find(id);
+    const run = change(copy(current));
     const next: Run = { ...current, status: run.status, tags: { ...run.tags } };
     if (run.name === undefined) delete next.name;
     else next.name = run.name;
     if (run.completedAt === undefined) delete next.completedAt;
     else next.completedAt = run.completedAt;
-    this.db.runs.set(run.id, next);
+    this.db.runs.set(id, next);
+    return copy(next);
   }
 
   async delete(id: string): Promise<string[]> {

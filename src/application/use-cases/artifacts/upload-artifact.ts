@@ -42,9 +42,16 @@ export class UploadArtifact {
   async execute(runId: RunId, upload: ArtifactUpload): Promise<Artifact> {
     const run = await this.runs.get(runId);
     assertWritable(run);
-    const blob = await this.blobs.put(upload.content, { maxBytes: this.limits.maxUploadBytes });
-    // Until the record exists nothing references the blob: keep other uploads' cleanup off it.
-    const unpin = this.janitor.pin(blob.key);
+    // Until the record exists nothing references the blob: hold it against concurrent cleanup
+    // from the moment its address is known.
+    let release = (): void => undefined;
+    const claim = async (key: string): Promise<void> => {
+      release = await this.janitor.hold(key);
+    };
+    const blob = await this.blobs.put(upload.content, { maxBytes: this.limits.maxUploadBytes, claim }).catch((error: unknown) => {
+      release();
+      throw error;
+    });
     try {
       const given = await upload.fields();
       const fields = toArtifactFields({ contentType: upload.contentType, ...given }, upload.fileName);
@@ -59,13 +66,13 @@ export class UploadArtifact {
         uploadedAt: this.clock.now(),
       });
     } catch (error) {
-      unpin();
-      // Even a deduplicated blob is freed when nothing else references or pins it (its first
+      release();
+      // Even a deduplicated blob is freed when nothing else references or holds it (its first
       // uploader may have failed too).
       await this.janitor.freeUnreferenced([blob.key]);
       throw error;
     } finally {
-      unpin();
+      release();
     }
   }
 }

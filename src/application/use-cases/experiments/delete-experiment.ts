@@ -24,8 +24,9 @@ export class DeleteExperiment {
       await this.janitor.freeUnreferenced(blobKeys);
       return;
     }
-    const current = await this.experiments.get(id);
-    if (current.lifecycleStage === 'deleted') return;
-    await this.experiments.update({ ...current, lifecycleStage: 'deleted', updatedAt: Math.max(this.clock.now(), current.updatedAt) });
+    const now = this.clock.now();
+    await this.experiments.update(id, (current) =>
+      current.lifecycleStage === 'deleted' ? current : { ...current, lifecycleStage: 'deleted', updatedAt: Math.max(now, current.updatedAt) },
+    );
   }
 }

@@ -16,17 +16,20 @@ export class RestoreExperiment {
 
   /** Brings a deleted experiment and its runs back. @throws NotFoundError; ConflictError when an active experiment took its name. */
   async execute(id: ExperimentId): Promise<ExperimentView> {
-    const current = await this.experiments.get(id);
-    if (current.lifecycleStage === 'active') return this.views.of(current);
-    const restored: Experiment = { ...current, lifecycleStage: 'active', updatedAt: Math.max(this.clock.now(), current.updatedAt) };
+    const now = this.clock.now();
+    let name = '';
     try {
-      await this.experiments.update(restored);
+      const restored = await this.experiments.update(id, (current): Experiment => {
+        name = current.name;
+        if (current.lifecycleStage === 'active') return current;
+        return { ...current, lifecycleStage: 'active', updatedAt: Math.max(now, current.updatedAt) };
+      });
+      return await this.views.of(restored);
     } catch (error) {
       if (error instanceof AlreadyExistsError) {
-        throw new ConflictError(`an active experiment is already named '${current.name}'; rename it before restoring this one`);
+        throw new ConflictError(`an active experiment is already named '${name}'; rename it before restoring this one`);
       }
       throw error;
     }
-    return this.views.of(restored);
   }
 }

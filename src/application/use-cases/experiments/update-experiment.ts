@@ -15,9 +15,8 @@ export class UpdateExperiment {
 
   /** Renames, re-describes or re-tags; bumps updatedAt. @throws NotFoundError, InvalidArgumentError, AlreadyExistsError */
   async execute(id: ExperimentId, changes: ExperimentChanges): Promise<ExperimentView> {
-    const current = await this.experiments.get(id);
-    const next = applyExperimentChanges(current, changes, this.clock.now());
-    await this.experiments.update(next);
+    const now = this.clock.now();
+    const next = await this.experiments.update(id, (current) => applyExperimentChanges(current, changes, now));
     return this.views.of(next);
   }
 }

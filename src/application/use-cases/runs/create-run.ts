@@ -6,7 +6,6 @@ import { newRun, type NewRunInput } from '../../../domain/run.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ExperimentRepository } from '../../ports/experiment-repository.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
-import type { ParameterRepository } from '../../ports/parameter-repository.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { RunViews, type RunView } from '../../run-views.js';
 import { TOKENS } from '../../tokens.js';
@@ -20,7 +19,6 @@ export class CreateRun {
   constructor(
     @inject(TOKENS.Experiments) private readonly experiments: ExperimentRepository,
     @inject(TOKENS.Runs) private readonly runs: RunRepository,
-    @inject(TOKENS.Parameters) private readonly parameters: ParameterRepository,
     @inject(TOKENS.Ids) private readonly ids: IdGenerator,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(RunViews) private readonly views: RunViews,
@@ -43,8 +41,7 @@ export class CreateRun {
       issues.push({ path: '/parentRunId', message: `names no existing run ('${input.parentRunId}')` });
     }
     if (issues.length > 0 || run === undefined || parameters === undefined) throw new InvalidArgumentError(issues);
-    await this.runs.create(run);
-    if (parameters.length > 0) await this.parameters.add(run.id, parameters);
+    await this.runs.create(run, parameters);
     return this.views.one(run);
   }
 

@@ -18,10 +18,11 @@ export class UpdateRun {
    * ConflictError (reopening a finished run, or changing a deleted one).
    */
   async execute(id: RunId, changes: RunChanges): Promise<RunView> {
-    const run = await this.runs.get(id);
-    assertWritable(run);
-    const next = applyRunChanges(run, changes, this.clock.now());
-    await this.runs.update(next);
+    const now = this.clock.now();
+    const next = await this.runs.update(id, (run) => {
+      assertWritable(run);
+      return applyRunChanges(run, changes, now);
+    });
     return this.views.one(next);
   }
 }
