@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../domain/errors.js';
+import { InvalidArgumentError, type Issues } from '../domain/errors.js';
 import type { Cursor } from '../domain/paging.js';
 
 /**
@@ -41,10 +41,13 @@ export async function fetchPage<T>(
   return { items, nextPageToken: encodePageToken(cursorOf(items[items.length - 1] as T), query) };
 }
 
-export function checkLimit(limit: number | undefined, fallback: number, max: number): number {
+/** The page size, or the fallback; a bad one is added to `issues` (or thrown when none are given). */
+export function checkLimit(limit: number | undefined, fallback: number, max: number, issues?: Issues): number {
   const value = limit ?? fallback;
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw InvalidArgumentError.field('/limit', `must be an integer from 1 to ${max}`);
+    const message = `must be an integer from 1 to ${max}`;
+    if (!issues) throw InvalidArgumentError.field('/limit', message);
+    issues.add('/limit', message);
   }
   return value;
 }

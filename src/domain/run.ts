@@ -54,6 +54,7 @@ export function newRun(id: RunId, experimentId: ExperimentId, input: NewRunInput
   const issues = new Issues();
   if (input.name !== undefined) checkRunName(input.name, issues);
   checkRunTags(input.tags ?? {}, issues);
+  if (input.startedAt !== undefined && !Number.isFinite(input.startedAt)) issues.add('/startedAt', 'must be an ISO-8601 date-time');
   issues.throwIfAny();
   const run: Run = {
     id,
@@ -89,6 +90,10 @@ export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run
   const issues = new Issues();
   if (changes.name !== undefined) checkRunName(changes.name, issues);
   if (changes.tags !== undefined) checkRunTags(changes.tags, issues);
+  if (changes.completedAt !== undefined && !Number.isFinite(changes.completedAt)) {
+    issues.add('/completedAt', 'must be an ISO-8601 date-time');
+    issues.throwIfAny();
+  }
   const next: Run = { ...run, tags: { ...run.tags } };
   if (changes.status !== undefined && changes.status !== run.status) {
     if (isFinished(run)) {

@@ -88,6 +88,25 @@ describe('problem details (RFC 9457)', () => {
 });
 
 describe('validation errors list every bad field', () => {
+  it('lists a bad page size, order and date filter of a list together', async () => {
+    const problem = expectProblem(await api.get('/api/experiments?limit=0&orderBy=foo&createdAfter=yesterday'), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(problem).sort()).toEqual(['/createdAfter', '/limit', '/orderBy']);
+  });
+
+  it('lists a bad start time, a bad parameter and an unknown parent of a new run together', async () => {
+    const experiment = await createExperiment(api);
+    const problem = expectProblem(
+      await api.post(`/api/experiments/${experiment.id}/runs`, {
+        startedAt: 'nope',
+        parameters: [{ key: 'a!', value: 1 }],
+        parentRunId: 'no-such-run',
+      }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    expect(issuePaths(problem).sort()).toEqual(['/parameters/0/key', '/parentRunId', '/startedAt']);
+  });
+
   it('names each wrong-typed and unknown field of a body', async () => {
     const problem = expectProblem(
       await api.post('/api/experiments', { name: 5, tags: 'x', createdBy: 3, owner: 'ada', color: 'red' }),

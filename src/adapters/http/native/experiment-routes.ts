@@ -7,9 +7,8 @@ import { GetExperiment } from '../../../application/use-cases/experiments/get-ex
 import { ListExperiments } from '../../../application/use-cases/experiments/list-experiments.js';
 import { RestoreExperiment } from '../../../application/use-cases/experiments/restore-experiment.js';
 import { UpdateExperiment } from '../../../application/use-cases/experiments/update-experiment.js';
-import { Issues } from '../../../domain/errors.js';
 import { presentExperiment, presentExperimentSummary } from './presenters.js';
-import { csv, defined, isoDate } from './query.js';
+import { csv, defined, timestamp } from './query.js';
 import { Experiment, ExperimentSummary, IdParams, withProblems } from './schemas.js';
 
 const Tags = Type.Array(Type.String(), { maxItems: 1000, description: 'lower-cased and de-duplicated; 1-64 characters each, at most 64' });
@@ -63,7 +62,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
           updatedBefore: Type.Optional(Type.String()),
           lifecycle: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deleted'), Type.Literal('all')])),
           orderBy: Type.Optional(Type.String({ description: 'createdAt | updatedAt | name, - prefix for descending (default -createdAt)' })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          limit: Type.Optional(Type.Integer({ description: '1-1000, default 100' })),
           pageToken: Type.Optional(Type.String()),
         }),
         response: withProblems({
@@ -73,19 +72,17 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
     },
     async (request) => {
       const q = request.query;
-      const dates = new Issues();
       const filter = defined({
         allTags: csv(q.tags),
         anyTags: csv(q.anyTags),
         nameContains: q.name,
         createdBy: q.createdBy,
-        createdAfter: isoDate(q.createdAfter, '/createdAfter', dates),
-        createdBefore: isoDate(q.createdBefore, '/createdBefore', dates),
-        updatedAfter: isoDate(q.updatedAfter, '/updatedAfter', dates),
-        updatedBefore: isoDate(q.updatedBefore, '/updatedBefore', dates),
+        createdAfter: timestamp(q.createdAfter),
+        createdBefore: timestamp(q.createdBefore),
+        updatedAfter: timestamp(q.updatedAfter),
+        updatedBefore: timestamp(q.updatedBefore),
         lifecycle: q.lifecycle,
       });
-      dates.throwIfAny();
       const page = await list.execute(
         defined({
           filter,

@@ -5,9 +5,8 @@ import { GetMetricHistory } from '../../../application/use-cases/metrics/get-met
 import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
 import type { MetricInput } from '../../../domain/metric.js';
-import { parseIsoDate } from '../../../domain/time.js';
 import { jsonNumber, presentMetricSummary } from './presenters.js';
-import { asSingleItem, assertNotMixed, defined, singleItem } from './query.js';
+import { asSingleItem, assertNotMixed, defined, singleItem, timestamp } from './query.js';
 import { Count, IdParams, MetricSummary, MetricValue, withProblems } from './schemas.js';
 
 /** Values are checked by the domain, which says what is allowed: a finite number, "NaN", "Infinity", "-Infinity". */
@@ -49,7 +48,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
       if (batch) assertNotMixed(single, 'metrics');
       // A bad timestamp goes on as NaN, so the domain names it along with every other bad field of the batch.
       const points = (batch ? metrics : [singleItem(single, 'point')]).map(
-        (p): MetricInput => defined({ ...p, timestamp: p.timestamp === undefined ? undefined : (parseIsoDate(p.timestamp) ?? NaN) }),
+        (p): MetricInput => defined({ ...p, timestamp: timestamp(p.timestamp) }),
       );
       const logged = batch ? await log.execute(request.params.id, points) : await asSingleItem('metrics', () => log.execute(request.params.id, points));
       return reply.status(201).send(logged);

@@ -11,16 +11,12 @@ export function csv(value: string | undefined): string[] | undefined {
     .filter((v) => v.length > 0);
 }
 
-/** Parses an optional date; a bad one throws, or is added to `issues` when several fields are checked together. */
-export function isoDate(value: string | undefined, path: string, issues?: Issues): Millis | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseIsoDate(value);
-  if (ms === undefined) {
-    const message = `must be an ISO-8601 date or date-time, not '${value}'`;
-    if (!issues) throw InvalidArgumentError.field(path, message);
-    issues.add(path, message);
-  }
-  return ms;
+/**
+ * An optional ISO-8601 date as epoch milliseconds. Text that is not a date becomes NaN, which the
+ * core reports as a bad field together with every other bad field of the request.
+ */
+export function timestamp(value: string | undefined): Millis | undefined {
+  return value === undefined ? undefined : (parseIsoDate(value) ?? NaN);
 }
 
 /** Drops undefined properties, so optional inputs stay absent rather than present-but-undefined. */

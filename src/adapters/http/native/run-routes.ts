@@ -8,7 +8,7 @@ import { ListChildRuns } from '../../../application/use-cases/runs/list-child-ru
 import { ListRuns } from '../../../application/use-cases/runs/list-runs.js';
 import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
 import { presentRun } from './presenters.js';
-import { defined, isoDate } from './query.js';
+import { defined, timestamp } from './query.js';
 import { IdParams, ParameterValue, Run, RunStatus, withProblems } from './schemas.js';
 
 const RunTags = Type.Record(Type.String(), Type.String(), { description: 'key → value' });
@@ -45,7 +45,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
     },
     async (request, reply) => {
       const { startedAt, ...rest } = request.body;
-      const run = await create.execute(request.params.id, defined({ ...rest, startedAt: isoDate(startedAt, '/startedAt') }));
+      const run = await create.execute(request.params.id, defined({ ...rest, startedAt: timestamp(startedAt) }));
       return reply.status(201).header('location', `/api/runs/${run.id}`).send(presentRun(run));
     },
   );
@@ -58,7 +58,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
         summary: "List an experiment's runs, newest first",
         params: IdParams,
         querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          limit: Type.Optional(Type.Integer({ description: '1-1000, default 100' })),
           pageToken: Type.Optional(Type.String()),
         }),
         response: withProblems({ 200: Type.Object({ runs: Type.Array(Run), nextPageToken: Type.Optional(Type.String()) }) }),
@@ -111,7 +111,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
     },
     async (request) => {
       const { completedAt, ...rest } = request.body;
-      return presentRun(await update.execute(request.params.id, defined({ ...rest, completedAt: isoDate(completedAt, '/completedAt') })));
+      return presentRun(await update.execute(request.params.id, defined({ ...rest, completedAt: timestamp(completedAt) })));
     },
   );
 

@@ -20,6 +20,17 @@ export interface ExperimentPage {
 
 const ORDER_FIELDS: readonly ExperimentOrderField[] = ['createdAt', 'updatedAt', 'name'];
 
+/** Runs a check that throws InvalidArgumentError, adding its issues to `issues` instead. */
+function collect<T>(check: () => T, issues: Issues): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    for (const issue of error.issues) issues.add(issue.path, issue.message);
+    return undefined as T;
+  }
+}
+
 export function parseExperimentOrder(orderBy = '-createdAt'): ExperimentOrder {
   const descending = orderBy.startsWith('-');
   const field = (descending ? orderBy.slice(1) : orderBy) as ExperimentOrderField;
@@ -34,15 +45,20 @@ export class ListExperiments {
   constructor(@inject(TOKENS.Experiments) private readonly experiments: ExperimentRepository) {}
 
   async execute(input: ListExperimentsInput = {}): Promise<ExperimentPage> {
+    // Every bad field is reported at once.
     const issues = new Issues();
     const lifecycle = input.filter?.lifecycle ?? 'active';
     if (!['active', 'deleted', 'all'].includes(lifecycle)) issues.add('/lifecycle', 'must be active, deleted or all');
+    for (const field of ['createdAfter', 'createdBefore', 'updatedAfter', 'updatedBefore'] as const) {
+      const value = input.filter?.[field];
+      if (value !== undefined && !Number.isFinite(value)) issues.add(`/${field}`, 'must be an ISO-8601 date or date-time');
+    }
+    const order = collect(() => parseExperimentOrder(input.orderBy), issues);
+    const limit = checkLimit(input.limit, 100, 1000, issues);
     issues.throwIfAny();
     const filter: ExperimentFilter = { ...input.filter, lifecycle };
     filter.allTags = filter.allTags?.map((t) => t.trim().toLowerCase()).filter(Boolean);
     filter.anyTags = filter.anyTags?.map((t) => t.trim().toLowerCase()).filter(Boolean);
-    const order = parseExperimentOrder(input.orderBy);
-    const limit = checkLimit(input.limit, 100, 1000);
     const query = JSON.stringify(['experiments', filter, order]);
     const after = decodePageToken(input.pageToken, query, order.field === 'name' ? 'string' : 'number');
     const page = await fetchPage(
