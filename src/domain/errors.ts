@@ -80,6 +80,17 @@ export class Issues {
     this.list.push({ path, message });
   }
 
+  /** Runs a check that throws InvalidArgumentError and keeps its issues instead; undefined when it failed. */
+  collect<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      this.list.push(...error.issues);
+      return undefined;
+    }
+  }
+
   get empty(): boolean {
     return this.list.length === 0;
   }

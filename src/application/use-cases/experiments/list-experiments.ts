@@ -20,17 +20,6 @@ export interface ExperimentPage {
 
 const ORDER_FIELDS: readonly ExperimentOrderField[] = ['createdAt', 'updatedAt', 'name'];
 
-/** Runs a check that throws InvalidArgumentError, adding its issues to `issues` instead. */
-function collect<T>(check: () => T, issues: Issues): T {
-  try {
-    return check();
-  } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
-    for (const issue of error.issues) issues.add(issue.path, issue.message);
-    return undefined as T;
-  }
-}
-
 export function parseExperimentOrder(orderBy = '-createdAt'): ExperimentOrder {
   const descending = orderBy.startsWith('-');
   const field = (descending ? orderBy.slice(1) : orderBy) as ExperimentOrderField;
@@ -53,7 +42,7 @@ export class ListExperiments {
       const value = input.filter?.[field];
       if (value !== undefined && !Number.isFinite(value)) issues.add(`/${field}`, 'must be an ISO-8601 date or date-time');
     }
-    const order = collect(() => parseExperimentOrder(input.orderBy), issues);
+    const order = issues.collect(() => parseExperimentOrder(input.orderBy)) as ExperimentOrder;
     const limit = checkLimit(input.limit, 100, 1000, issues);
     issues.throwIfAny();
     const filter: ExperimentFilter = { ...input.filter, lifecycle };

@@ -1,8 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import { ConflictError, InvalidArgumentError, type FieldIssue } from '../../../domain/errors.js';
+import { ConflictError, Issues } from '../../../domain/errors.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
-import { toParameters, type ParameterInput } from '../../../domain/parameter.js';
-import { newRun, type NewRunInput } from '../../../domain/run.js';
+import { toParameters, type Parameter, type ParameterInput } from '../../../domain/parameter.js';
+import { newRun, type NewRunInput, type Run } from '../../../domain/run.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ExperimentRepository } from '../../ports/experiment-repository.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
@@ -34,28 +34,18 @@ export class CreateRun {
       throw new ConflictError(`experiment '${experimentId}' is deleted; restore it before starting runs in it`);
     }
     // Validate the run and its parameters together, so one 400 lists every bad field.
-    const issues: FieldIssue[] = [];
-    const run = collectIssues(() => newRun(this.ids.next(), experimentId, input, this.clock.now()), issues);
-    const parameters = collectIssues(() => toParameters(input.parameters ?? []), issues);
+    const issues = new Issues();
+    const run = issues.collect(() => newRun(this.ids.next(), experimentId, input, this.clock.now()));
+    const parameters = issues.collect(() => toParameters(input.parameters ?? []));
     if (input.parentRunId !== undefined && !(await this.exists(input.parentRunId))) {
-      issues.push({ path: '/parentRunId', message: `names no existing run ('${input.parentRunId}')` });
+      issues.add('/parentRunId', `names no existing run ('${input.parentRunId}')`);
     }
-    if (issues.length > 0 || run === undefined || parameters === undefined) throw new InvalidArgumentError(issues);
-    await this.runs.create(run, parameters);
-    return this.views.one(run);
+    issues.throwIfAny(); // so run and parameters are defined below
+    await this.runs.create(run as Run, parameters as Parameter[]);
+    return this.views.one(run as Run);
   }
 
   private async exists(runId: string): Promise<boolean> {
     return (await this.runs.getMany([runId])).length > 0;
-  }
-}
-
-function collectIssues<T>(validate: () => T, issues: FieldIssue[]): T | undefined {
-  try {
-    return validate();
-  } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
-    issues.push(...error.issues);
-    return undefined;
   }
 }
