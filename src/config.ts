@@ -22,19 +22,19 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     const value = values[flag] ?? env[name];
     return value === undefined || value === '' ? undefined : String(value);
   };
-  const port = integer(pick('port', 'FATHOM_PORT') ?? '5000', 'FATHOM_PORT', 0, 65535);
+  const port = integer(pick('port', 'FATHOM_PORT') ?? '5000', 'FATHOM_PORT (--port)', 0, 65535);
   const dataDir = pick('data-dir', 'FATHOM_DATA_DIR') ?? './fathom-data';
   const logLevel = pick('log-level', 'FATHOM_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`FATHOM_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
+    throw new ConfigError(`FATHOM_LOG_LEVEL (--log-level) must be one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
   }
   const store = pick('store', 'FATHOM_STORE') ?? 'memory';
-  if (store !== 'memory') throw new ConfigError(`FATHOM_STORE must be 'memory', not '${store}'`);
+  if (store !== 'memory') throw new ConfigError(`FATHOM_STORE (--store) must be 'memory', not '${store}'`);
   return {
     host: pick('host', 'FATHOM_HOST') ?? '127.0.0.1',
     port,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
-    maxUploadBytes: integer(pick('max-upload-bytes', 'FATHOM_MAX_UPLOAD_BYTES') ?? String(5 * GiB), 'FATHOM_MAX_UPLOAD_BYTES', 1, Number.MAX_SAFE_INTEGER),
+    maxUploadBytes: integer(pick('max-upload-bytes', 'FATHOM_MAX_UPLOAD_BYTES') ?? String(5 * GiB), 'FATHOM_MAX_UPLOAD_BYTES (--max-upload-bytes)', 1, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as Config['logLevel'],
     store,
   };

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await fathom.close();
+      app.log.info('stopped');
       process.exitCode = 0;
     } catch (error) {
       app.log.error({ err: error }, 'failed to stop cleanly');
@@ -26,7 +27,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   // The bound address, not the configured one: with FATHOM_PORT=0 the OS picks the port.
-  const address = await app.listen({ host: config.host, port: config.port });
+  const address = await app.listen({ host: config.host, port: config.port }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
+      throw new ConfigError(
+        `cannot listen on ${config.host}:${config.port} (${error.code}); choose another with FATHOM_PORT / --port or FATHOM_HOST / --host`,
+      );
+    }
+    throw error;
+  });
   app.log.info({ dataDir: config.dataDir, store: config.store }, `Fathom is listening on ${address}`);
 }
 

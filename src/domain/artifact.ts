@@ -1,4 +1,4 @@
-import { Issues } from './errors.js';
+import { type InvalidArgumentError, Issues } from './errors.js';
 import { normalizeTags } from './experiment.js';
 import type { ExperimentId } from './experiment.js';
 import type { RunId } from './run.js';
@@ -86,7 +86,19 @@ export interface ArtifactFields {
 export function toArtifactFields(input: ArtifactFieldsInput, fallbackName: string | undefined): ArtifactFields {
   const issues = new Issues();
   const name = input.name ?? fallbackName ?? '';
-  checkArtifactName(name, issues, input.name === undefined ? '/file' : '/name');
+  if (input.name === undefined && fallbackName !== undefined) {
+    // The file's own name: say how to store it under another one.
+    const fileName = new Issues();
+    checkArtifactName(name, fileName, '/file');
+    try {
+      fileName.throwIfAny();
+    } catch (error) {
+      const reason = (error as InvalidArgumentError).issues[0]?.message ?? 'is not a valid artifact name';
+      issues.add('/file', `${reason} (this is the file's own name '${name}'; send a name field to store it under another)`);
+    }
+  } else {
+    checkArtifactName(name, issues, input.name === undefined ? '/file' : '/name');
+  }
   const type = (input.type ?? 'other') as ArtifactType;
   if (!ARTIFACT_TYPES.includes(type)) issues.add('/type', `must be one of ${ARTIFACT_TYPES.join(', ')}`);
   if (input.version !== undefined) checkVersion(input.version, issues);

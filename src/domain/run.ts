@@ -94,10 +94,13 @@ export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run
     issues.add('/completedAt', 'must be an ISO-8601 date-time');
     issues.throwIfAny();
   }
+  if (isFinished(run) && changes.completedAt !== undefined && changes.completedAt !== run.completedAt) {
+    throw new ConflictError(`run '${run.id}' is ${run.status}; its completedAt does not change`);
+  }
   const next: Run = { ...run, tags: { ...run.tags } };
   if (changes.status !== undefined && changes.status !== run.status) {
     if (isFinished(run)) {
-      throw new ConflictError(`run '${run.id}' is ${run.status}; a finished run is never reopened`);
+      throw new ConflictError(`run '${run.id}' is ${run.status}; a finished run is never reopened or finished again`);
     }
     next.status = changes.status;
     const completedAt = changes.completedAt ?? Math.max(now, run.startedAt);

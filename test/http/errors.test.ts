@@ -249,6 +249,49 @@ describe('server failures (500)', () => {
   });
 });
 
+describe('malformed requests Fastify answers before any route', () => {
+  it('a URL that is not valid percent-encoding gets a 400 problem', async () => {
+    const response = await api.get('/api/experiments/%ff');
+    expectProblem(response, 400, 'INVALID_ARGUMENT');
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('an over-long id gets a 414 problem', async () => {
+    const response = await api.get(`/api/experiments/${'a'.repeat(2000)}`);
+    expect(response.statusCode).toBe(414);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ status: 414, code: 'INVALID_ARGUMENT' });
+  });
+
+  it('headers too large for the HTTP parser get a 431 problem on the raw socket', async () => {
+    const { app } = await customServer();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const response = await fetch(`${address}/healthz`, { headers: { 'x-padding': 'a'.repeat(40_000) } });
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 431, code: 'INVALID_ARGUMENT' });
+  });
+
+  it('query booleans are only true or false: permanent=1 is refused, not taken as true', async () => {
+    const experiment = await createExperiment(api);
+    const problem = expectProblem(await api.del(`/api/experiments/${experiment.id}?permanent=1`), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(problem)).toEqual(['/permanent']);
+    expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200);
+  });
+
+  it('an empty PATCH says a field to change is needed', async () => {
+    const experiment = await createExperiment(api);
+    const problem = expectProblem(await api.patch(`/api/experiments/${experiment.id}`, {}), 400, 'INVALID_ARGUMENT');
+    expect(problem.errors).toEqual([{ path: '/', message: 'must hold at least one field to change' }]);
+  });
+
+  it('a metric value of the wrong JSON type says which types are allowed', async () => {
+    const run = await createRun(api);
+    const problem = expectProblem(await api.post(`/api/runs/${run.id}/metrics`, { key: 'loss', value: null }), 400, 'INVALID_ARGUMENT');
+    expect(problem.errors).toEqual([{ path: '/value', message: 'must be a number or a string' }]);
+  });
+});
+
 describe('shutting down', () => {
   it('answers a request that arrives on a kept-alive connection while the server closes with a 503 problem', async () => {
     const { app } = await customServer({}, (server) => {

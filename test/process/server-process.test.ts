@@ -222,4 +222,16 @@ describe('the fathom process', () => {
     expect(stderr()).toContain(name);
     expect(stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
+
+  it('says which port is taken, without a stack trace, when another server holds it', async () => {
+    const first = await startFathom();
+    const port = new URL(first.base).port;
+    const dataDir = await mkdtemp(join(tmpdir(), 'fathom-process-'));
+    dirs.push(dataDir);
+    const { exited, stderr } = launch({ FATHOM_HOST: '127.0.0.1', FATHOM_PORT: port, FATHOM_DATA_DIR: dataDir });
+    expect((await exited).code).toBe(1);
+    expect(stderr()).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+    expect(stderr()).toContain('FATHOM_PORT');
+    expect(stderr()).not.toMatch(/\n\s+at /);
+  });
 });

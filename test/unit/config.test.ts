@@ -102,3 +102,10 @@ describe('loadConfig', () => {
     expect(configError(['--port'], {}).message).toContain('--port');
   });
 });
+
+describe('configuration messages', () => {
+  it('name both the variable and the flag, whichever was used', () => {
+    expect(() => loadConfig(['--port', 'http'], {})).toThrow(/FATHOM_PORT \(--port\)/);
+    expect(() => loadConfig([], { FATHOM_LOG_LEVEL: 'loud' })).toThrow(/FATHOM_LOG_LEVEL \(--log-level\)/);
+  });
+});

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -5,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import { healthRoutes } from './health-routes.js';
+import { downloadResponses, uploadForm } from './native/artifact-routes.js';
 import { nativeApi } from './native/native-api.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
@@ -30,6 +33,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     ajv: { customOptions: { allErrors: true } },
+    // Malformed URLs and over-long path parameters are answered by Fastify before any route:
+    // send them through the same error table so they too are problem+json.
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(error, request, reply);
+    },
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // TypeBox validates and never coerces bodies: "1" is not accepted where a number is expected.
@@ -74,7 +83,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       info: { title: 'Fathom', version: '0.1.0', description: 'ML experiment tracking: experiments, runs, parameters, metrics, artifacts.' },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transform: documentWildcards,
+    transform: documentRoute,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, {
@@ -90,11 +99,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   return app;
 }
 
+/** What the OpenAPI document says beyond the validation schemas (this only shapes the document). */
+function documentRoute(route: { schema: FastifySchema; url: string }) {
+  const { schema, url } = documentWildcard(route);
+  const extra: Record<string, unknown> = {};
+  const consumes = (schema as { consumes?: string[] }).consumes ?? [];
+  const produces = (schema as { produces?: string[] }).produces ?? [];
+  if (consumes.includes('multipart/form-data')) extra.body = uploadForm;
+  if (produces.includes('application/octet-stream')) extra.response = { ...(schema.response as object), ...downloadResponses };
+  return { schema: { ...schema, ...extra }, url };
+}
+
 /**
  * Routes whose last parameter may contain `/` (artifact names, metric keys) use Fastify's `*`
  * wildcard. OpenAPI has no wildcard: document it as a named path parameter instead.
  */
-function documentWildcards({ schema, url }: { schema: FastifySchema; url: string }) {
+function documentWildcard({ schema, url }: { schema: FastifySchema; url: string }) {
   if (!url.endsWith('/*')) return { schema, url };
   const name = url.includes('/metrics/') ? 'key' : 'name';
   const params = (schema?.params ?? { type: 'object', properties: {} }) as { properties?: Record<string, unknown>; required?: string[] };
@@ -109,4 +129,20 @@ function documentWildcards({ schema, url }: { schema: FastifySchema; url: string
       },
     },
   };
+}
+
+/**
+ * Errors the HTTP parser meets before Fastify has a request (headers too large, a timeout,
+ * garbage on the wire): answered as a problem on the raw socket, then closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail =
+    status === 431 ? 'the request headers (or URL) are too large' : status === 408 ? 'the request took too long to arrive' : 'the request is not valid HTTP';
+  const body = JSON.stringify(problem('INVALID_ARGUMENT', detail, undefined, status));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

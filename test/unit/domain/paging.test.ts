@@ -43,3 +43,14 @@ describe('timestamps', () => {
     expect(toIso(Date.parse('2026-01-15T12:00:00+02:00'))).toBe('2026-01-15T10:00:00.000Z');
   });
 });
+
+describe('calendar dates', () => {
+  it('exist as written: no rolling 2026-02-30 over to March', () => {
+    expect(parseIsoDate('2026-02-30')).toBeUndefined();
+    expect(parseIsoDate('2026-02-29')).toBeUndefined();
+    expect(parseIsoDate('2028-02-29')).toBe(Date.parse('2028-02-29T00:00:00Z'));
+    expect(parseIsoDate('2026-13-01')).toBeUndefined();
+    expect(parseIsoDate('2026-04-31T10:00:00Z')).toBeUndefined();
+    expect(parseIsoDate('2026-12-31T23:59:59.999Z')).toBe(Date.parse('2026-12-31T23:59:59.999Z'));
+  });
+});

@@ -112,3 +112,24 @@ describe('writing to a run', () => {
     expect(error.message).toContain("run 'r1' is deleted");
   });
 });
+
+describe('the completion time of a finished run', () => {
+  const finished: Run = {
+    id: 'r1',
+    experimentId: 'e1',
+    status: 'completed',
+    tags: {},
+    createdBy: 'anonymous',
+    startedAt: 1_000,
+    completedAt: 5_000,
+    lifecycleStage: 'active',
+  };
+
+  it('does not change once the run has finished', () => {
+    expect(() => applyRunChanges(finished, { completedAt: 9_000 }, 10_000)).toThrow(ConflictError);
+  });
+
+  it('may be repeated as it is', () => {
+    expect(applyRunChanges(finished, { completedAt: 5_000 }, 10_000).completedAt).toBe(5_000);
+  });
+});

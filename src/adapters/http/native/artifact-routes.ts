@@ -140,6 +140,23 @@ function sendWhole(reply: FastifyReply, size: number, body: NodeJS.ReadableStrea
   return reply.header('content-length', size).send(body);
 }
 
+/** The upload form, for the OpenAPI document only: multipart bodies are read as a stream, not validated. */
+export const uploadForm = Type.Object({
+  file: Type.String({ format: 'binary', description: 'the content, streamed' }),
+  name: Type.Optional(Type.String({ description: "default: the file's name" })),
+  type: Type.Optional(Type.Union([Type.Literal('model'), Type.Literal('dataset'), Type.Literal('figure'), Type.Literal('other')])),
+  version: Type.Optional(Type.String({ description: 'default: the next number for this name in the experiment' })),
+  tags: Type.Optional(Type.String({ description: 'comma-separated' })),
+  metadata: Type.Optional(Type.String({ description: 'a JSON object, at most 64 KiB' })),
+});
+
+/** The download's other answers, for the OpenAPI document. */
+export const downloadResponses = {
+  206: Type.Unsafe({ type: 'string', format: 'binary', description: 'the requested byte range' }),
+  304: Type.Null({ description: 'If-None-Match matched the ETag' }),
+  416: Type.Unsafe({ $ref: 'Problem#', description: 'the range is past the end' }),
+};
+
 export function artifactUrl(runId: string, name: string): string {
   return `/api/runs/${runId}/artifacts/${name}`;
 }

@@ -92,6 +92,8 @@ function schemaIssues(error: FastifyError): FieldIssue[] {
       }
     } else if (raw.keyword === 'anyOf') {
       issues.push({ path: at, message: unionMessage(raw, all) });
+    } else if (raw.keyword === 'minProperties') {
+      issues.push({ path: at, message: 'must hold at least one field to change' });
     } else if (at === '/' && raw.keyword === 'type' && where === 'body') {
       issues.push({ path: at, message: 'a JSON object body is required' });
     } else {
@@ -108,6 +110,9 @@ function unionMessage(union: SchemaIssue, all: SchemaIssue[]): string {
   const branches = all.filter((e) => (e.schemaPath ?? '').startsWith(prefix));
   if (branches.length > 0 && branches.every((e) => e.keyword === 'const')) {
     return `must be one of ${branches.map((e) => String(e.params?.allowedValue)).join(', ')}`;
+  }
+  if (branches.length > 0 && branches.every((e) => e.keyword === 'type')) {
+    return `must be ${[...new Set(branches.map((e) => `a ${String(e.params?.type)}`))].join(' or ')}`;
   }
   return 'does not have an allowed type or shape';
 }
@@ -134,7 +139,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     body.detail = `Content-Type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json`;
   }
   if (error instanceof RangeNotSatisfiableError) reply.header('content-range', `bytes */${error.size}`);
-  if (request.raw.destroyed) {
+  if (request.raw.socket?.destroyed) {
     // The client went away (an aborted upload, say): nobody will read an answer, and it is not a server fault.
     request.log.info({ err: error }, 'client closed the connection before the response');
   } else if (body.code === 'INTERNAL') {

@@ -11,14 +11,18 @@ interface RawIssue {
   message: string;
 }
 
-const INTEGER = /^-?\d+$/;
-const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** What text may become each scalar type: `permanent=1` is not `true`, `limit=2.5` is not 2. */
+const PLAIN_TEXT: Record<string, { pattern: RegExp; what: string }> = {
+  integer: { pattern: /^-?\d+$/, what: 'an integer' },
+  number: { pattern: /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, what: 'a number' },
+  boolean: { pattern: /^(true|false)$/, what: 'true or false' },
+};
 
 /**
  * TypeBox validation for every part of a request. Bodies are checked as sent, never coerced
  * ("1" is not a number). Query strings and path parameters arrive as text and are converted,
- * but only from plain decimal text: `limit=2.5` is refused as an integer instead of becoming 2,
- * and `0x10` or `1e2` are not integers either.
+ * but only from plain text of their type: `limit=2.5` is refused as an integer instead of
+ * becoming 2, `0x10` or `1e2` are not integers either, and only `true`/`false` are booleans.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = Compile(schema);
@@ -42,14 +46,14 @@ function plainNumberIssues(schema: TSchema, value: unknown): RawIssue[] {
   for (const [key, property] of Object.entries(properties)) {
     const raw = (value as Record<string, unknown>)[key];
     if (typeof raw !== 'string') continue;
-    const pattern = property.type === 'integer' ? INTEGER : property.type === 'number' ? NUMBER : undefined;
-    if (pattern && !pattern.test(raw)) {
+    const rule = PLAIN_TEXT[String(property.type)];
+    if (rule && !rule.pattern.test(raw)) {
       issues.push({
         keyword: 'type',
         instancePath: `/${key}`,
         schemaPath: `#/properties/${key}`,
         params: { type: property.type },
-        message: `must be ${property.type === 'integer' ? 'an integer' : 'a number'}, not '${raw}'`,
+        message: `must be ${rule.what}, not '${raw}'`,
       });
     }
   }
