@@ -153,21 +153,34 @@ function normalizeContentType(contentType: string | undefined): string {
   return trimmed.length > 0 && trimmed.length <= 255 && CONTENT_TYPE.test(trimmed) ? trimmed : DEFAULT_CONTENT_TYPE;
 }
 
-/** The next automatic version of a name: one more than the highest whole-number version so far. */
+/**
+ * The next automatic version of a name: one more than the highest whole-number version so far.
+ * Counted exactly (BigInt), whatever its length: a version this gives must count next time, or
+ * the one after it would repeat it.
+ */
 export function nextVersion(existing: readonly string[]): string {
-  let highest = 0;
+  let highest = 0n;
   for (const version of existing) {
-    if (/^[1-9]\d{0,14}$/.test(version)) highest = Math.max(highest, Number(version));
+    const number = wholeNumber(version);
+    if (number !== undefined && number > highest) highest = number;
   }
-  return String(highest + 1);
+  return String(highest + 1n);
 }
 
-/** Newest first: upload time, then version number, then id, so the order is total. */
+function wholeNumber(version: string): bigint | undefined {
+  return /^[1-9]\d*$/.test(version) ? BigInt(version) : undefined;
+}
+
+/**
+ * Newest first, as a total order a SQL ORDER BY can reproduce: upload time descending; then
+ * whole-number versions (highest first) before named ones; then id descending.
+ */
 export function newestFirst(a: Artifact, b: Artifact): number {
   if (a.uploadedAt !== b.uploadedAt) return b.uploadedAt - a.uploadedAt;
-  const va = Number(a.version);
-  const vb = Number(b.version);
-  if (Number.isFinite(va) && Number.isFinite(vb) && va !== vb) return vb - va;
+  const na = wholeNumber(a.version);
+  const nb = wholeNumber(b.version);
+  if (na !== undefined && nb !== undefined && na !== nb) return na > nb ? -1 : 1;
+  if ((na === undefined) !== (nb === undefined)) return na === undefined ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 

@@ -12,7 +12,11 @@ export interface MetricRepository {
    * @throws NotFoundError when the run does not exist.
    */
   append(runId: RunId, drafts: readonly MetricDraft[]): Promise<number>;
-  /** Per key of each run: latest point and aggregates. Runs without metrics map to []. */
+  /**
+   * Per key of each run, sorted by key (code unit order): latest point and aggregates. NaN values
+   * round-trip as NaN. Runs without metrics map to []. Within one batch, the later of two points
+   * at the same step wins.
+   */
   summaries(runIds: readonly RunId[]): Promise<Map<RunId, MetricSummary[]>>;
   /** One key's points in step order within the inclusive range. Unknown key: []. */
   history(runId: RunId, key: string, range: StepRange): Promise<MetricPoint[]>;

@@ -143,3 +143,18 @@ describe('newest first', () => {
     expect([...list].sort(newestFirst).map((a) => a.id)).toEqual(['c', 'b', 'd', 'a']);
   });
 });
+
+describe('newest-first order of artifact versions uploaded at the same moment', () => {
+  const at = (version: string, id: string) =>
+    ({ id, version, uploadedAt: 1_000 }) as Parameters<typeof newestFirst>[0];
+
+  it('is a total order: numbered versions highest first, then named ones, then by id', () => {
+    const shuffled = [at('beta', 'x2'), at('1', 'x3'), at('2', 'x1'), at('alpha', 'x4'), at('10', 'x5')];
+    expect([...shuffled].sort(newestFirst).map((a) => a.version)).toEqual(['10', '2', '1', 'alpha', 'beta']);
+    expect([...shuffled].reverse().sort(newestFirst).map((a) => a.version)).toEqual(['10', '2', '1', 'alpha', 'beta']);
+  });
+
+  it('does not read 1e3 or 0x10 as numbers', () => {
+    expect([at('1e3', 'b'), at('0x10', 'a'), at('5', 'c')].sort(newestFirst).map((a) => a.version)).toEqual(['5', '1e3', '0x10']);
+  });
+});

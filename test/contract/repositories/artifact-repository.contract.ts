@@ -1,0 +1,191 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ArtifactRepository } from '../../../src/application/ports/artifact-repository.js';
+import type { Artifact } from '../../../src/domain/artifact.js';
+import { AlreadyExistsError, NotFoundError } from '../../../src/domain/errors.js';
+import type { Experiment } from '../../../src/domain/experiment.js';
+import type { Run } from '../../../src/domain/run.js';
+import { type RepositoryStore, T0, aRun, blobKey, anArtifact, idsOf, range, race, givenExperiment, givenRun, givenArtifact } from './support.js';
+
+/** The ArtifactRepository port's contract: every promise in its doc comments. */
+export function artifactContract(store: () => RepositoryStore): void {
+  let experiment: Experiment;
+  let run: Run;
+  let sibling: Run;
+  const versionsOf = (artifacts: readonly Artifact[]) => artifacts.map((a) => a.version);
+
+  beforeEach(async () => {
+    experiment = await givenExperiment(store());
+    run = await givenRun(store(), experiment.id);
+    sibling = await givenRun(store(), experiment.id);
+  });
+
+  describe('create', () => {
+    it('stores the record as given and returns it with its version', async () => {
+      const input = anArtifact(run, {
+        name: 'models/best.pt',
+        type: 'model',
+        size: 5_000_000_000,
+        tags: ['best', 'prod'],
+        contentType: 'application/x-pytorch',
+        metadata: { framework: 'torch', layers: [1, 2, { nested: true }], note: null },
+        uploadedAt: T0 + 1,
+      });
+      const created = await store().artifacts.create(input);
+      expect(created).toEqual({ ...input, version: '1' });
+      expect(await store().artifacts.find(run.id, 'models/best.pt')).toEqual(created);
+    });
+
+    it('numbers versions per experiment and name, across runs: "1", "2", …', async () => {
+      const other = await givenExperiment(store());
+      const elsewhere = await givenRun(store(), other.id);
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('1');
+      expect((await givenArtifact(store(), sibling, { name: 'model' })).version).toBe('2');
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('3');
+      expect((await givenArtifact(store(), run, { name: 'data.csv' })).version).toBe('1');
+      expect((await givenArtifact(store(), elsewhere, { name: 'model' })).version).toBe('1');
+    });
+
+    it('keeps a given version, and refuses one already taken with AlreadyExistsError, storing nothing', async () => {
+      expect((await givenArtifact(store(), run, { name: 'model', version: 'v-best' })).version).toBe('v-best');
+      await givenArtifact(store(), run, { name: 'model' });
+      const before = await store().artifacts.listByExperiment(experiment.id, {});
+      await expect(givenArtifact(store(), sibling, { name: 'model', version: 'v-best' })).rejects.toBeInstanceOf(AlreadyExistsError);
+      await expect(givenArtifact(store(), run, { name: 'model', version: '1' })).rejects.toBeInstanceOf(AlreadyExistsError);
+      expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual(before);
+    });
+
+    it('lets a given version repeat under another name or in another experiment', async () => {
+      const other = await givenExperiment(store());
+      const elsewhere = await givenRun(store(), other.id);
+      await givenArtifact(store(), run, { name: 'model', version: 'v1' });
+      expect((await givenArtifact(store(), run, { name: 'tokenizer', version: 'v1' })).version).toBe('v1');
+      expect((await givenArtifact(store(), elsewhere, { name: 'model', version: 'v1' })).version).toBe('v1');
+    });
+
+    it('numbers on after given versions: past the highest whole number, ignoring others', async () => {
+      await givenArtifact(store(), run, { name: 'model' });
+      await givenArtifact(store(), run, { name: 'model', version: 'best' });
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('2');
+      await givenArtifact(store(), run, { name: 'model', version: '7' });
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('8');
+      await givenArtifact(store(), run, { name: 'model', version: '10' });
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('11');
+      await givenArtifact(store(), run, { name: 'model', version: '4' });
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('12');
+    });
+
+    it('never numbers onto a version already held, past 15 digits too', async () => {
+      await givenArtifact(store(), run, { name: 'model', version: '999999999999999' });
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('1000000000000000');
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('1000000000000001');
+    });
+
+    it('throws NotFoundError for an unknown run and stores nothing', async () => {
+      const ghost = aRun(experiment.id, { id: 'no-such-run' });
+      await expect(store().artifacts.create(anArtifact(ghost))).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual([]);
+    });
+  });
+
+  describe('listing and finding', () => {
+    it('lists per run every version of every artifact, newest first, and none for a run without', async () => {
+      const old = await givenArtifact(store(), run, { name: 'model', uploadedAt: T0 + 100 });
+      const data = await givenArtifact(store(), run, { name: 'data.csv', type: 'dataset', uploadedAt: T0 + 200 });
+      const fresh = await givenArtifact(store(), run, { name: 'model', uploadedAt: T0 + 300 });
+      const theirs = await givenArtifact(store(), sibling, { name: 'model', uploadedAt: T0 + 400 });
+      const bare = await givenRun(store(), experiment.id);
+      const listed = await store().artifacts.listForRuns([run.id, bare.id, sibling.id]);
+      expect(listed.get(run.id)).toEqual([fresh, data, old]);
+      expect(listed.get(sibling.id)).toEqual([theirs]);
+      // Unlike the parameter and metric ports, this one does not promise an entry for a run without any.
+      expect(listed.get(bare.id) ?? []).toEqual([]);
+    });
+
+    it('breaks ties in upload time by version number, compared as numbers', async () => {
+      for (let i = 0; i < 12; i++) await givenArtifact(store(), run, { name: 'ckpt' });
+      const expected = range(12).map((i) => String(12 - i));
+      expect(versionsOf((await store().artifacts.listForRuns([run.id])).get(run.id) ?? [])).toEqual(expected);
+      expect(versionsOf(await store().artifacts.listByExperiment(experiment.id, {}))).toEqual(expected);
+      expect((await store().artifacts.find(run.id, 'ckpt'))?.version).toBe('12');
+    });
+
+    it('breaks ties of non-numeric versions by id, descending', async () => {
+      await givenArtifact(store(), run, { id: 'a-1', name: 'model', version: 'beta' });
+      await givenArtifact(store(), run, { id: 'a-3', name: 'model', version: 'alpha' });
+      await givenArtifact(store(), run, { id: 'a-2', name: 'model', version: 'gamma' });
+      expect(idsOf(await store().artifacts.listByExperiment(experiment.id, {}))).toEqual(['a-3', 'a-2', 'a-1']);
+    });
+
+    it("lists an experiment's versions across runs newest first, by name, by type or both", async () => {
+      const other = await givenExperiment(store());
+      await givenArtifact(store(), await givenRun(store(), other.id), { name: 'model', uploadedAt: T0 + 999 });
+      const m1 = await givenArtifact(store(), run, { name: 'model', type: 'model', uploadedAt: T0 + 1 });
+      const d1 = await givenArtifact(store(), sibling, { name: 'data.csv', type: 'dataset', uploadedAt: T0 + 2 });
+      const m2 = await givenArtifact(store(), sibling, { name: 'model', type: 'model', uploadedAt: T0 + 3 });
+      const f1 = await givenArtifact(store(), run, { name: 'model', type: 'figure', uploadedAt: T0 + 4 });
+      const list = (filter: Parameters<ArtifactRepository['listByExperiment']>[1]) => store().artifacts.listByExperiment(experiment.id, filter);
+      expect(await list({})).toEqual([f1, m2, d1, m1]);
+      expect(await list({ name: 'model' })).toEqual([f1, m2, m1]);
+      expect(await list({ type: 'model' })).toEqual([m2, m1]);
+      expect(await list({ name: 'model', type: 'figure' })).toEqual([f1]);
+      expect(await list({ name: 'data.csv', type: 'model' })).toEqual([]);
+      expect(await list({ name: 'mod' })).toEqual([]);
+    });
+
+    it('finds the newest version of a name in a run, or the version asked, and undefined otherwise', async () => {
+      const v1 = await givenArtifact(store(), run, { name: 'model', uploadedAt: T0 + 1 });
+      const v2 = await givenArtifact(store(), run, { name: 'model', uploadedAt: T0 + 2 });
+      const theirs = await givenArtifact(store(), sibling, { name: 'model', uploadedAt: T0 + 3 });
+      await givenArtifact(store(), run, { name: 'model/extra', uploadedAt: T0 + 4 });
+      expect(await store().artifacts.find(run.id, 'model')).toEqual(v2);
+      expect(await store().artifacts.find(run.id, 'model', '1')).toEqual(v1);
+      expect(await store().artifacts.find(sibling.id, 'model')).toEqual(theirs);
+      expect(await store().artifacts.find(run.id, 'model', theirs.version)).toBeUndefined();
+      expect(await store().artifacts.find(run.id, 'model', '9')).toBeUndefined();
+      expect(await store().artifacts.find(run.id, 'mode')).toBeUndefined();
+      expect(await store().artifacts.find('no-such-run', 'model')).toBeUndefined();
+    });
+
+    it('finds the latest upload as the newest, whatever its version', async () => {
+      await givenArtifact(store(), run, { name: 'model', uploadedAt: T0 + 1 });
+      const latest = await givenArtifact(store(), run, { name: 'model', version: 'final', uploadedAt: T0 + 2 });
+      expect(await store().artifacts.find(run.id, 'model')).toEqual(latest);
+    });
+  });
+
+  describe('referencedBlobs', () => {
+    it('tells which of the keys some record points at', async () => {
+      await givenArtifact(store(), run, { path: blobKey('a') });
+      await givenArtifact(store(), sibling, { path: blobKey('b') });
+      await givenArtifact(store(), sibling, { path: blobKey('b') });
+      expect(await store().artifacts.referencedBlobs([blobKey('a'), blobKey('b'), blobKey('nothing')])).toEqual(new Set([blobKey('a'), blobKey('b')]));
+      expect(await store().artifacts.referencedBlobs([blobKey('nothing')])).toEqual(new Set());
+      expect(await store().artifacts.referencedBlobs([])).toEqual(new Set());
+    });
+  });
+
+  describe('under concurrency', () => {
+    it('20 concurrent creates of one name get versions "1".."20", unique and without gaps', async () => {
+      const created = await Promise.all(range(20).map((i) => givenArtifact(store(), i % 2 === 0 ? run : sibling, { name: 'model' })));
+      expect(versionsOf(created).sort((a, b) => Number(a) - Number(b))).toEqual(range(20).map((i) => String(i + 1)));
+    });
+
+    it('of concurrent creates with one given version exactly one wins', async () => {
+      const { won, lost } = await race(range(5).map(() => givenArtifact(store(), run, { name: 'model', version: 'release' })));
+      expect(won).toHaveLength(1);
+      for (const reason of lost) expect(reason).toBeInstanceOf(AlreadyExistsError);
+      expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual(won);
+    });
+  });
+
+  it('stores values, not references', async () => {
+    const input = anArtifact(run, { tags: ['a'], metadata: { k: 'v' } });
+    const created = await store().artifacts.create(input);
+    input.tags.push('given');
+    input.metadata.k = 'changed';
+    created.tags.push('returned');
+    const found = await store().artifacts.find(run.id, input.name);
+    found?.tags.push('found');
+    expect(await store().artifacts.find(run.id, input.name)).toMatchObject({ tags: ['a'], metadata: { k: 'v' } });
+  });
+}
