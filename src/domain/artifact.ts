@@ -167,8 +167,9 @@ export function nextVersion(existing: readonly string[]): string {
   return String(highest + 1n);
 }
 
+/** A whole-number version short enough that the next one still fits the version length limit. */
 function wholeNumber(version: string): bigint | undefined {
-  return /^[1-9]\d*$/.test(version) ? BigInt(version) : undefined;
+  return new RegExp(`^[1-9]\\d{0,${MAX_VERSION_LENGTH - 2}}$`).test(version) ? BigInt(version) : undefined;
 }
 
 /**

@@ -9,7 +9,9 @@ export function parseIsoDate(text: string): Millis | undefined {
   // Date.parse rolls 2026-02-30 over to March; a calendar date must exist as written.
   const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
   if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
-  const ms = Date.parse(text);
+  // A date-time without an offset is UTC, never the server's local time.
+  const hasTime = text.length > 10;
+  const ms = Date.parse(hasTime && !/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? `${text}Z` : text);
   return Number.isFinite(ms) ? ms : undefined;
 }
 

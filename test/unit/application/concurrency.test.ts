@@ -98,4 +98,30 @@ describe('concurrent changes through a store with latency', () => {
     expect(Buffer.concat(chunks).toString()).toBe('same bytes');
     await fathom.close();
   });
+
+  it('frees the blob after all when the run is deleted between the upload recording it and finishing', async () => {
+    const fathom = await aFathom();
+    const run = await aRun(fathom);
+    const artifacts = fathom.container.resolve<{ create(input: unknown): Promise<{ path: string }> }>(TOKENS.Artifacts);
+    const create = artifacts.create.bind(artifacts);
+    artifacts.create = async (input) => {
+      const created = await create(input);
+      await pause(40); // the record exists; the upload has not finished yet
+      return created;
+    };
+
+    const pending = fathom.use(UploadArtifact).execute(run.id, {
+      content: Readable.from(Buffer.from('short-lived')),
+      fileName: 'gone.bin',
+      fields: async () => ({}),
+    });
+    await pause(15);
+    await fathom.use(DeleteRun).execute(run.id);
+    const artifact = await pending;
+
+    const blobs = fathom.container.resolve<{ size(key: string): Promise<number | undefined> }>(TOKENS.Blobs);
+    expect(await blobs.size(artifact.path)).toBeUndefined();
+    await fathom.close();
+  });
 });
+

@@ -158,3 +158,11 @@ describe('newest-first order of artifact versions uploaded at the same moment', 
     expect([at('1e3', 'b'), at('0x10', 'a'), at('5', 'c')].sort(newestFirst).map((a) => a.version)).toEqual(['5', '1e3', '0x10']);
   });
 });
+
+describe('automatic versions', () => {
+  it('never exceed the version length limit, however large an explicit version was', () => {
+    const next = nextVersion(['9'.repeat(64), '7']);
+    expect(next).toBe('8');
+    expect(nextVersion(['9'.repeat(63)]).length).toBeLessThanOrEqual(64);
+  });
+});

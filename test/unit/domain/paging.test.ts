@@ -54,3 +54,18 @@ describe('calendar dates', () => {
     expect(parseIsoDate('2026-12-31T23:59:59.999Z')).toBe(Date.parse('2026-12-31T23:59:59.999Z'));
   });
 });
+
+describe('date-times without an offset', () => {
+  it('are UTC, whatever the server time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(parseIsoDate('2026-01-15T10:00')).toBe(Date.parse('2026-01-15T10:00:00Z'));
+      expect(parseIsoDate('2026-01-15T10:00:00.250')).toBe(Date.parse('2026-01-15T10:00:00.250Z'));
+      expect(parseIsoDate('2026-01-15T10:00:00+01:00')).toBe(Date.parse('2026-01-15T09:00:00Z'));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});

@@ -139,8 +139,8 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     body.detail = `Content-Type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json`;
   }
   if (error instanceof RangeNotSatisfiableError) reply.header('content-range', `bytes */${error.size}`);
-  if (request.raw.socket?.destroyed) {
-    // The client went away (an aborted upload, say): nobody will read an answer, and it is not a server fault.
+  if (clientWentAway(error, request)) {
+    // An aborted upload, say: nobody will read an answer, and it is not a server fault.
     request.log.info({ err: error }, 'client closed the connection before the response');
   } else if (body.code === 'INTERNAL') {
     request.log.error({ err: error }, 'request failed');
@@ -150,4 +150,13 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     request.log.debug({ err: error }, 'request rejected');
   }
   return reply.status(body.status).type('application/problem+json').send(body);
+}
+
+/** The errors streams raise when the client hangs up mid-request, once its socket is gone. */
+const HANG_UPS = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'FST_REQ_FILE_TOO_LARGE']);
+
+function clientWentAway(error: unknown, request: FastifyRequest): boolean {
+  if (!request.raw.socket?.destroyed) return false;
+  const { code, message } = error as { code?: string; message?: string };
+  return (code !== undefined && HANG_UPS.has(code)) || /premature close|unexpected end of (form|multipart)|aborted/i.test(message ?? '');
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
 import { toArtifactFields, type Artifact, type ArtifactFieldsInput } from '../../../domain/artifact.js';
 import { assertWritable, type RunId } from '../../../domain/run.js';
-import { BlobJanitor } from '../../blob-janitor.js';
+import { BlobJanitor, type Release } from '../../blob-janitor.js';
 import type { ArtifactRepository } from '../../ports/artifact-repository.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -44,12 +44,12 @@ export class UploadArtifact {
     assertWritable(run);
     // Until the record exists nothing references the blob: hold it against concurrent cleanup
     // from the moment its address is known.
-    let release = (): void => undefined;
+    let release: Release = async () => undefined;
     const claim = async (key: string): Promise<void> => {
       release = await this.janitor.hold(key);
     };
-    const blob = await this.blobs.put(upload.content, { maxBytes: this.limits.maxUploadBytes, claim }).catch((error: unknown) => {
-      release();
+    const blob = await this.blobs.put(upload.content, { maxBytes: this.limits.maxUploadBytes, claim }).catch(async (error: unknown) => {
+      await release();
       throw error;
     });
     try {
@@ -66,13 +66,14 @@ export class UploadArtifact {
         uploadedAt: this.clock.now(),
       });
     } catch (error) {
-      release();
+      await release();
       // Even a deduplicated blob is freed when nothing else references or holds it (its first
       // uploader may have failed too).
       await this.janitor.freeUnreferenced([blob.key]);
       throw error;
     } finally {
-      release();
+      // Frees the blob after all if its record was deleted while it was held.
+      await release();
     }
   }
 }
