@@ -294,9 +294,14 @@ describe('malformed requests Fastify answers before any route', () => {
 
 describe('shutting down', () => {
   it('answers a request that arrives on a kept-alive connection while the server closes with a 503 problem', async () => {
+    let started!: () => void;
+    const slowStarted = new Promise<void>((resolve) => (started = resolve));
+    let finish!: () => void;
+    const slowMayFinish = new Promise<void>((resolve) => (finish = resolve));
     const { app } = await customServer({}, (server) => {
       server.get('/slow', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        started();
+        await slowMayFinish;
         return { done: true };
       });
     });
@@ -308,10 +313,13 @@ describe('shutting down', () => {
     await new Promise((resolve) => socket.on('connect', resolve));
 
     socket.write('GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await slowStarted;
     const closing = app.close(); // waits for /slow to finish
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The server stops listening once close() is under way: from then on it is shutting down.
+    for (let i = 0; i < 500 && app.server.listening; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Pipelined on the same connection: handled once /slow has answered, during the shutdown.
     socket.write('GET /api/experiments HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    finish();
     await closing;
     await ended;
 

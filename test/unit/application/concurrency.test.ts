@@ -77,9 +77,14 @@ describe('concurrent changes through a store with latency', () => {
     // while the second upload is between "the blob exists" and "the record exists".
     const blobs = fathom.container.resolve<{ size(key: string): Promise<number | undefined> }>(TOKENS.Blobs);
     const size = blobs.size.bind(blobs);
+    let answering!: () => void;
+    const storeIsAnswering = new Promise<void>((resolve) => (answering = resolve));
+    let deleted!: () => void;
+    const runDeleted = new Promise<void>((resolve) => (deleted = resolve));
     blobs.size = async (key) => {
       const found = await size(key);
-      await pause(30);
+      answering();
+      await Promise.race([runDeleted, pause(200)]); // the delete runs in this gap
       return found;
     };
 
@@ -88,8 +93,9 @@ describe('concurrent changes through a store with latency', () => {
       fileName: 'b.bin',
       fields: async () => ({}),
     });
-    await pause(10);
+    await storeIsAnswering;
     await fathom.use(DeleteRun).execute(first.id);
+    deleted();
     await pending;
 
     const { open } = await fathom.use(DownloadArtifact).execute(second.id, 'b.bin');
@@ -104,9 +110,14 @@ describe('concurrent changes through a store with latency', () => {
     const run = await aRun(fathom);
     const artifacts = fathom.container.resolve<{ create(input: unknown): Promise<{ path: string }> }>(TOKENS.Artifacts);
     const create = artifacts.create.bind(artifacts);
+    let recorded!: () => void;
+    const recordExists = new Promise<void>((resolve) => (recorded = resolve));
+    let deleted!: () => void;
+    const runDeleted = new Promise<void>((resolve) => (deleted = resolve));
     artifacts.create = async (input) => {
       const created = await create(input);
-      await pause(40); // the record exists; the upload has not finished yet
+      recorded();
+      await runDeleted; // the record exists; the upload has not finished yet
       return created;
     };
 
@@ -115,8 +126,9 @@ describe('concurrent changes through a store with latency', () => {
       fileName: 'gone.bin',
       fields: async () => ({}),
     });
-    await pause(15);
+    await recordExists;
     await fathom.use(DeleteRun).execute(run.id);
+    deleted();
     const artifact = await pending;
 
     const blobs = fathom.container.resolve<{ size(key: string): Promise<number | undefined> }>(TOKENS.Blobs);
