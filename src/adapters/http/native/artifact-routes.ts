@@ -12,7 +12,7 @@ import type { ArtifactFieldsInput } from '../../../domain/artifact.js';
 import { InvalidArgumentError, RangeNotSatisfiableError, UnsupportedMediaTypeError } from '../../../domain/errors.js';
 import { presentArtifact } from './presenters.js';
 import { defined } from './query.js';
-import { Artifact, IdParams, withProblems } from './schemas.js';
+import { Artifact, ArtifactType, IdParams, withProblems } from './schemas.js';
 
 const FIELD_NAMES = ['name', 'type', 'version', 'tags', 'metadata'] as const;
 type FieldName = (typeof FIELD_NAMES)[number];
@@ -144,7 +144,7 @@ function sendWhole(reply: FastifyReply, size: number, body: NodeJS.ReadableStrea
 export const uploadForm = Type.Object({
   file: Type.String({ format: 'binary', description: 'the content, streamed' }),
   name: Type.Optional(Type.String({ description: "default: the file's name" })),
-  type: Type.Optional(Type.Union([Type.Literal('model'), Type.Literal('dataset'), Type.Literal('figure'), Type.Literal('other')])),
+  type: Type.Optional(ArtifactType),
   version: Type.Optional(Type.String({ description: 'default: the next number for this name in the experiment' })),
   tags: Type.Optional(Type.String({ description: 'comma-separated' })),
   metadata: Type.Optional(Type.String({ description: 'a JSON object, at most 64 KiB' })),

@@ -5,8 +5,9 @@ import { GetMetricHistory } from '../../../application/use-cases/metrics/get-met
 import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
 import type { MetricInput } from '../../../domain/metric.js';
+import { toIso } from '../../../domain/time.js';
 import { jsonNumber, presentMetricSummary } from './presenters.js';
-import { asSingleItem, assertNotMixed, defined, singleItem, timestamp } from './query.js';
+import { defined, logOneOrBatch, timestamp } from './query.js';
 import { Count, IdParams, MetricSummary, MetricValue, withProblems } from './schemas.js';
 
 /** Values are checked by the domain, which says what is allowed: a finite number, "NaN", "Infinity", "-Infinity". */
@@ -44,13 +45,13 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
     },
     async (request, reply) => {
       const { metrics, ...single } = request.body;
-      const batch = metrics !== undefined;
-      if (batch) assertNotMixed(single, 'metrics');
-      // A bad timestamp goes on as NaN, so the domain names it along with every other bad field of the batch.
-      const points = (batch ? metrics : [singleItem(single, 'point')]).map(
-        (p): MetricInput => defined({ ...p, timestamp: timestamp(p.timestamp) }),
+      const logged = await logOneOrBatch(single, metrics, 'metrics', 'point', (points) =>
+        // A bad timestamp goes on as NaN, so the domain names it along with every other bad field.
+        log.execute(
+          request.params.id,
+          points.map((p): MetricInput => defined({ ...p, timestamp: timestamp(p.timestamp) })),
+        ),
       );
-      const logged = batch ? await log.execute(request.params.id, points) : await asSingleItem('metrics', () => log.execute(request.params.id, points));
       return reply.status(201).send(logged);
     },
   );
@@ -94,7 +95,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
       const result = await history.execute(request.params.id, key, defined(request.query));
       return {
         key: result.key,
-        points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: new Date(p.timestamp).toISOString() })),
+        points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: toIso(p.timestamp) })),
       };
     },
   );

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { DependencyContainer } from 'tsyringe';
 import { ListParameters } from '../../../application/use-cases/parameters/list-parameters.js';
 import { LogParameters } from '../../../application/use-cases/parameters/log-parameters.js';
-import { asSingleItem, assertNotMixed, singleItem } from './query.js';
+import { logOneOrBatch } from './query.js';
 import { Count, IdParams, Parameter, withProblems } from './schemas.js';
 
 /** The value's type is checked by the domain, which says what is allowed. */
@@ -36,11 +36,7 @@ export const parameterRoutes: FastifyPluginAsyncTypebox<{ container: DependencyC
     },
     async (request, reply) => {
       const { parameters, ...single } = request.body;
-      if (parameters !== undefined) assertNotMixed(single, 'parameters');
-      const logged =
-        parameters !== undefined
-          ? await log.execute(request.params.id, parameters)
-          : await asSingleItem('parameters', () => log.execute(request.params.id, [singleItem(single, 'parameter')]));
+      const logged = await logOneOrBatch(single, parameters, 'parameters', 'parameter', (items) => log.execute(request.params.id, items));
       return reply.status(201).send(logged);
     },
   );

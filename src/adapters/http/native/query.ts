@@ -25,35 +25,25 @@ export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T
 }
 
 /**
- * The single-item form of a body that also accepts a batch (`{key, value}` or `{metrics: [...]}`):
- * both fields must be there, and nothing of the batch form may be mixed in.
+ * Logs a body that holds either one item (`{key, value, ...}`) or a batch under `batchField`
+ * (`{metrics: [...]}`). A batch may not also carry single-item fields; a single item needs both
+ * key and value, and its bad fields are named as the client sent them ("/value") rather than as
+ * the batch the use case validates ("/metrics/0/value").
  */
-export function singleItem<T extends { key?: string; value?: V }, V>(
-  body: T,
+export async function logOneOrBatch<S extends { key?: string; value?: unknown }, B, R>(
+  single: S,
+  batch: B[] | undefined,
+  batchField: string,
   what: string,
-): Omit<T, 'key' | 'value'> & { key: string; value: V } {
-  const issues = new Issues();
-  if (body.key === undefined) issues.add('/key', `is required for a single ${what} (or send a batch)`);
-  if (body.value === undefined) issues.add('/value', `is required for a single ${what} (or send a batch)`);
-  issues.throwIfAny();
-  return body as never;
-}
-
-/** A batch body must not also carry single-item fields: which one was meant would be a guess. */
-export function assertNotMixed(single: object, batchField: string): void {
-  const mixed = Object.entries(single).filter(([, v]) => v !== undefined).map(([k]) => k);
-  if (mixed.length > 0) {
-    throw InvalidArgumentError.field(`/${batchField}`, `send either a single item or ${batchField}, not both (also got ${mixed.join(', ')})`);
+  log: (items: (B | SingleItem<S>)[]) => Promise<R>,
+): Promise<R> {
+  if (batch !== undefined) {
+    assertNotMixed(single, batchField);
+    return log(batch);
   }
-}
-
-/**
- * Runs a use case on an item sent in the single-item form, so its bad fields are named as the
- * client sent them ("/value") rather than as the batch the use case validates ("/metrics/0/value").
- */
-export async function asSingleItem<T>(batchField: string, work: () => Promise<T>): Promise<T> {
+  const item = singleItem(single, what);
   try {
-    return await work();
+    return await log([item]);
   } catch (error) {
     if (!(error instanceof InvalidArgumentError)) throw error;
     const prefix = `/${batchField}/0`;
@@ -61,5 +51,22 @@ export async function asSingleItem<T>(batchField: string, work: () => Promise<T>
       issue.path === prefix || issue.path.startsWith(`${prefix}/`) ? { ...issue, path: issue.path.slice(prefix.length) || '/' } : issue,
     );
     throw new InvalidArgumentError(renamed);
+  }
+}
+
+type SingleItem<S> = Omit<S, 'key' | 'value'> & { key: string; value: Exclude<S extends { value?: infer V } ? V : never, undefined> };
+
+function singleItem<S extends { key?: string; value?: unknown }>(body: S, what: string): SingleItem<S> {
+  const issues = new Issues();
+  if (body.key === undefined) issues.add('/key', `is required for a single ${what} (or send a batch)`);
+  if (body.value === undefined) issues.add('/value', `is required for a single ${what} (or send a batch)`);
+  issues.throwIfAny();
+  return body as never;
+}
+
+function assertNotMixed(single: object, batchField: string): void {
+  const mixed = Object.entries(single).filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (mixed.length > 0) {
+    throw InvalidArgumentError.field(`/${batchField}`, `send either a single item or ${batchField}, not both (also got ${mixed.join(', ')})`);
   }
 }

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { ARTIFACT_TYPES } from '../../../domain/artifact.js';
 
 /** JSON shapes of the native API. The OpenAPI document is generated from these, so it cannot drift. */
 
@@ -16,12 +17,14 @@ export const Parameter = Type.Object({
 
 export const Metric = Type.Object({ key: Type.String(), value: MetricValue, step: Type.Integer(), timestamp: Timestamp });
 
+export const ArtifactType = Type.Union(ARTIFACT_TYPES.map((type) => Type.Literal(type)));
+
 export const Artifact = Type.Object({
   id: Id,
   runId: Id,
   experimentId: Id,
   name: Type.String(),
-  type: Type.Union([Type.Literal('model'), Type.Literal('dataset'), Type.Literal('figure'), Type.Literal('other')]),
+  type: ArtifactType,
   path: Type.String({ description: 'storage key (content address)' }),
   size: Type.Integer(),
   sha256: Type.String(),
