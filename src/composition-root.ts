@@ -1,13 +1,18 @@
 import 'reflect-metadata';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BlobJanitor } from './application/blob-janitor.js';
 import { TOKENS, type Limits } from './application/tokens.js';
 import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
+import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
 import { SystemClock } from './adapters/system/system-clock.js';
 import { TimeOrderedIds } from './adapters/system/time-ordered-ids.js';
 import type { Config } from './config.js';
+
+/** What the container needs to know; durability defaults to normal. */
+export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> & Partial<Pick<Config, 'durability'>>;
 
 export interface Fathom {
   container: DependencyContainer;
@@ -19,10 +24,17 @@ export interface Fathom {
  * The only place that knows the concrete adapters: it picks them from the config and registers
  * them on a child container, so tests can build as many independent instances as they like.
  */
-export async function buildContainer(config: Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'>): Promise<Fathom> {
+export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   const container = rootContainer.createChildContainer();
-  const store = createMemoryStore();
-  const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
+  await mkdir(config.dataDir, { recursive: true });
+  const store =
+    config.store === 'memory'
+      ? createMemoryStore()
+      : createSqliteStore(join(config.dataDir, 'fathom.db'), { durability: config.durability ?? 'normal' });
+  const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs')).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const limits: Limits = { maxUploadBytes: config.maxUploadBytes };
   container.register(TOKENS.Experiments, { useValue: store.experiments });
   container.register(TOKENS.Runs, { useValue: store.runs });

@@ -7,13 +7,38 @@ export interface Config {
   dataDir: string;
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  store: 'memory';
+  store: 'sqlite' | 'memory';
+  /** SQLite only: normal survives a killed process, strict also a power loss. */
+  durability: 'normal' | 'strict';
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const GiB = 1024 ** 3;
 
 export class ConfigError extends Error {}
+
+/** What `fathom` was asked to do: serve (the default), or `fathom gc` to remove orphaned blobs. */
+export type Command = { name: 'serve'; config: Config } | { name: 'gc'; config: Config; minAgeSeconds: number };
+
+/** Blobs younger than this are spared by garbage collection unless told otherwise. */
+export const DEFAULT_GC_MIN_AGE_SECONDS = 3600;
+
+export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Command {
+  if (argv[0] !== 'gc') return { name: 'serve', config: loadConfig(argv, env) };
+  const rest = argv.slice(1);
+  const minAgeIndex = rest.findIndex((arg) => arg === '--min-age' || arg.startsWith('--min-age='));
+  let minAge = String(DEFAULT_GC_MIN_AGE_SECONDS);
+  if (minAgeIndex >= 0) {
+    const arg = rest[minAgeIndex] as string;
+    const inline = arg.startsWith('--min-age=');
+    const value = inline ? arg.slice('--min-age='.length) : rest[minAgeIndex + 1];
+    if (value === undefined) throw new ConfigError("option '--min-age <seconds>' argument missing");
+    minAge = value;
+    rest.splice(minAgeIndex, inline ? 1 : 2);
+  }
+  const minAgeSeconds = integer(minAge, 'fathom gc --min-age (seconds)', 0, Number.MAX_SAFE_INTEGER);
+  return { name: 'gc', config: loadConfig(rest, env), minAgeSeconds };
+}
 
 /** Reads configuration from flags first, then FATHOM_* environment variables, then defaults. */
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
@@ -28,8 +53,14 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`FATHOM_LOG_LEVEL (--log-level) must be one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
   }
-  const store = pick('store', 'FATHOM_STORE') ?? 'memory';
-  if (store !== 'memory') throw new ConfigError(`FATHOM_STORE (--store) must be 'memory', not '${store}'`);
+  const store = pick('store', 'FATHOM_STORE') ?? 'sqlite';
+  if (store !== 'sqlite' && store !== 'memory') {
+    throw new ConfigError(`FATHOM_STORE (--store) must be 'sqlite' or 'memory', not '${store}'`);
+  }
+  const durability = pick('durability', 'FATHOM_DURABILITY') ?? 'normal';
+  if (durability !== 'normal' && durability !== 'strict') {
+    throw new ConfigError(`FATHOM_DURABILITY (--durability) must be 'normal' or 'strict', not '${durability}'`);
+  }
   return {
     host: pick('host', 'FATHOM_HOST') ?? '127.0.0.1',
     port,
@@ -37,6 +68,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     maxUploadBytes: integer(pick('max-upload-bytes', 'FATHOM_MAX_UPLOAD_BYTES') ?? String(5 * GiB), 'FATHOM_MAX_UPLOAD_BYTES (--max-upload-bytes)', 1, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as Config['logLevel'],
     store,
+    durability,
   };
 }
 
@@ -52,6 +84,7 @@ function parseFlags(argv: string[]) {
         'max-upload-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         store: { type: 'string' },
+        durability: { type: 'string' },
       },
       strict: true,
     });

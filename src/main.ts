@@ -1,12 +1,39 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildServer } from './adapters/http/server.js';
-import { buildContainer } from './composition-root.js';
-import { ConfigError, loadConfig } from './config.js';
+import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
+import { CollectGarbage } from './application/use-cases/maintenance/collect-garbage.js';
+import { buildContainer, type Fathom } from './composition-root.js';
+import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, type Config } from './config.js';
+
+/** `fathom gc`: removes blobs no record references, older than the minimum age; prints a report. */
+async function collectGarbage(config: Config, minAgeSeconds: number): Promise<void> {
+  const fathom = await buildContainer(config);
+  try {
+    const report = await fathom.container.resolve(CollectGarbage).execute({ minAgeMs: minAgeSeconds * 1000 });
+    console.log(
+      `fathom gc: scanned ${report.scanned} blobs in ${config.dataDir}; removed ${report.removed} unreferenced ` +
+        `(${report.removedBytes} bytes); spared ${report.recent} younger than ${minAgeSeconds} s`,
+    );
+  } finally {
+    await fathom.close();
+  }
+}
+
+/** The start-up sweep: the same collection, in the background, sparing anything recent. */
+function sweepInBackground(fathom: Fathom, log: FastifyBaseLogger): void {
+  fathom.container
+    .resolve(CollectGarbage)
+    .execute({ minAgeMs: DEFAULT_GC_MIN_AGE_SECONDS * 1000 })
+    .then((report) => {
+      if (report.removed > 0) log.info({ gc: report }, `removed ${report.removed} orphaned blobs`);
+    })
+    .catch((error: unknown) => log.warn({ err: error }, 'the start-up sweep for orphaned blobs failed; run `fathom gc` later'));
+}
 
 /** Loads config, builds the container and the server, listens; stops gracefully on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function serve(config: Config): Promise<void> {
   const fathom = await buildContainer(config);
   const app = await buildServer({ container: fathom.container, logger: { level: config.logLevel } });
   let stopping = false;
@@ -27,7 +54,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   // The bound address, not the configured one: with FATHOM_PORT=0 the OS picks the port.
-  const address = await app.listen({ host: config.host, port: config.port }).catch((error: NodeJS.ErrnoException) => {
+  const address = await app.listen({ host: config.host, port: config.port }).catch(async (error: NodeJS.ErrnoException) => {
+    await fathom.close();
     if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
       throw new ConfigError(
         `cannot listen on ${config.host}:${config.port} (${error.code}); choose another with FATHOM_PORT / --port or FATHOM_HOST / --host`,
@@ -36,10 +64,17 @@ async function main(): Promise<void> {
     throw error;
   });
   app.log.info({ dataDir: config.dataDir, store: config.store }, `Fathom is listening on ${address}`);
+  sweepInBackground(fathom, app.log);
+}
+
+async function main(): Promise<void> {
+  const command = loadCommand();
+  if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
+  else await serve(command.config);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof SqliteOpenError) {
     console.error(`fathom: ${error.message}`);
   } else {
     console.error(error);

@@ -52,16 +52,16 @@ export class BlobJanitor {
     };
   }
 
-  /** Deletes the blobs among `keys` that nothing references or holds. Returns how many it freed. */
-  async freeUnreferenced(keys: readonly string[]): Promise<number> {
+  /** Deletes the blobs among `keys` that nothing references or holds. Returns the ones it freed. */
+  async freeUnreferenced(keys: readonly string[]): Promise<string[]> {
     const candidates = [...new Set(keys)].filter((key) => {
       if (this.holds.has(key)) this.deferred.add(key);
       return !this.holds.has(key) && !this.deleting.has(key);
     });
-    if (candidates.length === 0) return 0;
+    if (candidates.length === 0) return [];
     for (const key of candidates) increment(this.deciding, key);
     const seen = new Map(candidates.map((key) => [key, this.epochs.get(key) ?? 0]));
-    let freed = 0;
+    const freed: string[] = [];
     try {
       const referenced = await this.artifacts.referencedBlobs(candidates);
       for (const key of candidates) {
@@ -75,7 +75,7 @@ export class BlobJanitor {
         const deletion = this.blobs.delete(key).finally(() => this.deleting.delete(key));
         this.deleting.set(key, deletion);
         await deletion;
-        freed++;
+        freed.push(key);
       }
     } finally {
       for (const key of candidates) {

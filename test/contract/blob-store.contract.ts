@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../src/application/ports/blob-store.js';
+import type { BlobStore, ListedBlob } from '../../src/application/ports/blob-store.js';
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError } from '../../src/domain/errors.js';
 
 export interface BlobStoreUnderTest {
@@ -259,6 +259,47 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
         const second = await store.put(chunked('again'), { maxBytes: NO_LIMIT });
         expect(second).toEqual({ ...first, created: true });
         expect((await readAll(await store.get(second.key))).toString()).toBe('again');
+      });
+    });
+
+    describe('list', () => {
+      async function listed(): Promise<ListedBlob[]> {
+        const all: ListedBlob[] = [];
+        for await (const blob of store.list()) all.push(blob);
+        return all.sort((a, b) => (a.key < b.key ? -1 : 1));
+      }
+
+      it('is empty for an empty store', async () => {
+        expect(await listed()).toEqual([]);
+      });
+
+      it('gives every stored blob once, with its size and a recent modification time', async () => {
+        const before = Date.now() - 2_000;
+        const a = await store.put(chunked('first blob'), { maxBytes: NO_LIMIT });
+        const b = await store.put(chunked('second, longer blob'), { maxBytes: NO_LIMIT });
+        await store.put(chunked('first blob'), { maxBytes: NO_LIMIT });
+        const all = await listed();
+        expect(all.map(({ key, size }) => ({ key, size }))).toEqual(
+          [a, b].map(({ key, size }) => ({ key, size })).sort((x, y) => (x.key < y.key ? -1 : 1)),
+        );
+        for (const blob of all) expect(blob.modifiedAt).toBeGreaterThanOrEqual(before);
+      });
+
+      it('leaves out deleted blobs', async () => {
+        const kept = await store.put(chunked('kept'), { maxBytes: NO_LIMIT });
+        const gone = await store.put(chunked('gone'), { maxBytes: NO_LIMIT });
+        await store.delete(gone.key);
+        expect((await listed()).map((blob) => blob.key)).toEqual([kept.key]);
+      });
+
+      it('refreshes the modification time when a put finds its content already stored', async () => {
+        const first = await store.put(chunked('deduplicated'), { maxBytes: NO_LIMIT });
+        const [initial] = await listed();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await store.put(chunked('deduplicated'), { maxBytes: NO_LIMIT });
+        const [refreshed] = await listed();
+        expect(refreshed?.key).toBe(first.key);
+        expect(refreshed?.modifiedAt).toBeGreaterThan(initial?.modifiedAt ?? Infinity);
       });
     });
 

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsBlobStore } from '../../src/adapters/blob/fs/fs-blob-store.js';
+import { FsBlobStore, STALE_STAGING_MS } from '../../src/adapters/blob/fs/fs-blob-store.js';
 import { InvalidArgumentError, PayloadTooLargeError } from '../../src/domain/errors.js';
 import { blobStoreContract, chunked, failingAfter, keyOf } from './blob-store.contract.js';
 
@@ -54,16 +54,42 @@ describe('FsBlobStore on disk', () => {
     expect(await filesUnder(root)).toEqual([]);
   });
 
-  it('clears partial uploads a crash left in tmp/ when opened, and keeps stored blobs', async () => {
+  it('clears stale partial uploads a crash left in tmp/ when opened, and keeps stored blobs', async () => {
     const stored = await store.put(chunked('survivor'), { maxBytes: 100 });
+    const longAgo = new Date(Date.now() - STALE_STAGING_MS - 60_000);
     await writeFile(join(root, 'tmp', 'partial-upload'), 'half a model');
+    await utimes(join(root, 'tmp', 'partial-upload'), longAgo, longAgo);
     await mkdir(join(root, 'tmp', 'nested'), { recursive: true });
     await writeFile(join(root, 'tmp', 'nested', 'more'), 'x');
+    await utimes(join(root, 'tmp', 'nested'), longAgo, longAgo);
     const reopened = await FsBlobStore.open(root);
     expect(await filesUnder(root)).toEqual([stored.key]);
     expect(await reopened.size(stored.key)).toBe(8);
     // tmp/ is usable again after the sweep.
     await expect(reopened.put(chunked('after sweep'), { maxBytes: 100 })).resolves.toMatchObject({ created: true });
+  });
+
+  it('keeps a staged file that is still being written (another server may share the directory)', async () => {
+    await writeFile(join(root, 'tmp', 'in-progress'), 'being uploaded right now');
+    await FsBlobStore.open(root);
+    expect(await filesUnder(join(root, 'tmp'))).toEqual(['in-progress']);
+    expect(await store.removeStaleStaging(Date.now() + 1_000)).toBe(1);
+    expect(await filesUnder(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('lists only content-addressed files, whatever else lies in the store', async () => {
+    const stored = await store.put(chunked('listed'), { maxBytes: 100 });
+    const hex = 'ab'.repeat(32);
+    await mkdir(join(root, 'sha256', 'ab'), { recursive: true });
+    await writeFile(join(root, 'sha256', 'ab', 'notes.txt'), 'stray');
+    await writeFile(join(root, 'sha256', 'ab', `cd${hex.slice(2)}`), 'wrong shard');
+    await writeFile(join(root, 'sha256', 'stray-file'), 'stray');
+    await mkdir(join(root, 'sha256', 'zz'), { recursive: true });
+    await writeFile(join(root, 'sha256', 'zz', hex), 'bad shard');
+    await writeFile(join(root, 'tmp', hex), 'staged');
+    const keys: string[] = [];
+    for await (const blob of store.list()) keys.push(blob.key);
+    expect(keys).toEqual([stored.key]);
   });
 
   it('creates the root when it does not exist', async () => {

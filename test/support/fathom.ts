@@ -18,12 +18,18 @@ export interface TestFathom {
 }
 
 /**
- * A whole Fathom on the memory store with a throwaway data dir and a controllable clock.
+ * The store the tests run on: SQLite (the default) unless the test project says otherwise.
+ * vitest.config.ts runs the use-case tests once per store, so both prove the same behaviour.
+ */
+export const TEST_STORE: 'sqlite' | 'memory' = process.env.FATHOM_TEST_STORE === 'memory' ? 'memory' : 'sqlite';
+
+/**
+ * A whole Fathom with a throwaway data dir and a controllable clock, on TEST_STORE unless told.
  * Each call is independent: its own container, its own data.
  */
-export async function aFathom(options: { maxUploadBytes?: number } = {}): Promise<TestFathom> {
+export async function aFathom(options: { maxUploadBytes?: number; store?: 'sqlite' | 'memory' } = {}): Promise<TestFathom> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fathom-test-'));
-  const fathom = await buildContainer({ dataDir, maxUploadBytes: options.maxUploadBytes ?? 5 * 1024 ** 3, store: 'memory' });
+  const fathom = await buildContainer({ dataDir, maxUploadBytes: options.maxUploadBytes ?? 5 * 1024 ** 3, store: options.store ?? TEST_STORE });
   const clock = new FixedClock();
   fathom.container.register(TOKENS.Clock, { useValue: clock });
   return {

@@ -22,7 +22,8 @@ describe('loadConfig', () => {
       dataDir: resolve('./fathom-data'),
       maxUploadBytes: 5 * GiB,
       logLevel: 'info',
-      store: 'memory',
+      store: 'sqlite',
+      durability: 'normal',
     });
   });
 
@@ -34,17 +35,26 @@ describe('loadConfig', () => {
       FATHOM_MAX_UPLOAD_BYTES: '1048576',
       FATHOM_LOG_LEVEL: 'debug',
       FATHOM_STORE: 'memory',
+      FATHOM_DURABILITY: 'strict',
     });
-    expect(config).toEqual({ host: '0.0.0.0', port: 8080, dataDir: '/var/lib/fathom', maxUploadBytes: 1_048_576, logLevel: 'debug', store: 'memory' });
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      dataDir: '/var/lib/fathom',
+      maxUploadBytes: 1_048_576,
+      logLevel: 'debug',
+      store: 'memory',
+      durability: 'strict',
+    });
   });
 
   it('prefers flags over environment variables', () => {
     const env = { FATHOM_HOST: 'env-host', FATHOM_PORT: '8080', FATHOM_DATA_DIR: '/env', FATHOM_MAX_UPLOAD_BYTES: '10', FATHOM_LOG_LEVEL: 'debug' };
     const config = loadConfig(
-      ['--host', 'flag-host', '--port=9090', '--data-dir', '/flag', '--max-upload-bytes', '20', '--log-level', 'warn', '--store', 'memory'],
-      env,
+      ['--host', 'flag-host', '--port=9090', '--data-dir', '/flag', '--max-upload-bytes', '20', '--log-level', 'warn', '--store', 'memory', '--durability', 'strict'],
+      { ...env, FATHOM_STORE: 'sqlite', FATHOM_DURABILITY: 'normal' },
     );
-    expect(config).toEqual({ host: 'flag-host', port: 9090, dataDir: '/flag', maxUploadBytes: 20, logLevel: 'warn', store: 'memory' });
+    expect(config).toEqual({ host: 'flag-host', port: 9090, dataDir: '/flag', maxUploadBytes: 20, logLevel: 'warn', store: 'memory', durability: 'strict' });
   });
 
   it('falls back per setting: a flag for one, the environment for another, defaults for the rest', () => {
@@ -95,6 +105,14 @@ describe('loadConfig', () => {
   it('refuses a store it does not have, naming the variable', () => {
     expect(configError([], { FATHOM_STORE: 'oracle' }).message).toContain('FATHOM_STORE');
     expect(configError(['--store', 'oracle'], {}).message).toContain('oracle');
+    expect(loadConfig(['--store', 'sqlite'], {}).store).toBe('sqlite');
+  });
+
+  it('refuses a durability it does not offer, naming the variable and the choices', () => {
+    const error = configError([], { FATHOM_DURABILITY: 'paranoid' });
+    expect(error.message).toContain('FATHOM_DURABILITY (--durability)');
+    expect(error.message).toContain("'normal' or 'strict'");
+    expect(error.message).toContain('paranoid');
   });
 
   it('reports an unknown flag, or a flag without its value, as a ConfigError', () => {

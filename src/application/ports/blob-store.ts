@@ -9,6 +9,14 @@ export interface StoredBlob {
   created: boolean;
 }
 
+/** A stored blob as a listing sees it. */
+export interface ListedBlob {
+  key: string;
+  size: number;
+  /** The last time a put wrote this content or found it already stored (epoch ms). */
+  modifiedAt: number;
+}
+
 export interface PutOptions {
   maxBytes: number;
   /**
@@ -46,4 +54,10 @@ export interface BlobStore {
   size(key: string): Promise<number | undefined>;
   /** Removes a blob; absent blobs are ignored. */
   delete(key: string): Promise<void>;
+  /**
+   * Every stored blob, in no particular order, streamed (never the whole listing in memory).
+   * A put that finds its content already stored refreshes `modifiedAt`, so a blob an upload has
+   * just deduplicated to always looks recent: garbage collection spares recent blobs.
+   */
+  list(): AsyncIterable<ListedBlob>;
 }

@@ -1,13 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, ByteRange, PutOptions, StoredBlob } from '../../../application/ports/blob-store.js';
+import type { BlobStore, ByteRange, ListedBlob, PutOptions, StoredBlob } from '../../../application/ports/blob-store.js';
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError } from '../../../domain/errors.js';
 
 const KEY = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const HEX2 = /^[0-9a-f]{2}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Staged files untouched this long belong to no upload in progress (any process): a crash left them. */
+export const STALE_STAGING_MS = 60 * 60 * 1000;
 
 /**
  * Content-addressed blobs on the local filesystem: `<root>/sha256/ab/abcdef…`.
@@ -20,12 +25,30 @@ const KEY = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
 export class FsBlobStore implements BlobStore {
   private constructor(private readonly root: string) {}
 
-  /** Opens (creating) the store and removes partial uploads a crash may have left in tmp/. */
+  /**
+   * Opens (creating) the store and removes partial uploads a crash left in tmp/. Only stale ones:
+   * another server sharing this directory may be staging an upload right now.
+   */
   static async open(root: string): Promise<FsBlobStore> {
     await mkdir(join(root, 'sha256'), { recursive: true });
-    await rm(join(root, 'tmp'), { recursive: true, force: true });
     await mkdir(join(root, 'tmp'), { recursive: true });
-    return new FsBlobStore(root);
+    const store = new FsBlobStore(root);
+    await store.removeStaleStaging(Date.now() - STALE_STAGING_MS);
+    return store;
+  }
+
+  /** Removes staged files last written before `cutoff` (epoch ms). Returns how many. */
+  async removeStaleStaging(cutoff: number): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(join(this.root, 'tmp'))) {
+      const path = join(this.root, 'tmp', name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) {
+        await rm(path, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   async put(source: Readable, options: PutOptions): Promise<StoredBlob> {
@@ -55,7 +78,9 @@ export class FsBlobStore implements BlobStore {
     const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
     try {
       await options.claim?.(key);
-      if ((await this.size(key)) !== undefined) {
+      // Already stored: mark it recent so garbage collection spares it (see BlobStore.list).
+      // Touching is also the existence check, so a blob deleted meanwhile is simply written anew.
+      if (await touch(join(this.root, key))) {
         await unlink(tmpPath);
         return { key, sha256, size, created: false };
       }
@@ -92,12 +117,38 @@ export class FsBlobStore implements BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async *list(): AsyncIterable<ListedBlob> {
+    const shards = await opendir(join(this.root, 'sha256'));
+    for await (const shard of shards) {
+      if (!shard.isDirectory() || !HEX2.test(shard.name)) continue;
+      const files = await opendir(join(this.root, 'sha256', shard.name));
+      for await (const file of files) {
+        if (!file.isFile() || !HEX64.test(file.name) || !file.name.startsWith(shard.name)) continue;
+        const key = `sha256/${shard.name}/${file.name}`;
+        const info = await stat(join(this.root, key)).catch(() => undefined);
+        if (info) yield { key, size: info.size, modifiedAt: info.mtimeMs };
+      }
+    }
+  }
+
   private pathOf(key: string): string {
     const match = KEY.exec(key);
     if (!match || !match[2]?.startsWith(match[1] as string)) {
       throw InvalidArgumentError.field('/path', `'${key}' is not a content address (sha256/ab/ab…)`);
     }
     return join(this.root, key);
+  }
+}
+
+/** Sets a file's times to now; false when it does not exist. */
+async function touch(path: string): Promise<boolean> {
+  const now = new Date();
+  try {
+    await utimes(path, now, now);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
   }
 }
 

@@ -1,0 +1,132 @@
+/**
+ * The schema, as numbered migrations. A migration is never edited once released: a change is a
+ * new migration appended at the end. Each one runs inside the start-up transaction that records
+ * it in `schema_migrations`.
+ *
+ * Layout notes:
+ * - Strings compare with SQLite's BINARY collation (UTF-8 bytes, which is code point order).
+ * - Timestamps are epoch milliseconds (INTEGER).
+ * - Metric values are REAL; NaN is stored as NULL (SQLite has no NaN), and NULL means NaN in
+ *   every REAL column of the metric tables.
+ * - `metric_points` is a WITHOUT ROWID table keyed by (series, step): one B-tree, no separate
+ *   index, about 30 bytes per point. A series is one (run, key), and carries the aggregates kept
+ *   on write, so run views never read histories.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tracking core',
+    sql: `
+      CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        lifecycle_stage TEXT NOT NULL CHECK (lifecycle_stage IN ('active', 'deleted'))
+      );
+      CREATE UNIQUE INDEX experiments_active_name ON experiments (name) WHERE lifecycle_stage = 'active';
+      CREATE INDEX experiments_by_created ON experiments (lifecycle_stage, created_at, id);
+      CREATE INDEX experiments_by_updated ON experiments (lifecycle_stage, updated_at, id);
+      CREATE INDEX experiments_by_name ON experiments (lifecycle_stage, name, id);
+
+      CREATE TABLE experiment_tags (
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (experiment_id, tag)
+      ) WITHOUT ROWID;
+      CREATE INDEX experiment_tags_by_tag ON experiment_tags (tag, experiment_id);
+
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        name TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+        parent_run_id TEXT REFERENCES runs (id) ON DELETE SET NULL,
+        created_by TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        completed_at INTEGER,
+        lifecycle_stage TEXT NOT NULL CHECK (lifecycle_stage IN ('active', 'deleted'))
+      );
+      CREATE INDEX runs_by_experiment ON runs (experiment_id, started_at DESC, id DESC);
+      CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+      CREATE TABLE run_tags (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_tags_by_key ON run_tags (key, value);
+
+      CREATE TABLE parameters (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('string', 'number', 'boolean')),
+        text_value TEXT CHECK ((type = 'string') = (text_value IS NOT NULL)),
+        number_value REAL CHECK ((type <> 'string') = (number_value IS NOT NULL)),
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX parameters_by_key ON parameters (key, number_value, text_value);
+
+      CREATE TABLE metric_series (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        last_value REAL,
+        last_step INTEGER NOT NULL,
+        last_timestamp INTEGER NOT NULL,
+        first_step INTEGER NOT NULL,
+        min REAL,
+        max REAL,
+        sum REAL,
+        numeric_count INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        UNIQUE (run_id, key)
+      );
+      CREATE INDEX metric_series_by_key ON metric_series (key, last_value);
+
+      CREATE TABLE metric_points (
+        series_id INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        value REAL,
+        timestamp INTEGER NOT NULL,
+        PRIMARY KEY (series_id, step)
+      ) WITHOUT ROWID;
+      -- Points go with their series. A trigger, not a foreign key: a foreign key would look the
+      -- series up again for every inserted point, and the write path already holds its id.
+      CREATE TRIGGER metric_series_delete AFTER DELETE ON metric_series BEGIN
+        DELETE FROM metric_points WHERE series_id = OLD.id;
+      END;
+
+      CREATE TABLE artifacts (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        experiment_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        blob_key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        version TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        uploaded_at INTEGER NOT NULL,
+        UNIQUE (experiment_id, name, version)
+      );
+      CREATE INDEX artifacts_by_run ON artifacts (run_id, name);
+      CREATE INDEX artifacts_by_blob ON artifacts (blob_key);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

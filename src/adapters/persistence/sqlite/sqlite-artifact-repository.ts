@@ -1,0 +1,108 @@
+import type { Statement } from 'better-sqlite3';
+import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
+import { newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
+import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface ArtifactRow {
+  id: string;
+  run_id: string;
+  experiment_id: string;
+  name: string;
+  type: Artifact['type'];
+  blob_key: string;
+  size: number;
+  sha256: string;
+  version: string;
+  tags: string;
+  content_type: string;
+  metadata: string;
+  uploaded_at: number;
+}
+
+/**
+ * Artifact records. Versions of a name are numbered inside the write transaction, so two
+ * uploads of one name can never get the same version; UNIQUE (experiment, name, version) backs
+ * it up. Lists are ordered by the domain's `newestFirst` after the (indexed) selection.
+ */
+export class SqliteArtifactRepository implements ArtifactRepository {
+  private readonly runExists: Statement;
+  private readonly versions: Statement;
+  private readonly insert: Statement;
+  private readonly forRuns: Statement;
+  private readonly ofExperiment: Statement;
+  private readonly ofName: Statement;
+  private readonly referenced: Statement;
+
+  constructor(private readonly db: SqliteDatabase) {
+    const c = db.connection;
+    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.versions = c.prepare('SELECT version FROM artifacts WHERE experiment_id = ? AND name = ?').pluck();
+    this.insert = c.prepare(
+      `INSERT INTO artifacts (id, run_id, experiment_id, name, type, blob_key, size, sha256, version, tags, content_type, metadata, uploaded_at)
+       VALUES (@id, @runId, @experimentId, @name, @type, @path, @size, @sha256, @version, @tags, @contentType, @metadata, @uploadedAt)`,
+    );
+    this.forRuns = c.prepare('SELECT * FROM artifacts WHERE run_id IN (SELECT value FROM json_each(?))');
+    this.ofExperiment = c.prepare(
+      'SELECT * FROM artifacts WHERE experiment_id = @experimentId AND (@name IS NULL OR name = @name) AND (@type IS NULL OR type = @type)',
+    );
+    this.ofName = c.prepare('SELECT * FROM artifacts WHERE run_id = @runId AND name = @name AND (@version IS NULL OR version = @version)');
+    this.referenced = c.prepare('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key IN (SELECT value FROM json_each(?))').pluck();
+  }
+
+  create(input: NewArtifact): Promise<Artifact> {
+    return this.db.write(() => {
+      if (this.runExists.get(input.runId) === undefined) throw new NotFoundError('run', input.runId);
+      const versions = this.versions.all(input.experimentId, input.name) as string[];
+      if (input.version !== undefined && versions.includes(input.version)) {
+        throw new AlreadyExistsError(`artifact '${input.name}' already has a version '${input.version}' in this experiment`);
+      }
+      const artifact: Artifact = { ...structuredClone(input), version: input.version ?? nextVersion(versions) };
+      this.insert.run({ ...artifact, tags: JSON.stringify(artifact.tags), metadata: JSON.stringify(artifact.metadata) });
+      return artifact;
+    });
+  }
+
+  async listForRuns(runIds: readonly string[]): Promise<Map<string, Artifact[]>> {
+    return this.db.read(() => {
+      const result = new Map<string, Artifact[]>(runIds.map((id) => [id, []]));
+      for (const row of this.forRuns.all(JSON.stringify(runIds)) as ArtifactRow[]) result.get(row.run_id)?.push(fromRow(row));
+      for (const list of result.values()) list.sort(newestFirst);
+      return result;
+    });
+  }
+
+  async listByExperiment(experimentId: string, filter: ArtifactFilter): Promise<Artifact[]> {
+    return this.db.read(() =>
+      (this.ofExperiment.all({ experimentId, name: filter.name ?? null, type: filter.type ?? null }) as ArtifactRow[])
+        .map(fromRow)
+        .sort(newestFirst),
+    );
+  }
+
+  async find(runId: string, name: string, version?: string): Promise<Artifact | undefined> {
+    return this.db.read(() => (this.ofName.all({ runId, name, version: version ?? null }) as ArtifactRow[]).map(fromRow).sort(newestFirst)[0]);
+  }
+
+  async referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>> {
+    return this.db.read(() => new Set(this.referenced.all(JSON.stringify(blobKeys)) as string[]));
+  }
+}
+
+function fromRow(row: ArtifactRow): Artifact {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    experimentId: row.experiment_id,
+    name: row.name,
+    type: row.type,
+    path: row.blob_key,
+    size: row.size,
+    sha256: row.sha256,
+    version: row.version,
+    tags: JSON.parse(row.tags) as string[],
+    contentType: row.content_type,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    uploadedAt: row.uploaded_at,
+  };
+}

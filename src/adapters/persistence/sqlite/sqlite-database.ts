@@ -1,0 +1,221 @@
+import Database from 'better-sqlite3';
+import { DomainError, UnavailableError } from '../../../domain/errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
+
+export type Durability = 'normal' | 'strict';
+
+export interface SqliteOptions {
+  /** normal: WAL + synchronous=NORMAL (survives a killed process); strict: synchronous=FULL (survives power loss). */
+  durability?: Durability;
+  /** How long a write waits for another process's lock before giving up, in ms. */
+  busyTimeoutMs?: number;
+  /** The migrations to apply; the released list unless a test gives its own. */
+  migrations?: readonly Migration[];
+}
+
+/** Refused at start: the database was written by a newer Fathom, or could not be opened. */
+export class SqliteOpenError extends Error {}
+
+interface Job {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * One SQLite database file and the single connection every repository shares.
+ *
+ * Reads run directly on the connection. Writes go through `write`, which queues them and
+ * commits every write that arrived in the same turn of the event loop in one transaction
+ * (group commit): one WAL append (and, when strict, one fsync) for many requests, and no lock
+ * contention between them, because only this connection writes. Each write runs in its own
+ * savepoint, so a write that throws is rolled back alone and the others in its group still
+ * commit. A write's promise settles only after its group committed: an acknowledged write is
+ * in the WAL.
+ */
+export class SqliteDatabase {
+  private pending: Job[] = [];
+  private scheduled = false;
+  private closed = false;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
+  private readonly savepoint: Database.Statement;
+  private readonly release: Database.Statement;
+  private readonly rollbackToSavepoint: Database.Statement;
+
+  private constructor(readonly connection: Database.Database) {
+    this.begin = connection.prepare('BEGIN IMMEDIATE');
+    this.commit = connection.prepare('COMMIT');
+    this.rollback = connection.prepare('ROLLBACK');
+    this.savepoint = connection.prepare('SAVEPOINT write_job');
+    this.release = connection.prepare('RELEASE write_job');
+    this.rollbackToSavepoint = connection.prepare('ROLLBACK TO write_job');
+  }
+
+  /**
+   * Opens (creating) the database file, sets WAL mode and durability, and applies pending
+   * migrations in one transaction. Several processes opening one file at once migrate it once:
+   * the first takes the write lock, the others wait for it and then find nothing to do.
+   * @throws SqliteOpenError when the file holds a schema newer than this Fathom knows.
+   */
+  static open(file: string, options: SqliteOptions = {}): SqliteDatabase {
+    let connection: Database.Database;
+    try {
+      connection = new Database(file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    } catch (error) {
+      throw new SqliteOpenError(`cannot open the database ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      connection.pragma('journal_mode = WAL');
+      connection.pragma(`synchronous = ${options.durability === 'strict' ? 'FULL' : 'NORMAL'}`);
+      connection.pragma('foreign_keys = ON');
+      // A larger page cache keeps metric B-tree pages hot during ingest (negative = KiB).
+      connection.pragma('cache_size = -65536');
+      migrate(connection, options.migrations ?? MIGRATIONS, file);
+      connection.function('fathom_icontains', { deterministic: true }, (text: unknown, needle: unknown) =>
+        String(text).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,
+      );
+      return new SqliteDatabase(connection);
+    } catch (error) {
+      connection.close();
+      if (error instanceof Database.SqliteError) {
+        throw new SqliteOpenError(`cannot open the database ${file}: ${error.message} (${error.code})`);
+      }
+      throw error;
+    }
+  }
+
+  /** Queues a write; it runs inside the next group transaction. Keep `work` synchronous. */
+  write<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new UnavailableError('the database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Runs a read on the connection, translating driver errors into domain errors. */
+  read<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /** Commits what is queued, checkpoints the WAL into the main file and closes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    try {
+      this.connection.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.connection.close();
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    let jobs = this.pending;
+    this.pending = [];
+    while (jobs.length > 0) jobs = this.commitGroup(jobs);
+  }
+
+  /**
+   * Commits one group. Returns the jobs still to run: normally none; after a failure that
+   * aborted the whole transaction (disk full, I/O error), the jobs after the one that hit it.
+   */
+  private commitGroup(jobs: Job[]): Job[] {
+    try {
+      this.begin.run();
+    } catch (error) {
+      for (const job of jobs) job.reject(translate(error));
+      return [];
+    }
+    const done: { job: Job; value: unknown }[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i] as Job;
+      this.savepoint.run();
+      try {
+        const value = job.work();
+        this.release.run();
+        done.push({ job, value });
+      } catch (error) {
+        if (!this.connection.inTransaction) {
+          // SQLite rolled the whole transaction back: nothing in this group was committed.
+          job.reject(translate(error));
+          for (const { job: earlier } of done) earlier.reject(translate(error));
+          return jobs.slice(i + 1);
+        }
+        this.rollbackToSavepoint.run();
+        this.release.run();
+        job.reject(translate(error));
+      }
+    }
+    try {
+      this.commit.run();
+    } catch (error) {
+      if (this.connection.inTransaction) this.rollback.run();
+      for (const { job } of done) job.reject(translate(error));
+      return [];
+    }
+    for (const { job, value } of done) job.resolve(value);
+    return [];
+  }
+}
+
+function migrate(connection: Database.Database, migrations: readonly Migration[], file: string): void {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  // IMMEDIATE takes the write lock first: a second process starting at the same moment waits
+  // here (busy timeout), then sees the migrations already recorded.
+  connection.prepare('BEGIN IMMEDIATE').run();
+  try {
+    connection.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const applied = new Set(
+      connection.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+    );
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) {
+      throw new SqliteOpenError(
+        `${file} has schema version ${newest}, written by a newer Fathom; this one knows versions up to ${latest}. ` +
+          'Upgrade Fathom, or point FATHOM_DATA_DIR at another directory.',
+      );
+    }
+    const record = connection.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      connection.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }
+    connection.prepare('COMMIT').run();
+  } catch (error) {
+    if (connection.inTransaction) connection.prepare('ROLLBACK').run();
+    throw error;
+  }
+}
+
+/** Driver errors that callers can act on become domain errors; domain errors pass through. */
+export function translate(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (error instanceof Database.SqliteError) {
+    if (error.code === 'SQLITE_BUSY' || error.code.startsWith('SQLITE_BUSY_') || error.code.startsWith('SQLITE_LOCKED')) {
+      return new UnavailableError('the database is busy (another process holds its write lock); retry shortly');
+    }
+    if (error.code === 'SQLITE_FULL') return new UnavailableError('the disk holding the database is full');
+    if (error.code.startsWith('SQLITE_IOERR') || error.code === 'SQLITE_READONLY' || error.code === 'SQLITE_CANTOPEN') {
+      return new UnavailableError(`the database cannot be written (${error.code})`);
+    }
+  }
+  return error;
+}
+
+export { LATEST_SCHEMA_VERSION };

@@ -1,0 +1,187 @@
+import type { Statement } from 'better-sqlite3';
+import type { MetricRepository } from '../../../application/ports/metric-repository.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import {
+  accumulate,
+  accumulateAll,
+  assignSteps,
+  toSummary,
+  type MetricAccumulator,
+  type MetricDraft,
+  type MetricPoint,
+  type MetricSummary,
+  type StepRange,
+} from '../../../domain/metric.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface SeriesRow {
+  id: number;
+  run_id: string;
+  key: string;
+  last_value: number | null;
+  last_step: number;
+  last_timestamp: number;
+  first_step: number;
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+  numeric_count: number;
+  count: number;
+}
+
+interface PointRow {
+  step: number;
+  value: number | null;
+  timestamp: number;
+}
+
+/** Rows per multi-row INSERT: one statement call writes this many points. */
+const CHUNK = 100;
+
+/** SQLite has no NaN: it is stored as NULL, and NULL read back from a metric REAL column is NaN. */
+const toSql = (value: number): number | null => (Number.isNaN(value) ? null : value);
+const fromSql = (value: number | null): number => (value === null ? NaN : value);
+
+/**
+ * Metric histories in `metric_points` (keyed by series and step) and one `metric_series` row
+ * per (run, key) holding the latest point and the running aggregates, updated in the same
+ * transaction as the points, so summaries never read histories.
+ */
+export class SqliteMetricRepository implements MetricRepository {
+  private readonly runExists: Statement;
+  private readonly seriesOf: Statement;
+  private readonly insertSeries: Statement;
+  private readonly updateSeries: Statement;
+  private readonly pointExists: Statement;
+  private readonly insertOne: Statement;
+  private readonly insertChunk: Statement;
+  private readonly summariesOf: Statement;
+  private readonly historyOf: Statement;
+  private readonly wholeHistory: Statement;
+
+  constructor(private readonly db: SqliteDatabase) {
+    const c = db.connection;
+    const upsert = 'ON CONFLICT (series_id, step) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp';
+    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.seriesOf = c.prepare('SELECT * FROM metric_series WHERE run_id = ? AND key IN (SELECT value FROM json_each(?))');
+    this.insertSeries = c.prepare(
+      `INSERT INTO metric_series (run_id, key, last_value, last_step, last_timestamp, first_step, min, max, sum, numeric_count, count)
+       VALUES (?, ?, 0, 0, 0, 0, NULL, NULL, 0, 0, 0) RETURNING id`,
+    ).pluck();
+    this.updateSeries = c.prepare(
+      `UPDATE metric_series SET last_value = ?, last_step = ?, last_timestamp = ?, first_step = ?, min = ?, max = ?, sum = ?,
+       numeric_count = ?, count = ? WHERE id = ?`,
+    );
+    this.pointExists = c.prepare('SELECT 1 FROM metric_points WHERE series_id = ? AND step = ?').pluck();
+    this.insertOne = c.prepare(`INSERT INTO metric_points (series_id, step, value, timestamp) VALUES (?, ?, ?, ?) ${upsert}`);
+    this.insertChunk = c.prepare(
+      `INSERT INTO metric_points (series_id, step, value, timestamp) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?)').join(', ')} ${upsert}`,
+    );
+    this.summariesOf = c.prepare('SELECT * FROM metric_series WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
+    this.historyOf = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step');
+    this.wholeHistory = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ?');
+  }
+
+  append(runId: string, drafts: readonly MetricDraft[]): Promise<number> {
+    return this.db.write(() => {
+      if (this.runExists.get(runId) === undefined) throw new NotFoundError('run', runId);
+      const keys = [...new Set(drafts.map((d) => d.key))];
+      const existing = new Map((this.seriesOf.all(runId, JSON.stringify(keys)) as SeriesRow[]).map((row) => [row.key, row]));
+      const points = assignSteps(drafts, (key) => existing.get(key)?.last_step);
+      // Per key, one point per step: within a batch the later point at a step wins.
+      const byKey = new Map<string, Map<number, MetricPoint>>();
+      for (const point of points) {
+        let steps = byKey.get(point.key);
+        if (!steps) byKey.set(point.key, (steps = new Map()));
+        steps.delete(point.step);
+        steps.set(point.step, point);
+      }
+      for (const [key, steps] of byKey) {
+        const row = existing.get(key);
+        const seriesId = row ? row.id : (this.insertSeries.get(runId, key) as number);
+        const batch = [...steps.values()];
+        // Only a step at or below the last one can replace a stored point.
+        const replaces = row !== undefined && batch.some((p) => p.step <= row.last_step && this.pointExists.get(seriesId, p.step) !== undefined);
+        this.insertPoints(seriesId, batch);
+        let acc = replaces ? undefined : row && toAccumulator(row);
+        if (replaces) acc = accumulateAll(this.storedPoints(seriesId));
+        else for (const point of batch) acc = accumulate(acc, point);
+        this.saveAccumulator(seriesId, acc as MetricAccumulator);
+      }
+      return points.length;
+    });
+  }
+
+  async summaries(runIds: readonly string[]): Promise<Map<string, MetricSummary[]>> {
+    return this.db.read(() => {
+      const result = new Map<string, MetricSummary[]>(runIds.map((id) => [id, []]));
+      for (const row of this.summariesOf.all(JSON.stringify(runIds)) as SeriesRow[]) {
+        result.get(row.run_id)?.push(toSummary(row.key, toAccumulator(row)));
+      }
+      return result;
+    });
+  }
+
+  async history(runId: string, key: string, range: StepRange): Promise<MetricPoint[]> {
+    return this.db.read(() => {
+      const series = (this.seriesOf.all(runId, JSON.stringify([key])) as SeriesRow[])[0];
+      if (!series) return [];
+      const rows = this.historyOf.all(series.id, range.startStep ?? 0, range.endStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
+      return rows.map((row) => ({ key, step: row.step, value: fromSql(row.value), timestamp: row.timestamp }));
+    });
+  }
+
+  private *storedPoints(seriesId: number): Iterable<MetricPoint> {
+    for (const row of this.wholeHistory.iterate(seriesId) as Iterable<PointRow>) {
+      yield { key: '', step: row.step, value: fromSql(row.value), timestamp: row.timestamp };
+    }
+  }
+
+  private insertPoints(seriesId: number, points: readonly MetricPoint[]): void {
+    const args: (number | null)[] = new Array<number | null>(CHUNK * 4);
+    let i = 0;
+    for (; i + CHUNK <= points.length; i += CHUNK) {
+      for (let j = 0; j < CHUNK; j++) {
+        const p = points[i + j] as MetricPoint;
+        args[j * 4] = seriesId;
+        args[j * 4 + 1] = p.step;
+        args[j * 4 + 2] = toSql(p.value);
+        args[j * 4 + 3] = p.timestamp;
+      }
+      this.insertChunk.run(args);
+    }
+    for (; i < points.length; i++) {
+      const p = points[i] as MetricPoint;
+      this.insertOne.run(seriesId, p.step, toSql(p.value), p.timestamp);
+    }
+  }
+
+  private saveAccumulator(seriesId: number, acc: MetricAccumulator): void {
+    this.updateSeries.run(
+      toSql(acc.lastValue),
+      acc.lastStep,
+      acc.lastTimestamp,
+      acc.firstStep,
+      toSql(acc.min),
+      toSql(acc.max),
+      toSql(acc.sum),
+      acc.numericCount,
+      acc.count,
+      seriesId,
+    );
+  }
+}
+
+function toAccumulator(row: SeriesRow): MetricAccumulator {
+  return {
+    lastValue: fromSql(row.last_value),
+    lastStep: row.last_step,
+    lastTimestamp: row.last_timestamp,
+    firstStep: row.first_step,
+    min: fromSql(row.min),
+    max: fromSql(row.max),
+    sum: fromSql(row.sum),
+    numericCount: row.numeric_count,
+    count: row.count,
+  };
+}

@@ -1,0 +1,185 @@
+import type { Statement } from 'better-sqlite3';
+import type { RunRepository } from '../../../application/ports/run-repository.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import type { PageRequest } from '../../../domain/paging.js';
+import type { Parameter } from '../../../domain/parameter.js';
+import type { Run } from '../../../domain/run.js';
+import { insertParameter } from './sqlite-parameter-repository.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface RunRow {
+  id: string;
+  experiment_id: string;
+  name: string | null;
+  status: Run['status'];
+  parent_run_id: string | null;
+  created_by: string;
+  started_at: number;
+  completed_at: number | null;
+  lifecycle_stage: Run['lifecycleStage'];
+}
+
+const NEWEST_FIRST = 'ORDER BY started_at DESC, id DESC';
+
+export class SqliteRunRepository implements RunRepository {
+  private readonly insert: Statement;
+  private readonly experimentExists: Statement;
+  private readonly runExists: Statement;
+  private readonly selectOne: Statement;
+  private readonly selectMany: Statement;
+  private readonly selectTags: Statement;
+  private readonly insertTag: Statement;
+  private readonly deleteTags: Statement;
+  private readonly pageFirst: Statement;
+  private readonly pageAfter: Statement;
+  private readonly allOfExperiments: Statement;
+  private readonly children: Statement;
+  private readonly updateRow: Statement;
+  private readonly blobKeys: Statement;
+  private readonly deleteOne: Statement;
+  private readonly addParameter: (runId: string, parameter: Parameter) => void;
+
+  constructor(private readonly db: SqliteDatabase) {
+    const c = db.connection;
+    this.insert = c.prepare(
+      `INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage)
+       VALUES (@id, @experimentId, @name, @status, @parentRunId, @createdBy, @startedAt, @completedAt, @lifecycleStage)`,
+    );
+    this.experimentExists = c.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
+    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.selectOne = c.prepare('SELECT * FROM runs WHERE id = ?');
+    this.selectMany = c.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))');
+    this.selectTags = c.prepare('SELECT run_id, key, value FROM run_tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
+    this.insertTag = c.prepare('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)');
+    this.deleteTags = c.prepare('DELETE FROM run_tags WHERE run_id = ?');
+    this.pageFirst = c.prepare(`SELECT * FROM runs WHERE experiment_id = ? ${NEWEST_FIRST} LIMIT ?`);
+    this.pageAfter = c.prepare(`SELECT * FROM runs WHERE experiment_id = ? AND (started_at, id) < (?, ?) ${NEWEST_FIRST} LIMIT ?`);
+    this.allOfExperiments = c.prepare(
+      `SELECT runs.* FROM json_each(?) AS wanted JOIN runs ON runs.experiment_id = wanted.value
+       ORDER BY wanted.key, runs.started_at DESC, runs.id DESC`,
+    );
+    this.children = c.prepare(`SELECT * FROM runs WHERE parent_run_id = ? ${NEWEST_FIRST}`);
+    this.updateRow = c.prepare('UPDATE runs SET name = @name, status = @status, completed_at = @completedAt WHERE id = @id');
+    this.blobKeys = c.prepare('SELECT blob_key FROM artifacts WHERE run_id = ?').pluck();
+    this.deleteOne = c.prepare('DELETE FROM runs WHERE id = ?');
+    this.addParameter = insertParameter(c);
+  }
+
+  create(run: Run, parameters: readonly Parameter[]): Promise<void> {
+    return this.db.write(() => {
+      if (this.experimentExists.get(run.experimentId) === undefined) throw new NotFoundError('experiment', run.experimentId);
+      if (run.parentRunId !== undefined && this.runExists.get(run.parentRunId) === undefined) {
+        throw new NotFoundError('run', run.parentRunId);
+      }
+      this.insert.run(toRow(run));
+      this.writeTags(run);
+      for (const parameter of parameters) this.addParameter(run.id, parameter);
+    });
+  }
+
+  async get(id: string): Promise<Run> {
+    return this.db.read(() => this.find(id));
+  }
+
+  async getMany(ids: readonly string[]): Promise<Run[]> {
+    return this.db.read(() => {
+      const byId = new Map(this.withTags(this.selectMany.all(JSON.stringify(ids)) as RunRow[]).map((r) => [r.id, r]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    });
+  }
+
+  async listByExperiment(experimentId: string, page: PageRequest): Promise<Run[]> {
+    return this.db.read(() => {
+      const rows = page.after
+        ? this.pageAfter.all(experimentId, Number(page.after.value), page.after.id, page.limit)
+        : this.pageFirst.all(experimentId, page.limit);
+      return this.withTags(rows as RunRow[]);
+    });
+  }
+
+  async listAllByExperiments(experimentIds: readonly string[]): Promise<Run[]> {
+    return this.db.read(() => this.withTags(this.allOfExperiments.all(JSON.stringify([...new Set(experimentIds)])) as RunRow[]));
+  }
+
+  async listChildren(parentRunId: string): Promise<Run[]> {
+    return this.db.read(() => this.withTags(this.children.all(parentRunId) as RunRow[]));
+  }
+
+  update(id: string, change: (current: Run) => Run): Promise<Run> {
+    return this.db.write(() => {
+      const current = this.find(id);
+      const changed = change(structuredClone(current));
+      const next: Run = { ...current, status: changed.status, tags: { ...changed.tags } };
+      if (changed.name === undefined) delete next.name;
+      else next.name = changed.name;
+      if (changed.completedAt === undefined) delete next.completedAt;
+      else next.completedAt = changed.completedAt;
+      this.updateRow.run(toRow(next));
+      this.deleteTags.run(id);
+      this.writeTags(next);
+      return next;
+    });
+  }
+
+  delete(id: string): Promise<string[]> {
+    return this.db.write(() => {
+      this.find(id);
+      const keys = this.blobKeys.all(id) as string[];
+      // Tags, parameters, metric series (points by trigger) and artifacts go by cascade;
+      // children keep living without a parent (ON DELETE SET NULL).
+      this.deleteOne.run(id);
+      return keys;
+    });
+  }
+
+  private find(id: string): Run {
+    const row = this.selectOne.get(id) as RunRow | undefined;
+    if (!row) throw new NotFoundError('run', id);
+    return this.withTags([row])[0] as Run;
+  }
+
+  private withTags(rows: RunRow[]): Run[] {
+    if (rows.length === 0) return [];
+    const tags = new Map<string, Record<string, string>>(rows.map((row) => [row.id, {}]));
+    const ids = JSON.stringify([...tags.keys()]);
+    for (const { run_id, key, value } of this.selectTags.all(ids) as { run_id: string; key: string; value: string }[]) {
+      const held = tags.get(run_id);
+      if (held) held[key] = value;
+    }
+    return rows.map((row) => fromRow(row, tags.get(row.id) ?? {}));
+  }
+
+  private writeTags(run: Run): void {
+    for (const [key, value] of Object.entries(run.tags)) this.insertTag.run(run.id, key, value);
+  }
+}
+
+function toRow(run: Run) {
+  return {
+    id: run.id,
+    experimentId: run.experimentId,
+    name: run.name ?? null,
+    status: run.status,
+    parentRunId: run.parentRunId ?? null,
+    createdBy: run.createdBy,
+    startedAt: run.startedAt,
+    completedAt: run.completedAt ?? null,
+    lifecycleStage: run.lifecycleStage,
+  };
+}
+
+function fromRow(row: RunRow, tags: Record<string, string>): Run {
+  const run: Run = {
+    id: row.id,
+    experimentId: row.experiment_id,
+    status: row.status,
+    tags,
+    createdBy: row.created_by,
+    startedAt: row.started_at,
+    lifecycleStage: row.lifecycle_stage,
+  };
+  if (row.name !== null) run.name = row.name;
+  if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
+  if (row.completed_at !== null) run.completedAt = row.completed_at;
+  return run;
+}
