@@ -1,8 +1,10 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { Agent, get as httpGet, request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -38,8 +40,11 @@ function environment(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...vars };
 }
 
-function launch(vars: Record<string, string>): { child: ChildProcessWithoutNullStreams; exited: RunningFathom['exited']; stderr: () => string; stdout: string[] } {
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: environment(vars) });
+function launch(
+  vars: Record<string, string>,
+  args: string[] = [],
+): { child: ChildProcessWithoutNullStreams; exited: RunningFathom['exited']; stderr: () => string; stdout: string[] } {
+  const child = spawn(process.execPath, ['dist/main.js', ...args], { cwd: ROOT, env: environment(vars) });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const stdout: string[] = [];
@@ -49,9 +54,9 @@ function launch(vars: Record<string, string>): { child: ChildProcessWithoutNullS
   return { child, exited, stderr: () => stderr, stdout };
 }
 
-async function startFathom(): Promise<RunningFathom> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'fathom-process-'));
-  dirs.push(dataDir);
+async function startFathom(existingDataDir?: string): Promise<RunningFathom> {
+  const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), 'fathom-process-')));
+  if (!existingDataDir) dirs.push(dataDir);
   const { child, exited, stdout, stderr } = launch({
     FATHOM_HOST: '127.0.0.1',
     FATHOM_PORT: '0',
@@ -233,5 +238,58 @@ describe('the fathom process', () => {
     expect(stderr()).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
     expect(stderr()).toContain('FATHOM_PORT');
     expect(stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses, with a message and exit code 1, a database written by a newer Fathom', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fathom-process-'));
+    dirs.push(dataDir);
+    const fathom = await startFathom(dataDir);
+    fathom.child.kill('SIGTERM');
+    expect((await fathom.exited).code).toBe(0);
+    const db = new Database(join(dataDir, 'fathom.db'));
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from the future', 0)").run();
+    db.close();
+    const { exited, stderr } = launch({ FATHOM_HOST: '127.0.0.1', FATHOM_PORT: '0', FATHOM_DATA_DIR: dataDir });
+    expect((await exited).code).toBe(1);
+    expect(stderr()).toContain('schema version 9999, written by a newer Fathom');
+    expect(stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('`fathom gc` removes a blob a crash left without a record, and keeps recorded artifacts downloadable', async () => {
+    const fathom = await startFathom();
+    const json = { 'content-type': 'application/json' };
+    const experiment = (await (await fetch(`${fathom.base}/api/experiments`, { method: 'POST', headers: json, body: '{"name":"gc"}' })).json()) as {
+      id: string;
+    };
+    const run = (await (await fetch(`${fathom.base}/api/experiments/${experiment.id}/runs`, { method: 'POST', headers: json, body: '{}' })).json()) as {
+      id: string;
+    };
+    const form = new FormData();
+    form.append('file', new Blob(['weights we keep']), 'model.bin');
+    const uploaded = await fetch(`${fathom.base}/api/runs/${run.id}/artifacts`, { method: 'POST', body: form });
+    expect(uploaded.status).toBe(201);
+    const { sha256 } = (await uploaded.json()) as { sha256: string };
+    fathom.child.kill('SIGTERM');
+    expect((await fathom.exited).code).toBe(0);
+
+    // What a crash between "blob stored" and "record committed" leaves: a blob nobody records.
+    const orphanContent = 'weights of an upload that never got its record';
+    const orphanHex = createHash('sha256').update(orphanContent).digest('hex');
+    const orphanPath = join(fathom.dataDir, 'blobs', 'sha256', orphanHex.slice(0, 2), orphanHex);
+    await mkdir(dirname(orphanPath), { recursive: true });
+    await writeFile(orphanPath, orphanContent);
+
+    const gc = launch({ FATHOM_DATA_DIR: fathom.dataDir }, ['gc', '--min-age', '0']);
+    let stdout = '';
+    gc.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    expect((await gc.exited).code, gc.stderr()).toBe(0);
+    expect(stdout).toContain('scanned 2 blobs');
+    expect(stdout).toContain(`removed 1 unreferenced (${orphanContent.length} bytes)`);
+    expect(await filesUnder(join(fathom.dataDir, 'blobs', 'sha256'))).toEqual([sha256]);
+
+    const restarted = await startFathom(fathom.dataDir);
+    const download = await fetch(`${restarted.base}/api/runs/${run.id}/artifacts/model.bin`);
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe('weights we keep');
   });
 });

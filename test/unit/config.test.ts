@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, loadConfig } from '../../src/config.js';
 
 const GiB = 1024 ** 3;
 
@@ -125,5 +125,37 @@ describe('configuration messages', () => {
   it('name both the variable and the flag, whichever was used', () => {
     expect(() => loadConfig(['--port', 'http'], {})).toThrow(/FATHOM_PORT \(--port\)/);
     expect(() => loadConfig([], { FATHOM_LOG_LEVEL: 'loud' })).toThrow(/FATHOM_LOG_LEVEL \(--log-level\)/);
+  });
+});
+
+describe('loadCommand', () => {
+  it('serves by default, with the same configuration as loadConfig', () => {
+    expect(loadCommand(['--port', '7000'], {})).toEqual({ name: 'serve', config: loadConfig(['--port', '7000'], {}) });
+  });
+
+  it('reads `fathom gc` with its minimum age, and the usual settings', () => {
+    expect(loadCommand(['gc', '--data-dir', '/data', '--min-age', '0'], {})).toEqual({
+      name: 'gc',
+      config: loadConfig(['--data-dir', '/data'], {}),
+      minAgeSeconds: 0,
+    });
+    expect(loadCommand(['gc', '--min-age=120'], {})).toMatchObject({ name: 'gc', minAgeSeconds: 120 });
+  });
+
+  it('spares blobs younger than an hour unless told otherwise', () => {
+    expect(loadCommand(['gc'], {})).toMatchObject({ minAgeSeconds: DEFAULT_GC_MIN_AGE_SECONDS });
+    expect(DEFAULT_GC_MIN_AGE_SECONDS).toBe(3600);
+  });
+
+  it('refuses a minimum age that is missing or not a whole number of seconds, naming the option', () => {
+    expect(() => loadCommand(['gc', '--min-age'], {})).toThrow(ConfigError);
+    expect(() => loadCommand(['gc', '--min-age'], {})).toThrow(/--min-age/);
+    expect(() => loadCommand(['gc', '--min-age', 'soon'], {})).toThrow(/--min-age \(seconds\) must be a whole number.*'soon'/);
+    expect(() => loadCommand(['gc', '--min-age=-5'], {})).toThrow(/'-5'/);
+    expect(() => loadCommand(['gc', '--store', 'oracle'], {})).toThrow(/FATHOM_STORE/);
+  });
+
+  it('does not take gc options when serving', () => {
+    expect(configError(['--min-age', '5'], {}).message).toContain('--min-age');
   });
 });
