@@ -152,6 +152,37 @@ export function accumulate(acc: MetricAccumulator | undefined, p: MetricPoint): 
   return next;
 }
 
+/**
+ * `accumulate` over a batch, without an intermediate object per point: what stores call on
+ * their write path. The given accumulator is not changed.
+ */
+export function accumulateBatch(acc: MetricAccumulator | undefined, points: readonly MetricPoint[]): MetricAccumulator | undefined {
+  if (points.length === 0) return acc;
+  const next = acc ? { ...acc } : accumulate(undefined, points[0] as MetricPoint);
+  for (let i = acc ? 0 : 1; i < points.length; i++) {
+    const p = points[i] as MetricPoint;
+    next.count++;
+    if (p.step >= next.lastStep) {
+      next.lastStep = p.step;
+      next.lastValue = p.value;
+      next.lastTimestamp = p.timestamp;
+    }
+    if (p.step < next.firstStep) next.firstStep = p.step;
+    if (!Number.isNaN(p.value)) {
+      if (next.numericCount === 0) {
+        next.min = p.value;
+        next.max = p.value;
+      } else {
+        if (p.value < next.min) next.min = p.value;
+        if (p.value > next.max) next.max = p.value;
+      }
+      next.sum += p.value;
+      next.numericCount++;
+    }
+  }
+  return next;
+}
+
 export function toSummary(key: string, acc: MetricAccumulator): MetricSummary {
   return {
     key,

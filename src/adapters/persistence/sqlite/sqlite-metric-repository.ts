@@ -2,8 +2,8 @@ import type { Statement } from 'better-sqlite3';
 import type { MetricRepository } from '../../../application/ports/metric-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import {
-  accumulate,
   accumulateAll,
+  accumulateBatch,
   assignSteps,
   toSummary,
   type MetricAccumulator,
@@ -88,24 +88,13 @@ export class SqliteMetricRepository implements MetricRepository {
       const keys = [...new Set(drafts.map((d) => d.key))];
       const existing = new Map((this.seriesOf.all(runId, JSON.stringify(keys)) as SeriesRow[]).map((row) => [row.key, row]));
       const points = assignSteps(drafts, (key) => existing.get(key)?.last_step);
-      // Per key, one point per step: within a batch the later point at a step wins.
-      const byKey = new Map<string, Map<number, MetricPoint>>();
-      for (const point of points) {
-        let steps = byKey.get(point.key);
-        if (!steps) byKey.set(point.key, (steps = new Map()));
-        steps.delete(point.step);
-        steps.set(point.step, point);
-      }
-      for (const [key, steps] of byKey) {
+      for (const [key, batch] of groupByKey(points)) {
         const row = existing.get(key);
         const seriesId = row ? row.id : (this.insertSeries.get(runId, key) as number);
-        const batch = [...steps.values()];
-        // Only a step at or below the last one can replace a stored point.
+        // Only a step at or below the last stored one can replace a stored point.
         const replaces = row !== undefined && batch.some((p) => p.step <= row.last_step && this.pointExists.get(seriesId, p.step) !== undefined);
         this.insertPoints(seriesId, batch);
-        let acc = replaces ? undefined : row && toAccumulator(row);
-        if (replaces) acc = accumulateAll(this.storedPoints(seriesId));
-        else for (const point of batch) acc = accumulate(acc, point);
+        const acc = replaces ? accumulateAll(this.storedPoints(seriesId)) : accumulateBatch(row && toAccumulator(row), batch);
         this.saveAccumulator(seriesId, acc as MetricAccumulator);
       }
       return points.length;
@@ -170,6 +159,30 @@ export class SqliteMetricRepository implements MetricRepository {
       seriesId,
     );
   }
+}
+
+/**
+ * The batch's points per key, one per step (the later point at a step wins). Batches almost
+ * always log increasing steps per key, so that case costs one pass and no extra map.
+ */
+function groupByKey(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
+  const byKey = new Map<string, MetricPoint[]>();
+  let increasing = true;
+  for (const point of points) {
+    const list = byKey.get(point.key);
+    if (!list) byKey.set(point.key, [point]);
+    else {
+      if (point.step <= (list[list.length - 1] as MetricPoint).step) increasing = false;
+      list.push(point);
+    }
+  }
+  if (increasing) return byKey;
+  for (const [key, list] of byKey) {
+    const byStep = new Map<number, MetricPoint>();
+    for (const point of list) byStep.set(point.step, point);
+    byKey.set(key, [...byStep.values()]);
+  }
+  return byKey;
 }
 
 function toAccumulator(row: SeriesRow): MetricAccumulator {
