@@ -6,10 +6,23 @@ import { BlobJanitor } from './application/blob-janitor.js';
 import { TOKENS, type Limits } from './application/tokens.js';
 import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
+import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
 import { SystemClock } from './adapters/system/system-clock.js';
 import { TimeOrderedIds } from './adapters/system/time-ordered-ids.js';
 import type { Config } from './config.js';
+
+/** The stores cannot be opened as configured (a database from a newer Fathom, say): say why and stop. */
+export class StartupError extends Error {}
+
+function openSqlite(config: StoreConfig): ReturnType<typeof createSqliteStore> {
+  try {
+    return createSqliteStore(join(config.dataDir, 'fathom.db'), { durability: config.durability ?? 'normal' });
+  } catch (error) {
+    if (error instanceof SqliteOpenError) throw new StartupError(error.message);
+    throw error;
+  }
+}
 
 /** What the container needs to know; durability defaults to normal. */
 export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> & Partial<Pick<Config, 'durability'>>;
@@ -27,10 +40,7 @@ export interface Fathom {
 export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   const container = rootContainer.createChildContainer();
   await mkdir(config.dataDir, { recursive: true });
-  const store =
-    config.store === 'memory'
-      ? createMemoryStore()
-      : createSqliteStore(join(config.dataDir, 'fathom.db'), { durability: config.durability ?? 'normal' });
+  const store = config.store === 'memory' ? createMemoryStore() : openSqlite(config);
   const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs')).catch(async (error: unknown) => {
     await store.close();
     throw error;

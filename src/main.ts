@@ -2,9 +2,8 @@
 import 'reflect-metadata';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildServer } from './adapters/http/server.js';
-import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { CollectGarbage } from './application/use-cases/maintenance/collect-garbage.js';
-import { buildContainer, type Fathom } from './composition-root.js';
+import { buildContainer, StartupError, type Fathom } from './composition-root.js';
 import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, type Config } from './config.js';
 
 /** `fathom gc`: removes blobs no record references, older than the minimum age; prints a report. */
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof SqliteOpenError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(`fathom: ${error.message}`);
   } else {
     console.error(error);

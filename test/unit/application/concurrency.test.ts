@@ -73,19 +73,19 @@ describe('concurrent changes through a store with latency', () => {
     const second = await aRun(fathom, { experimentId: experiment.id });
     const upload = fathom.use(UploadArtifact);
     await upload.execute(first.id, { content: Readable.from(Buffer.from('same bytes')), fileName: 'a.bin', fields: async () => ({}) });
-    // The store finds the content already there, but answers slowly: the first run is deleted
-    // while the second upload is between "the blob exists" and "the record exists".
-    const blobs = fathom.container.resolve<{ size(key: string): Promise<number | undefined> }>(TOKENS.Blobs);
-    const size = blobs.size.bind(blobs);
+    // The blob store finds the content already there; the record is slow to be written: the
+    // first run is deleted while the second upload is between "the blob exists" and "the record
+    // exists".
+    const artifacts = fathom.container.resolve<{ create(input: unknown): Promise<unknown> }>(TOKENS.Artifacts);
+    const create = artifacts.create.bind(artifacts);
     let answering!: () => void;
     const storeIsAnswering = new Promise<void>((resolve) => (answering = resolve));
     let deleted!: () => void;
     const runDeleted = new Promise<void>((resolve) => (deleted = resolve));
-    blobs.size = async (key) => {
-      const found = await size(key);
+    artifacts.create = async (input) => {
       answering();
       await Promise.race([runDeleted, pause(200)]); // the delete runs in this gap
-      return found;
+      return create(input);
     };
 
     const pending = fathom.use(UploadArtifact).execute(second.id, {
