@@ -1,0 +1,290 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createExperiment } from './api.js';
+import { METRIC_POINTS_DDL, metricPointsSchema, rawInsertCeiling, trivialRouteCeiling, type RawInsertResult, type TrivialRouteResult } from './ceilings.js';
+import { formatProfile, summariseCpuProfile, type ProfileSummary } from './profile.js';
+import { describeCpu, waitForQuiet, type CpuShares } from './cpu.js';
+import { formatTable, machine, number, revision, writeJson, type Row } from './report.js';
+import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js';
+import { batchIngest, type IngestResult } from './workloads/ingest.js';
+import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
+
+/**
+ * `npm run bench [-- options]`: builds the server, measures the ceilings and the workloads in one
+ * run, prints one table and writes it to bench-results/latest.json.
+ *
+ *   --quick          about 2 s per measurement (the whole run well under a minute)
+ *   --duration <s>   seconds per measurement (default 10; --quick: 2)
+ *   --store <name>   FATHOM_STORE for the server (default: the server's default store)
+ *   --durability <d> FATHOM_DURABILITY for the server and the raw ceiling (default: normal)
+ *   --profile        run the server under `node --cpu-prof` and summarise where its time went
+ *                    (profiling slows it down: take figures from a run without it)
+ *   --quiet <cores>  before each measurement, wait (up to 5 minutes) until other processes use
+ *                    fewer than this many cores, and measure again (up to 3 times) when they used
+ *                    more during it; e.g. --quiet 0.3 on a shared machine
+ *   --no-build       use dist/ as it is
+ *   --strict         exit 1 when a target is not met
+ */
+
+const TARGETS = { pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40 };
+const POINTS_PER_REQUEST = 1_000;
+const RESULTS = join(ROOT, 'bench-results');
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      store: { type: 'string' },
+      durability: { type: 'string', default: 'normal' },
+      profile: { type: 'boolean', default: false },
+      quiet: { type: 'string' },
+      'no-build': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const seconds = values.duration === undefined ? (values.quick ? 2 : 10) : Number(values.duration);
+  if (!(seconds > 0)) throw new Error(`--duration must be a positive number of seconds, not '${values.duration}'`);
+  const quiet = values.quiet === undefined ? undefined : Number(values.quiet);
+  if (quiet !== undefined && !(quiet > 0)) throw new Error(`--quiet must be a positive number of cores, not '${values.quiet}'`);
+  const durability = values.durability;
+  if (durability !== 'normal' && durability !== 'strict') throw new Error(`--durability must be normal or strict, not '${durability}'`);
+  return {
+    quick: values.quick,
+    durationMs: seconds * 1000,
+    warmupMs: values.quick ? 500 : 2000,
+    store: values.store,
+    durability: durability as Durability,
+    profile: values.profile,
+    quiet,
+    build: !values['no-build'],
+    strict: values.strict,
+  };
+}
+
+function say(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+const quietNotes: string[] = [];
+const ATTEMPTS = 3;
+
+/**
+ * Runs one measurement. With --quiet: first waits for the machine to calm down, and when other
+ * processes still used more than the threshold during the measurement, discards it and measures
+ * again (at most three times; the notes say when none was quiet).
+ */
+async function measure<T>(what: string, quiet: number | undefined, serverPid: number, run: () => Promise<T>, cpuOf: (result: T) => CpuShares[], discard?: (result: T) => void): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    if (quiet !== undefined) {
+      const wait = await waitForQuiet({ maxOthers: quiet, timeoutMs: 5 * 60_000, serverPid });
+      if (wait.waitedMs > 1500) say(`waited ${number(wait.waitedMs / 1000)} s for a quiet machine${wait.quiet ? '' : ' (gave up)'}`);
+    }
+    say(`${what}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+    const result = await run();
+    const others = Math.max(0, ...cpuOf(result).map((c) => c.others ?? 0));
+    if (quiet === undefined || others <= quiet) return result;
+    if (attempt === ATTEMPTS) {
+      quietNotes.push(`${what}: other processes used ${others.toFixed(2)} cores during each of ${ATTEMPTS} attempts; the last one is reported`);
+      return result;
+    }
+    say(`other processes used ${others.toFixed(2)} cores during it: measuring again`);
+    discard?.(result);
+  }
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  if (opts.build) {
+    say('building dist/ (tsc -p tsconfig.build.json)');
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+
+  const profileDir = opts.profile ? join(RESULTS, 'profiles') : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const startedAt = new Date();
+  say(`starting fathom (store: ${opts.store ?? 'default'})`);
+  const fathom = await startFathom({ store: opts.store, durability: opts.durability, cpuProfileDir: profileDir });
+  let stopped = false;
+  let raw: RawInsertResult;
+  let trivial: TrivialRouteResult;
+  let ingest: IngestResult[];
+  let storage: { dbBytes: number; files: Record<string, number>; points: number; bytesPerPoint: number } | undefined;
+  let schemaSource: string;
+  try {
+    const dbFile = join(fathom.dataDir, 'fathom.db');
+    const schema = existsSync(dbFile) ? metricPointsSchema(dbFile) : undefined;
+    schemaSource = schema ? "read from the server's fathom.db" : 'built-in copy of migration 1 (no fathom.db: not the SQLite store)';
+
+    raw = await measure(
+      `ceiling: raw better-sqlite3 inserts (${opts.durationMs / 1000} s)`,
+      opts.quiet,
+      fathom.pid,
+      () =>
+        rawInsertCeiling({
+          warmupMs: opts.warmupMs,
+          durationMs: opts.durationMs,
+          schema: schema ?? METRIC_POINTS_DDL,
+          durability: opts.durability,
+          rowsPerTransaction: POINTS_PER_REQUEST,
+          series: 4,
+        }),
+      (r) => [r.cpu],
+    );
+    trivial = await measure(
+      `ceiling: trivial fastify route at 1 and 32 connections (${opts.durationMs / 1000} s each)`,
+      opts.quiet,
+      fathom.pid,
+      () => trivialRouteCeiling({ warmupMs: opts.warmupMs, durationMs: opts.durationMs, connections: [1, 32] }),
+      (r) => Object.values(r.byConnections).map((l) => l.cpu),
+    );
+
+    const experimentId = await createExperiment(fathom.base, `bench-w3-${startedAt.toISOString()}`);
+    ingest = [];
+    // Points of discarded attempts stay in the database, and count for bytes per point.
+    let discardedPoints = 0;
+    for (const connections of [1, 4]) {
+      ingest.push(
+        await measure(
+          `W3 batch ingest at ${connections} connection(s) (${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up)`,
+          opts.quiet,
+          fathom.pid,
+          () =>
+            batchIngest({
+              base: fathom.base,
+              target: { host: fathom.host, port: fathom.port },
+              experimentId,
+              connections,
+              warmupMs: opts.warmupMs,
+              durationMs: opts.durationMs,
+              pointsPerRequest: POINTS_PER_REQUEST,
+              preparedBytesBudget: 2 * 1024 ** 3,
+              label: `w3-${connections}conn`,
+              serverPid: fathom.pid,
+            }),
+          (r) => [r.cpu],
+          (r) => (discardedPoints += r.pointsStored),
+        ),
+      );
+    }
+
+    say('stopping fathom (SIGTERM)');
+    await fathom.stop();
+    stopped = true;
+    const size = await databaseBytes(dbFile);
+    const points = ingest.reduce((sum, r) => sum + r.pointsStored, discardedPoints);
+    if (size) storage = { dbBytes: size.total, files: size.files, points, bytesPerPoint: size.total / points };
+  } finally {
+    if (!stopped) await fathom.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
+    await fathom.cleanUp();
+  }
+
+  let profile: ProfileSummary | undefined;
+  if (profileDir) {
+    const file = await newestCpuProfile(profileDir);
+    if (file) profile = await summariseCpuProfile(file, ingest.map((r) => r.windowUs));
+  }
+
+  const rows = tableRows(raw, trivial, ingest, storage);
+  const table = formatTable(rows);
+  const onDemand = ingest.reduce((sum, r) => sum + r.builtOnDemand, 0);
+  const notes = [
+    `metric_points schema for the raw ceiling: ${schemaSource}`,
+    `raw ceiling connection (opened by the store's SqliteDatabase.open, durability ${opts.durability}): ${Object.entries(raw.pragmas)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(', ')}`,
+    ...ingest.map((r) => `W3 ${r.connections} conn: ${number(r.requests)} requests of ${number(r.meanBodyBytes / 1024, 1)} KiB; CPU: ${describeCpu(r.cpu)}`),
+    ...Object.entries(trivial.byConnections).map(([conns, r]) => `trivial route ${conns} conn: CPU: ${describeCpu(r.cpu)}`),
+    `raw insert: CPU: ${describeCpu(raw.cpu)}`,
+    ...quietNotes,
+    ...(onDemand > 0 ? [`${onDemand} W3 request bodies were built during the timed part (the prepared ones ran out): the client used more CPU than planned`] : []),
+    ...(opts.profile ? ['the server ran under --cpu-prof: its figures are lower than without profiling'] : []),
+  ];
+  process.stdout.write(`\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+  if (profile) process.stdout.write(`\n${formatProfile(profile)}\n`);
+
+  const file = join(RESULTS, 'latest.json');
+  await writeJson(file, {
+    date: startedAt.toISOString(),
+    machine: machine(),
+    revision: revision(ROOT),
+    options: { ...opts, store: opts.store ?? 'default' },
+    targets: TARGETS,
+    rows,
+    notes,
+    details: { rawInsert: raw, trivialRoute: trivial, ingest, storage, profile },
+  });
+  say(`wrote ${file}`);
+  const unmet = rows.some((r) => r.targets?.some((t) => !t.met));
+  return opts.strict && unmet ? 1 : 0;
+}
+
+function tableRows(raw: RawInsertResult, trivial: TrivialRouteResult, ingest: IngestResult[], storage: { bytesPerPoint: number; points: number } | undefined): Row[] {
+  const rows: Row[] = [];
+  const rawCeiling = { name: 'raw insert', figure: `${number(raw.rowsPerSecond)} rows/s`, value: raw.rowsPerSecond, unit: 'rows/s' };
+  for (const r of ingest) {
+    const ratio = r.pointsPerSecond / raw.rowsPerSecond;
+    rows.push({
+      workload: `W3 batch ingest, ${r.connections} conn`,
+      figure: `${number(r.pointsPerSecond)} points/s`,
+      value: r.pointsPerSecond,
+      unit: 'points/s',
+      ceiling: rawCeiling,
+      ratio,
+      targets: [
+        { label: `>= ${number(TARGETS.pointsPerSecond)} points/s`, met: r.pointsPerSecond >= TARGETS.pointsPerSecond },
+        { label: `ratio >= ${TARGETS.rawInsertRatio * 100}%`, met: ratio >= TARGETS.rawInsertRatio },
+      ],
+    });
+  }
+  for (const r of ingest) {
+    const http = trivial.byConnections[r.connections === 1 ? 1 : 32];
+    const conns = r.connections === 1 ? 1 : 32;
+    rows.push({
+      workload: `W3 requests, ${r.connections} conn`,
+      figure: `${number(r.requestsPerSecond)} req/s, p50 ${number(r.latency.p50, 1)} ms, p99 ${number(r.latency.p99, 1)} ms`,
+      value: r.requestsPerSecond,
+      unit: 'requests/s',
+      ...(http && {
+        ceiling: { name: `trivial route ${conns} conn`, figure: `${number(http.requestsPerSecond)} req/s`, value: http.requestsPerSecond, unit: 'requests/s' },
+        ratio: r.requestsPerSecond / http.requestsPerSecond,
+      }),
+    });
+  }
+  if (storage) {
+    rows.push({
+      workload: 'W3 storage',
+      figure: `${number(storage.bytesPerPoint, 1)} bytes/point`,
+      value: storage.bytesPerPoint,
+      unit: 'bytes/point',
+      ceiling: { name: 'raw table', figure: `${number(raw.bytesPerRow, 1)} bytes/row`, value: raw.bytesPerRow, unit: 'bytes/row' },
+      ratio: storage.bytesPerPoint / raw.bytesPerRow,
+      targets: [{ label: `<= ${TARGETS.bytesPerPoint} bytes/point`, met: storage.bytesPerPoint <= TARGETS.bytesPerPoint }],
+    });
+  } else {
+    rows.push({ workload: 'W3 storage', figure: 'n/a (no fathom.db)', value: NaN, unit: 'bytes/point', targets: [{ label: `<= ${TARGETS.bytesPerPoint} bytes/point`, met: false }] });
+  }
+  rows.push({ workload: 'ceiling: raw insert', figure: `${number(raw.rowsPerSecond)} rows/s, ${number(raw.bytesPerRow, 1)} bytes/row`, value: raw.rowsPerSecond, unit: 'rows/s' });
+  for (const [conns, result] of Object.entries(trivial.byConnections)) {
+    rows.push({
+      workload: `ceiling: trivial route, ${conns} conn`,
+      figure: `${number(result.requestsPerSecond)} req/s, p50 ${number(result.latency.p50, 2)} ms, p99 ${number(result.latency.p99, 2)} ms`,
+      value: result.requestsPerSecond,
+      unit: 'requests/s',
+    });
+  }
+  return rows;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
