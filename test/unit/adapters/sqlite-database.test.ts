@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS, type Migration } from '../../../src/adapters/persistence/sqlite/migrations.js';
 import { SqliteDatabase, SqliteOpenError } from '../../../src/adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from '../../../src/adapters/persistence/sqlite/sqlite-store.js';
@@ -199,6 +199,41 @@ describe('group commit', () => {
     await expect(addNote(db, 'too late')).rejects.toBeInstanceOf(UnavailableError);
     const reopened = openDb({ migrations: toyMigrations() });
     expect(notes(reopened)).toEqual(['queued at close']);
+  });
+});
+
+describe('background checkpoints', () => {
+  const manyNotes = (db: SqliteDatabase, from: number, count: number): Promise<unknown> =>
+    db.write(() => {
+      const insert = db.connection.prepare('INSERT INTO notes (text) VALUES (?)');
+      for (let i = from; i < from + count; i++) insert.run(`note number ${i}`);
+    });
+
+  it('copies the WAL back into the database on a worker once enough rows were written, and closes cleanly', async () => {
+    const db = openDb({ migrations: toyMigrations() });
+    const checkpointer = db.checkpointer;
+    expect(checkpointer).toBeDefined();
+    await manyNotes(db, 0, 10_000);
+    expect(checkpointer?.completed).toBe(0); // not yet worth a checkpoint
+    await manyNotes(db, 10_000, 15_000);
+    await vi.waitFor(() => expect(checkpointer?.completed).toBeGreaterThanOrEqual(1), { timeout: 10_000, interval: 20 });
+    expect(checkpointer?.lastError).toBeUndefined();
+    expect(checkpointer?.lastResult?.checkpointed).toBeGreaterThan(0);
+    // The writing connection keeps its own checkpoints only as a backstop.
+    expect(db.connection.pragma('wal_autocheckpoint', { simple: true })).toBeGreaterThan(1000);
+    await manyNotes(db, 25_000, 25_000);
+    await db.close();
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(`${file}-wal`).catch(() => undefined))?.size ?? 0).toBe(0);
+    const check = rawConnection();
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(check.prepare('SELECT COUNT(*) FROM notes').pluck().get()).toBe(50_000);
+  });
+
+  it('can be turned off: the writing connection then checkpoints as SQLite does by default', () => {
+    const db = openDb({ migrations: toyMigrations(), backgroundCheckpoints: false });
+    expect(db.checkpointer).toBeUndefined();
+    expect(db.connection.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 });
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { DomainError, UnavailableError } from '../../../domain/errors.js';
+import { BackgroundCheckpointer } from './background-checkpointer.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
 export type Durability = 'normal' | 'strict';
@@ -11,7 +12,17 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** The migrations to apply; the released list unless a test gives its own. */
   migrations?: readonly Migration[];
+  /** Copy the WAL back into the database on a worker thread (default true); see BackgroundCheckpointer. */
+  backgroundCheckpoints?: boolean;
 }
+
+/** Rows written between two background checkpoint requests. */
+const CHECKPOINT_EVERY_ROWS = 20_000;
+/**
+ * With background checkpoints, the writing connection checkpoints by itself only once the WAL
+ * holds this many pages (64 MiB): a backstop should the worker fall behind or fail.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
 /** Refused at start: the database was written by a newer Fathom, or could not be opened. */
 export class SqliteOpenError extends Error {}
@@ -43,14 +54,21 @@ export class SqliteDatabase {
   private readonly savepoint: Database.Statement;
   private readonly release: Database.Statement;
   private readonly rollbackToSavepoint: Database.Statement;
+  private readonly totalChanges: Database.Statement;
+  private changesAtLastCheckpoint = 0;
 
-  private constructor(readonly connection: Database.Database) {
+  private constructor(
+    readonly connection: Database.Database,
+    /** Undefined when checkpoints stay on the writing connection. */
+    readonly checkpointer: BackgroundCheckpointer | undefined,
+  ) {
     this.begin = connection.prepare('BEGIN IMMEDIATE');
     this.commit = connection.prepare('COMMIT');
     this.rollback = connection.prepare('ROLLBACK');
     this.savepoint = connection.prepare('SAVEPOINT write_job');
     this.release = connection.prepare('RELEASE write_job');
     this.rollbackToSavepoint = connection.prepare('ROLLBACK TO write_job');
+    this.totalChanges = connection.prepare('SELECT total_changes()').pluck();
   }
 
   /**
@@ -68,7 +86,8 @@ export class SqliteDatabase {
     }
     try {
       connection.pragma('journal_mode = WAL');
-      connection.pragma(`synchronous = ${options.durability === 'strict' ? 'FULL' : 'NORMAL'}`);
+      const synchronous = options.durability === 'strict' ? 'FULL' : 'NORMAL';
+      connection.pragma(`synchronous = ${synchronous}`);
       connection.pragma('foreign_keys = ON');
       // A larger page cache keeps metric B-tree pages hot during ingest (negative = KiB).
       connection.pragma('cache_size = -65536');
@@ -76,7 +95,12 @@ export class SqliteDatabase {
       connection.function('fathom_icontains', { deterministic: true }, (text: unknown, needle: unknown) =>
         String(text).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,
       );
-      return new SqliteDatabase(connection);
+      let checkpointer: BackgroundCheckpointer | undefined;
+      if (options.backgroundCheckpoints ?? true) {
+        connection.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+        checkpointer = new BackgroundCheckpointer({ file, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 });
+      }
+      return new SqliteDatabase(connection, checkpointer);
     } catch (error) {
       connection.close();
       if (error instanceof Database.SqliteError) {
@@ -112,6 +136,7 @@ export class SqliteDatabase {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.checkpointer?.close();
     try {
       this.connection.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
@@ -165,7 +190,17 @@ export class SqliteDatabase {
       return [];
     }
     for (const { job, value } of done) job.resolve(value);
+    this.checkpointIfDue();
     return [];
+  }
+
+  /** Asks the background checkpointer to copy the WAL back once enough rows were written. */
+  private checkpointIfDue(): void {
+    if (!this.checkpointer) return;
+    const total = this.totalChanges.get() as number;
+    if (total - this.changesAtLastCheckpoint < CHECKPOINT_EVERY_ROWS) return;
+    this.changesAtLastCheckpoint = total;
+    this.checkpointer.request();
   }
 }
 
