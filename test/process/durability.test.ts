@@ -212,9 +212,11 @@ function expectNoErrors(fathom: FathomProcess): void {
   expect(fathom.stderr(), fathom.describe()).toBe('');
 }
 
+/** SIGTERM: exit 0, no errors, and the shutdown ran to its end (the "stopped" line is the last thing it does). */
 async function stopCleanly(fathom: FathomProcess): Promise<void> {
   expect(await fathom.stop(), fathom.describe()).toEqual({ code: 0, signal: null });
   expectNoErrors(fathom);
+  expect(fathom.logs.some((line) => line.msg === 'stopped'), `the shutdown did not finish\n${fathom.describe()}`).toBe(true);
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -406,7 +408,8 @@ describe('durability of the running server', () => {
   );
 
   it('lets 32 concurrent clients write into one run without losing a point or a conflict', { timeout: 60_000 }, async () => {
-    const fathom = await start(await makeDataDir());
+    const dataDir = await makeDataDir();
+    const fathom = await start(dataDir);
     const base = fathom.base;
     const experiment = await expectCall<Experiment>(base, 'POST', '/api/experiments', 201, { json: { name: 'contended' } });
     const run = await expectCall<Run>(base, 'POST', `/api/experiments/${experiment.id}/runs`, 201, { json: {} });
@@ -485,6 +488,8 @@ describe('durability of the running server', () => {
     }
     expect(summary.size).toBe(CLIENTS + 1);
     await stopCleanly(fathom);
+    // After a clean stop the database is one self-contained file: the WAL went back into it.
+    expect((await readdir(dataDir)).filter((name) => name.startsWith('fathom.db'))).toEqual(['fathom.db']);
   });
 
   it('lets two servers started at the same moment share one data directory', { timeout: 60_000 }, async () => {

@@ -166,9 +166,12 @@ describe('group commit', () => {
     const db = openDb({ migrations: toyMigrations(), busyTimeoutMs: 50 });
     const other = rawConnection();
     other.prepare('BEGIN IMMEDIATE').run();
-    const refused = await addNote(db, 'blocked').catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(UnavailableError);
-    expect((refused as Error).message).toContain('busy');
+    const refused = await Promise.allSettled([addNote(db, 'blocked 1'), addNote(db, 'blocked 2'), addNote(db, 'blocked 3')]);
+    for (const result of refused) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+      expect(((result as PromiseRejectedResult).reason as Error).message).toContain('busy');
+    }
     other.prepare('COMMIT').run();
     await addNote(db, 'after the lock');
     expect(notes(db)).toEqual(['after the lock']);
@@ -189,6 +192,26 @@ describe('group commit', () => {
     db.connection.pragma('max_page_count = 1073741823');
     await addNote(db, 'room again');
     expect(notes(db)).toContain('room again');
+  });
+
+  it('does not hold the event loop for a whole burst: other work runs between groups', async () => {
+    const db = openDb({ migrations: toyMigrations() });
+    const order: string[] = [];
+    const writes = Array.from({ length: 1_000 }, (_, i) => addNote(db, `burst ${i}`).then(() => order.push(`write ${i}`)));
+    setTimeout(() => order.push('timer'), 0);
+    await Promise.all(writes);
+    expect(notes(db)).toHaveLength(1_000);
+    // The timer, due before the burst was committed, fired before the last writes settled.
+    expect(order.indexOf('timer')).toBeGreaterThan(-1);
+    expect(order.indexOf('timer')).toBeLessThan(order.indexOf('write 999'));
+  });
+
+  it('commits a burst queued at close, however large', async () => {
+    const db = openDb({ migrations: toyMigrations() });
+    const writes = Array.from({ length: 700 }, (_, i) => addNote(db, `late ${i}`));
+    await db.close();
+    await expect(Promise.all(writes)).resolves.toHaveLength(700);
+    expect(notes(openDb({ migrations: toyMigrations() }))).toHaveLength(700);
   });
 
   it('commits what is queued when closed, then refuses new writes', async () => {

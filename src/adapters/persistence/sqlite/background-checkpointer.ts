@@ -54,21 +54,31 @@ export class BackgroundCheckpointer {
 
   constructor(private readonly options: CheckpointerOptions) {}
 
+  /** Asks for a checkpoint. Never throws: a worker that cannot start is reported in lastError. */
   request(): void {
     if (this.closing) return;
     if (this.running) {
       this.wanted = true;
       return;
     }
-    this.running = true;
-    this.start().postMessage('checkpoint');
+    try {
+      const worker = this.start();
+      this.running = true;
+      worker.postMessage('checkpoint');
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+    }
   }
 
-  /** Waits for a running checkpoint, then closes the worker's connection and ends it. */
+  /**
+   * Waits for a running checkpoint, then closes the worker's connection and ends it. The worker
+   * is referenced again meanwhile, so a process that is shutting down waits for it.
+   */
   close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
+      worker.ref();
       worker.once('exit', () => resolve());
       worker.postMessage('close');
     });

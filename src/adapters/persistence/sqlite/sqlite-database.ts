@@ -16,6 +16,8 @@ export interface SqliteOptions {
   backgroundCheckpoints?: boolean;
 }
 
+/** Writes committed together at most; more wait for the next turn of the event loop. */
+const MAX_GROUP = 256;
 /** Rows written between two background checkpoint requests. */
 const CHECKPOINT_EVERY_ROWS = 20_000;
 /**
@@ -115,10 +117,7 @@ export class SqliteDatabase {
     if (this.closed) return Promise.reject(new UnavailableError('the database is closed'));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
@@ -131,63 +130,85 @@ export class SqliteDatabase {
     }
   }
 
-  /** Commits what is queued, checkpoints the WAL into the main file and closes. */
+  /**
+   * Commits what is queued, stops the checkpoint worker and closes. Closing the last connection
+   * to the file checkpoints the WAL into it and removes the WAL; if another process still has the
+   * file open, it is left to that process (an explicit checkpoint here would block its writes).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
-    await this.checkpointer?.close();
+    while (this.pending.length > 0) this.flush();
     try {
-      this.connection.pragma('wal_checkpoint(TRUNCATE)');
+      await this.checkpointer?.close();
     } finally {
       this.connection.close();
     }
   }
 
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * Commits the next group: at most MAX_GROUP writes, so one flush never holds the event loop for
+   * long; what is left waits for the next turn, after pending I/O.
+   */
   private flush(): void {
     this.scheduled = false;
-    let jobs = this.pending;
-    this.pending = [];
+    let jobs = this.pending.splice(0, MAX_GROUP);
     while (jobs.length > 0) jobs = this.commitGroup(jobs);
+    if (this.pending.length > 0 && !this.closed) this.schedule();
   }
 
   /**
    * Commits one group. Returns the jobs still to run: normally none; after a failure that
    * aborted the whole transaction (disk full, I/O error), the jobs after the one that hit it.
+   * Never throws: every job of the group settles, whatever the driver does.
    */
   private commitGroup(jobs: Job[]): Job[] {
+    const done: { job: Job; value: unknown }[] = [];
+    let i = 0;
+    let began = false;
     try {
       this.begin.run();
-    } catch (error) {
-      for (const job of jobs) job.reject(translate(error));
-      return [];
-    }
-    const done: { job: Job; value: unknown }[] = [];
-    for (let i = 0; i < jobs.length; i++) {
-      const job = jobs[i] as Job;
-      this.savepoint.run();
-      try {
-        const value = job.work();
-        this.release.run();
-        done.push({ job, value });
-      } catch (error) {
-        if (!this.connection.inTransaction) {
-          // SQLite rolled the whole transaction back: nothing in this group was committed.
+      began = true;
+      for (; i < jobs.length; i++) {
+        const job = jobs[i] as Job;
+        this.savepoint.run();
+        try {
+          const value = job.work();
+          this.release.run();
+          done.push({ job, value });
+        } catch (error) {
+          // SQLite may have rolled the whole transaction back (disk full, I/O error): then
+          // nothing in this group was committed.
+          if (!this.connection.inTransaction) throw error;
+          this.rollbackToSavepoint.run();
+          this.release.run();
           job.reject(translate(error));
-          for (const { job: earlier } of done) earlier.reject(translate(error));
-          return jobs.slice(i + 1);
         }
-        this.rollbackToSavepoint.run();
-        this.release.run();
-        job.reject(translate(error));
       }
-    }
-    try {
       this.commit.run();
     } catch (error) {
-      if (this.connection.inTransaction) this.rollback.run();
-      for (const { job } of done) job.reject(translate(error));
-      return [];
+      if (this.connection.inTransaction) {
+        try {
+          this.rollback.run();
+        } catch {
+          // The connection is unusable; the next group's BEGIN reports it.
+        }
+      }
+      // The transaction could not start (the lock stayed busy past the timeout): the whole
+      // group gets the error rather than each job waiting out the timeout again.
+      if (!began) {
+        for (const job of jobs) job.reject(translate(error));
+        return [];
+      }
+      for (const { job: earlier } of done) earlier.reject(translate(error));
+      if (i < jobs.length) (jobs[i] as Job).reject(translate(error));
+      return jobs.slice(i + 1);
     }
     for (const { job, value } of done) job.resolve(value);
     this.checkpointIfDue();
@@ -200,6 +221,7 @@ export class SqliteDatabase {
     const total = this.totalChanges.get() as number;
     if (total - this.changesAtLastCheckpoint < CHECKPOINT_EVERY_ROWS) return;
     this.changesAtLastCheckpoint = total;
+    // Best effort: if the worker cannot run, the writing connection's backstop checkpoints.
     this.checkpointer.request();
   }
 }
