@@ -1,4 +1,5 @@
 import { Issues } from './errors.js';
+import { checkText } from './keys.js';
 import type { Millis } from './time.js';
 
 export type ExperimentId = string;
@@ -31,12 +32,15 @@ export function checkExperimentName(name: string, issues: Issues, path = '/name'
     issues.add(path, `must be 1-${MAX_EXPERIMENT_NAME} characters (not counting surrounding spaces)`);
   } else if (/\p{Cc}/u.test(trimmed)) {
     issues.add(path, 'must not contain control characters');
+  } else {
+    checkText(trimmed, path, issues);
   }
   return trimmed;
 }
 
 export function checkDescription(description: string, issues: Issues, path = '/description'): void {
   if (description.length > MAX_DESCRIPTION) issues.add(path, `must be at most ${MAX_DESCRIPTION} characters`);
+  else checkText(description, path, issues);
 }
 
 /** Experiment tags are labels: trimmed, lower-cased, de-duplicated, 1-64 characters, at most 64. */
@@ -48,7 +52,7 @@ export function normalizeTags(tags: readonly string[], issues: Issues, path = '/
       issues.add(`${path}/${i}`, `must be 1-${MAX_TAG_LENGTH} characters`);
     } else if (tag.includes(',') || /\p{Cc}/u.test(tag)) {
       issues.add(`${path}/${i}`, 'must not contain commas or control characters');
-    } else {
+    } else if (checkText(tag, `${path}/${i}`, issues)) {
       seen.add(tag);
     }
   });
@@ -71,6 +75,7 @@ export function newExperiment(id: ExperimentId, input: NewExperimentInput, now: 
   const tags = normalizeTags(input.tags ?? [], issues);
   const createdBy = (input.createdBy ?? '').trim() || DEFAULT_CREATOR;
   if (createdBy.length > 256) issues.add('/createdBy', 'must be at most 256 characters');
+  else checkText(createdBy, '/createdBy', issues);
   issues.throwIfAny();
   return {
     id,

@@ -4,6 +4,20 @@ import type { Issues } from './errors.js';
 const KEY_PATTERN = /^[A-Za-z0-9_\-./: ]+$/;
 export const MAX_KEY_LENGTH = 250;
 
+/** A lone UTF-16 surrogate: text that is not Unicode, which stores cannot keep as it is. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Text must be well-formed Unicode. JSON can carry a lone surrogate ("\ud800"), which no UTF-8
+ * store can keep: SQLite would silently turn it into U+FFFD, so two names that differ on the way
+ * in would be equal once stored. Refused at the door instead.
+ */
+export function checkText(value: string, path: string, issues: Issues): boolean {
+  if (!LONE_SURROGATE.test(value)) return true;
+  issues.add(path, 'must be well-formed Unicode (it holds an unpaired surrogate)');
+  return false;
+}
+
 export function checkKey(key: string, path: string, issues: Issues): void {
   if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
     issues.add(path, `must be 1-${MAX_KEY_LENGTH} characters`);

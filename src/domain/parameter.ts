@@ -1,5 +1,5 @@
 import { ConflictError, Issues } from './errors.js';
-import { checkKey } from './keys.js';
+import { checkKey, checkText } from './keys.js';
 
 export type ParameterValue = string | number | boolean;
 export type ParameterType = 'string' | 'number' | 'boolean';
@@ -50,6 +50,7 @@ function toParameter(key: string, value: unknown, path: string, issues: Issues):
         issues.add(path, `must be at most ${MAX_PARAM_STRING} characters`);
         return undefined;
       }
+      if (!checkText(value, path, issues)) return undefined;
       return { key, value, type: 'string' };
     case 'number':
       if (!Number.isFinite(value)) {

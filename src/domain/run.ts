@@ -1,6 +1,6 @@
 import { ConflictError, InvalidArgumentError, Issues } from './errors.js';
 import type { ExperimentId, LifecycleStage } from './experiment.js';
-import { checkKey } from './keys.js';
+import { checkKey, checkText } from './keys.js';
 import type { Millis } from './time.js';
 
 export type RunId = string;
@@ -28,6 +28,7 @@ export const MAX_RUN_TAGS = 1_000;
 export function checkRunName(name: string, issues: Issues, path = '/name'): void {
   if (name.length > MAX_RUN_NAME) issues.add(path, `must be at most ${MAX_RUN_NAME} characters`);
   if (/\p{Cc}/u.test(name)) issues.add(path, 'must not contain control characters');
+  else checkText(name, path, issues);
 }
 
 export function checkRunTags(tags: Record<string, string | null>, issues: Issues, path = '/tags'): void {
@@ -38,6 +39,8 @@ export function checkRunTags(tags: Record<string, string | null>, issues: Issues
     const value = tags[key];
     if (typeof value === 'string' && value.length > MAX_TAG_VALUE) {
       issues.add(`${path}/${key}`, `value must be at most ${MAX_TAG_VALUE} characters`);
+    } else if (typeof value === 'string') {
+      checkText(value, `${path}/${key}`, issues);
     }
   }
 }
@@ -55,6 +58,7 @@ export function newRun(id: RunId, experimentId: ExperimentId, input: NewRunInput
   if (input.name !== undefined) checkRunName(input.name, issues);
   checkRunTags(input.tags ?? {}, issues);
   if (input.startedAt !== undefined && !Number.isFinite(input.startedAt)) issues.add('/startedAt', 'must be an ISO-8601 date-time');
+  if (input.createdBy !== undefined) checkText(input.createdBy, '/createdBy', issues);
   issues.throwIfAny();
   const run: Run = {
     id,

@@ -388,3 +388,15 @@ describe('operations endpoints', () => {
     expect(response.body).toMatch(/swagger-ui/i);
   });
 });
+
+describe('text that is not well-formed Unicode', () => {
+  it('is refused with 400 naming the field, and changes nothing (a lone surrogate cannot be stored as sent)', async () => {
+    // JSON can carry "\ud800" escapes; as raw text, so the client's JSON encoder does not see it.
+    const body = '{"name": "lone \\ud800 surrogate", "tags": ["fine", "bad \\udc00"]}';
+    const response = await api.server.app.inject({ method: 'POST', url: '/api/experiments', payload: body, headers: { 'content-type': 'application/json' } });
+    const problem = expectProblem(response, 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(problem)).toEqual(['/name', '/tags/1']);
+    const listed = expectStatus(await api.get('/api/experiments'), 200) as { experiments: unknown[] };
+    expect(listed.experiments).toEqual([]);
+  });
+});
