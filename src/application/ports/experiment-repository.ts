@@ -20,7 +20,7 @@ export interface ExperimentRepository {
   /**
    * At most `page.limit` summaries matching the filter, in the given order with the id as
    * tie-break (ascending ids for ascending orders, descending for descending), after `page.after`.
-   * Strings (names, ids) compare by UTF-16 code unit, not by locale. `nameContains` is a
+   * Strings (names, ids) compare by Unicode code point (`compareText`), not by locale. `nameContains` is a
    * case-insensitive substring, Unicode included, with `%` and `_` matched literally. Date bounds
    * are exclusive. An empty tag list filters nothing.
    */

@@ -13,7 +13,7 @@ export interface MetricRepository {
    */
   append(runId: RunId, drafts: readonly MetricDraft[]): Promise<number>;
   /**
-   * Per key of each run, sorted by key (code unit order): latest point and aggregates. NaN values
+   * Per key of each run, sorted by key (code point order): latest point and aggregates. NaN values
    * round-trip as NaN. Runs without metrics map to []. Within one batch, the later of two points
    * at the same step wins.
    */

@@ -250,7 +250,7 @@ export function experimentContract(store: () => RepositoryStore): void {
 
   describe('list: order and keyset paging', () => {
     // Ties on every field, broken by id; created in an order that is neither id nor any sort order.
-    // Names compare by code unit: 'Beta' < 'a_b' < 'alpha' < 'beta' < 'zeta'.
+    // Names compare by code point: 'Beta' < 'a_b' < 'alpha' < 'beta' < 'zeta'.
     beforeEach(async () => {
       await givenExperiment(store(), { id: 'x2', name: 'beta', createdAt: 3000, updatedAt: 3000 });
       await moveExperiment(store(), 'x2', 'deleted');
@@ -284,6 +284,23 @@ export function experimentContract(store: () => RepositoryStore): void {
         expect(pages.flatMap(idsOf)).toEqual(expected);
         expect(pages[0]).toHaveLength(Math.min(limit, expected.length));
       }
+    });
+
+    it('orders names by Unicode code point: a character above U+FFFF after one from U+E000 to U+FFFF', async () => {
+      // UTF-16 code units would put the emoji (a surrogate pair, 0xD83D…) first; code points
+      // (and SQL collations over UTF-8 bytes) put it last.
+      await givenExperiment(store(), { id: 'u1', name: 'zz \u{1F642} smile' });
+      await givenExperiment(store(), { id: 'u2', name: 'zz \uFF5E tilde' });
+      await givenExperiment(store(), { id: 'u3', name: 'zz \u00E9t\u00E9' });
+      const byName = { field: 'name', descending: false } as const;
+      const ids = idsOf(await listExperiments(store(), { lifecycle: 'all' }, byName)).filter((id) => id.startsWith('u'));
+      expect(ids).toEqual(['u3', 'u2', 'u1']);
+      const pages = await allPages(
+        1,
+        (page) => listExperiments(store(), { lifecycle: 'all', nameContains: 'zz ' }, byName, page),
+        (e) => ({ value: e.name, id: e.id }),
+      );
+      expect(pages.flatMap(idsOf)).toEqual(['u3', 'u2', 'u1']);
     });
 
     it('starts strictly after the cursor by its value and id, whether or not that id exists', async () => {

@@ -69,3 +69,14 @@ describe('date-times without an offset', () => {
     }
   });
 });
+
+describe('compareText', () => {
+  it('orders by Unicode code point, not by UTF-16 code unit', async () => {
+    const { compareText } = await import('../../../src/domain/paging.js');
+    const words = ['\u{1F642}', '\uFF5E', 'b', 'a', 'ab', '', '\u{1F600}', '\uE000'];
+    expect([...words].sort(compareText)).toEqual(['', 'a', 'ab', 'b', '\uE000', '\uFF5E', '\u{1F600}', '\u{1F642}']);
+    expect(compareText('same', 'same')).toBe(0);
+    expect(compareText('\u{1F642}', '\uFF5E')).toBeGreaterThan(0);
+    expect(compareText('\uFF5E', '\u{1F642}')).toBeLessThan(0);
+  });
+});
