@@ -37,7 +37,13 @@ export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.
     rest.splice(minAgeIndex, inline ? 1 : 2);
   }
   const minAgeSeconds = integer(minAge, 'fathom gc --min-age (seconds)', 0, Number.MAX_SAFE_INTEGER);
-  return { name: 'gc', config: loadConfig(rest, env), minAgeSeconds };
+  const config = loadConfig(rest, env);
+  if (config.store === 'memory') {
+    throw new ConfigError(
+      "fathom gc needs the store that records the artifacts: with FATHOM_STORE (--store) 'memory' it would see no records and delete every blob",
+    );
+  }
+  return { name: 'gc', config, minAgeSeconds };
 }
 
 /** Reads configuration from flags first, then FATHOM_* environment variables, then defaults. */

@@ -63,7 +63,8 @@ async function serve(config: Config): Promise<void> {
     throw error;
   });
   app.log.info({ dataDir: config.dataDir, store: config.store }, `Fathom is listening on ${address}`);
-  sweepInBackground(fathom, app.log);
+  // The memory store starts empty: over an existing data directory every blob would look orphaned.
+  if (config.store !== 'memory') sweepInBackground(fathom, app.log);
 }
 
 async function main(): Promise<void> {

@@ -52,8 +52,12 @@ export class BlobJanitor {
     };
   }
 
-  /** Deletes the blobs among `keys` that nothing references or holds. Returns the ones it freed. */
-  async freeUnreferenced(keys: readonly string[]): Promise<string[]> {
+  /**
+   * Deletes the blobs among `keys` that nothing references or holds. Returns the ones it freed.
+   * `confirm`, when given, is asked about each blob right before it is deleted, after the
+   * reference query: a last check that garbage collection uses (see CollectGarbage).
+   */
+  async freeUnreferenced(keys: readonly string[], confirm?: (key: string) => Promise<boolean>): Promise<string[]> {
     const candidates = [...new Set(keys)].filter((key) => {
       if (this.holds.has(key)) this.deferred.add(key);
       return !this.holds.has(key) && !this.deleting.has(key);
@@ -67,6 +71,7 @@ export class BlobJanitor {
       for (const key of candidates) {
         // Re-checked after the query: an upload may have held (and even recorded) it meanwhile.
         if (referenced.has(key)) continue;
+        if (confirm && !(await confirm(key))) continue;
         if (this.holds.has(key)) {
           this.deferred.add(key);
           continue;

@@ -292,6 +292,15 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
         expect((await listed()).map((blob) => blob.key)).toEqual([kept.key]);
       });
 
+      it('gives a blob its modification time, the same as the listing, and undefined when absent', async () => {
+        const stored = await store.put(chunked('timed'), { maxBytes: NO_LIMIT });
+        const [listedBlob] = await listed();
+        expect(await store.modifiedAt(stored.key)).toBe(listedBlob?.modifiedAt);
+        expect(await store.modifiedAt(keyOf('never stored'))).toBeUndefined();
+        await store.delete(stored.key);
+        expect(await store.modifiedAt(stored.key)).toBeUndefined();
+      });
+
       it('refreshes the modification time when a put finds its content already stored', async () => {
         const first = await store.put(chunked('deduplicated'), { maxBytes: NO_LIMIT });
         const [initial] = await listed();

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { Agent, get as httpGet, request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -54,7 +54,7 @@ function launch(
   return { child, exited, stderr: () => stderr, stdout };
 }
 
-async function startFathom(existingDataDir?: string): Promise<RunningFathom> {
+async function startFathom(existingDataDir?: string, vars: Record<string, string> = {}): Promise<RunningFathom> {
   const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), 'fathom-process-')));
   if (!existingDataDir) dirs.push(dataDir);
   const { child, exited, stdout, stderr } = launch({
@@ -62,6 +62,7 @@ async function startFathom(existingDataDir?: string): Promise<RunningFathom> {
     FATHOM_PORT: '0',
     FATHOM_DATA_DIR: dataDir,
     FATHOM_LOG_LEVEL: 'info',
+    ...vars,
   });
   const logs: LogLine[] = [];
   const base = await new Promise<string>((done, fail) => {
@@ -291,5 +292,34 @@ describe('the fathom process', () => {
     const download = await fetch(`${restarted.base}/api/runs/${run.id}/artifacts/model.bin`);
     expect(download.status).toBe(200);
     expect(await download.text()).toBe('weights we keep');
+  });
+
+  it('sweeps orphaned blobs older than an hour at start on the SQLite store, never on the memory store', async () => {
+    const plantOrphan = async (dataDir: string): Promise<string> => {
+      const content = `an orphan planted in ${dataDir}`;
+      const hex = createHash('sha256').update(content).digest('hex');
+      const path = join(dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content);
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      await utimes(path, twoHoursAgo, twoHoursAgo);
+      return path;
+    };
+    const exists = (path: string) => access(path).then(() => true, () => false);
+
+    // The memory store records nothing: over an existing data directory every blob would look
+    // orphaned, so it must not sweep.
+    const memoryDir = await mkdtemp(join(tmpdir(), 'fathom-process-'));
+    dirs.push(memoryDir);
+    const kept = await plantOrphan(memoryDir);
+    const memory = await startFathom(memoryDir, { FATHOM_STORE: 'memory' });
+    expect((await fetch(`${memory.base}/readyz`)).status).toBe(200);
+    memory.child.kill('SIGTERM');
+    expect((await memory.exited).code).toBe(0);
+    expect(await exists(kept)).toBe(true);
+
+    const sqlite = await startFathom(memoryDir);
+    expect(await logged(sqlite, /^removed 1 orphaned blobs$/)).toMatchObject({ gc: { removed: 1, scanned: 1 } });
+    expect(await exists(kept)).toBe(false);
   });
 });

@@ -155,6 +155,11 @@ describe('loadCommand', () => {
     expect(() => loadCommand(['gc', '--store', 'oracle'], {})).toThrow(/FATHOM_STORE/);
   });
 
+  it('refuses gc over the memory store, which records nothing and would see every blob as orphaned', () => {
+    expect(() => loadCommand(['gc', '--store', 'memory'], {})).toThrow(/fathom gc needs the store that records the artifacts/);
+    expect(() => loadCommand(['gc'], { FATHOM_STORE: 'memory' })).toThrow(ConfigError);
+  });
+
   it('does not take gc options when serving', () => {
     expect(configError(['--min-age', '5'], {}).message).toContain('--min-age');
   });

@@ -52,6 +52,8 @@ export interface BlobStore {
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** Size in bytes, or undefined when absent. */
   size(key: string): Promise<number | undefined>;
+  /** When a put last wrote this content or found it already stored (epoch ms); undefined when absent. */
+  modifiedAt(key: string): Promise<number | undefined>;
   /** Removes a blob; absent blobs are ignored. */
   delete(key: string): Promise<void>;
   /**

@@ -55,4 +55,25 @@ describe('collecting garbage (fathom gc)', () => {
   it('reports nothing to do on an empty store', async () => {
     expect(await fathom().use(CollectGarbage).execute({ minAgeMs: 0 })).toEqual({ scanned: 0, recent: 0, removed: 0, removedBytes: 0 });
   });
+
+  it('spares a blob that another process deduplicated an upload onto while gc was deciding', async () => {
+    const blobs = fathom().use<BlobStore>(TOKENS.Blobs);
+    const orphan = await anOrphan('about to be uploaded again');
+    const writtenAt = (await blobs.modifiedAt(orphan)) as number;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Old enough to collect when listed...
+    fathom().clock.set(new Date(writtenAt + 10 + HOUR).toISOString());
+    // ...but while gc asks the records about it, another server stores the same content (which
+    // refreshes the blob) and is about to record it.
+    const artifacts = fathom().container.resolve<{ referencedBlobs(keys: readonly string[]): Promise<Set<string>> }>(TOKENS.Artifacts);
+    const referencedBlobs = artifacts.referencedBlobs.bind(artifacts);
+    artifacts.referencedBlobs = async (keys) => {
+      const answer = await referencedBlobs(keys);
+      await blobs.put(Readable.from(Buffer.from('about to be uploaded again')), { maxBytes: 1_000 });
+      return answer;
+    };
+    const report = await fathom().use(CollectGarbage).execute({ minAgeMs: HOUR });
+    expect(report).toMatchObject({ scanned: 1, recent: 0, removed: 0 });
+    expect(await blobFiles(fathom())).toEqual([orphan]);
+  });
 });

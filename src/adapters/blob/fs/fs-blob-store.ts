@@ -113,6 +113,15 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async modifiedAt(key: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathOf(key))).mtimeMs;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
   }

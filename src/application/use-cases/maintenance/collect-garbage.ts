@@ -23,7 +23,13 @@ const BATCH = 500;
  * blob is never served, since downloads go through records; this only gives the space back.
  *
  * Blobs modified within `minAgeMs` are spared: an upload writes (or deduplicates to) its blob
- * just before it records it, possibly in another server process sharing the store.
+ * just before it records it, possibly in another server process sharing the store. The age is
+ * checked when listing and again right before each deletion, after the reference query; what is
+ * left is the moment between that last check and the deletion itself.
+ *
+ * Only meaningful over the store that records the artifacts: over an empty record store (the
+ * memory store started on an existing data directory) every blob would look unreferenced, so the
+ * composition refuses that combination.
  */
 @injectable()
 export class CollectGarbage {
@@ -41,7 +47,9 @@ export class CollectGarbage {
       const keys = [...batch.keys()];
       const sizes = batch;
       batch = new Map();
-      const freed = await this.janitor.freeUnreferenced(keys);
+      // Checked again right before each deletion: another process may have just deduplicated an
+      // upload onto this blob (which refreshes its modification time) and be about to record it.
+      const freed = await this.janitor.freeUnreferenced(keys, async (key) => ((await this.blobs.modifiedAt(key)) ?? Infinity) <= cutoff);
       report.removed += freed.length;
       for (const key of freed) report.removedBytes += sizes.get(key) ?? 0;
     };
