@@ -125,6 +125,16 @@ export function metricContract(store: () => RepositoryStore): void {
       expect(await summaryOf('loss')).toMatchObject({ min: 2, max: 4, mean: 3, count: 3 });
     });
 
+    it('recomputes with NaN and infinities when replacements change them', async () => {
+      await store().metrics.append(run.id, [draft('loss', 2, 0), draft('loss', Infinity, 1)]);
+      await store().metrics.append(run.id, [draft('loss', NaN, 0), draft('loss', NaN, 1)]);
+      expect(await summaryOf('loss')).toMatchObject({ count: 2, last: { value: NaN, step: 1 } });
+      const allNaN = await summaryOf('loss');
+      expect([allNaN?.min, allNaN?.max, allNaN?.mean]).toEqual([NaN, NaN, NaN]);
+      await store().metrics.append(run.id, [draft('loss', -Infinity, 0)]);
+      expect(await summaryOf('loss')).toMatchObject({ count: 2, min: -Infinity, max: -Infinity, mean: -Infinity, firstStep: 0, lastStep: 1 });
+    });
+
     it('updates the last point when the highest step is replaced', async () => {
       await store().metrics.append(run.id, [draft('acc', 0.5, 0), draft('acc', 0.6, 3)]);
       await store().metrics.append(run.id, [draft('acc', 0.7, 3, T0 + 42)]);

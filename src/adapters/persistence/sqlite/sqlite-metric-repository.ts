@@ -2,7 +2,6 @@ import type { Statement } from 'better-sqlite3';
 import type { MetricRepository } from '../../../application/ports/metric-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import {
-  accumulateAll,
   accumulateBatch,
   assignSteps,
   toSummary,
@@ -57,7 +56,7 @@ export class SqliteMetricRepository implements MetricRepository {
   private readonly insertChunk: Statement;
   private readonly summariesOf: Statement;
   private readonly historyOf: Statement;
-  private readonly wholeHistory: Statement;
+  private readonly recomputed: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
@@ -79,7 +78,16 @@ export class SqliteMetricRepository implements MetricRepository {
     );
     this.summariesOf = c.prepare('SELECT * FROM metric_series WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
     this.historyOf = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step');
-    this.wholeHistory = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ?');
+    // After a replacement: the aggregates again, computed by SQLite over the series (NULL is NaN,
+    // which min, max, count(value) and total() skip, as the domain's accumulator does).
+    this.recomputed = c.prepare(
+      `SELECT count(*) AS count, count(p.value) AS numeric_count, min(p.value) AS min, max(p.value) AS max,
+         total(p.value) AS sum, min(p.step) AS first_step,
+         last.step AS last_step, last.value AS last_value, last.timestamp AS last_timestamp
+       FROM metric_points AS p,
+         (SELECT step, value, timestamp FROM metric_points WHERE series_id = @id ORDER BY step DESC LIMIT 1) AS last
+       WHERE p.series_id = @id`,
+    );
   }
 
   append(runId: string, drafts: readonly MetricDraft[]): Promise<number> {
@@ -94,7 +102,9 @@ export class SqliteMetricRepository implements MetricRepository {
         // Only a step at or below the last stored one can replace a stored point.
         const replaces = row !== undefined && batch.some((p) => p.step <= row.last_step && this.pointExists.get(seriesId, p.step) !== undefined);
         this.insertPoints(seriesId, batch);
-        const acc = replaces ? accumulateAll(this.storedPoints(seriesId)) : accumulateBatch(row && toAccumulator(row), batch);
+        // A replacement may have removed the min or the max: recompute the series in SQLite (a
+        // scan of its B-tree range, no rows brought into JavaScript).
+        const acc = replaces ? this.recompute(seriesId) : accumulateBatch(row && toAccumulator(row), batch);
         this.saveAccumulator(seriesId, acc as MetricAccumulator);
       }
       return points.length;
@@ -120,10 +130,11 @@ export class SqliteMetricRepository implements MetricRepository {
     });
   }
 
-  private *storedPoints(seriesId: number): Iterable<MetricPoint> {
-    for (const row of this.wholeHistory.iterate(seriesId) as Iterable<PointRow>) {
-      yield { key: '', step: row.step, value: fromSql(row.value), timestamp: row.timestamp };
-    }
+  private recompute(seriesId: number): MetricAccumulator {
+    const row = this.recomputed.get({ id: seriesId }) as Omit<SeriesRow, 'id' | 'run_id' | 'key'>;
+    const acc = toAccumulator({ ...row, id: seriesId, run_id: '', key: '' });
+    // total() is 0 over no numeric value, as the accumulator's sum is; min and max are then NaN.
+    return acc.numericCount === 0 ? { ...acc, min: NaN, max: NaN, sum: 0 } : acc;
   }
 
   private insertPoints(seriesId: number, points: readonly MetricPoint[]): void {
