@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BlobJanitor } from './application/blob-janitor.js';
@@ -16,19 +17,33 @@ import type { Config } from './config.js';
 export class StartupError extends Error {}
 
 function openSqlite(config: StoreConfig): ReturnType<typeof createSqliteStore> {
+  const file = join(config.dataDir, 'fathom.db');
+  if (config.requireExisting && !existsSync(file)) {
+    throw new StartupError(`there is no Fathom database at ${file}; is FATHOM_DATA_DIR (--data-dir) right?`);
+  }
   try {
-    return createSqliteStore(join(config.dataDir, 'fathom.db'), { durability: config.durability ?? 'normal' });
+    return createSqliteStore(file, { durability: config.durability ?? 'normal' });
   } catch (error) {
     if (error instanceof SqliteOpenError) throw new StartupError(error.message);
     throw error;
   }
 }
 
-/** What the container needs to know; durability defaults to normal. */
-export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> & Partial<Pick<Config, 'durability'>>;
+/**
+ * What the container needs to know; durability defaults to normal. `requireExisting` refuses to
+ * create a database (for maintenance commands pointed at a data directory).
+ */
+export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> &
+  Partial<Pick<Config, 'durability'>> & { requireExisting?: boolean };
 
 export interface Fathom {
   container: DependencyContainer;
+  /**
+   * Where this instance keeps artifact bytes: `<data dir>/blobs`, or for the memory store a
+   * directory of its own inside the data dir, removed at close (its records vanish then, so its
+   * bytes must not mix with those of a persistent store on the same data dir).
+   */
+  blobRoot: string;
   /** Closes the stores; call after the HTTP server stopped taking requests. */
   close(): Promise<void>;
 }
@@ -39,10 +54,18 @@ export interface Fathom {
  */
 export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   const container = rootContainer.createChildContainer();
-  await mkdir(config.dataDir, { recursive: true });
-  const store = config.store === 'memory' ? createMemoryStore() : openSqlite(config);
-  const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs')).catch(async (error: unknown) => {
+  await mkdir(config.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new StartupError(`cannot create the data directory ${config.dataDir} (${error.code ?? error.message}); choose another with FATHOM_DATA_DIR (--data-dir)`);
+  });
+  const memoryDir = config.store === 'memory' ? await mkdtemp(join(config.dataDir, 'memory-store-')) : undefined;
+  const store = memoryDir ? createMemoryStore() : openSqlite(config);
+  const blobRoot = join(memoryDir ?? config.dataDir, 'blobs');
+  const close = async (): Promise<void> => {
     await store.close();
+    if (memoryDir) await rm(memoryDir, { recursive: true, force: true });
+  };
+  const blobs = await FsBlobStore.open(blobRoot).catch(async (error: unknown) => {
+    await close();
     throw error;
   });
   const limits: Limits = { maxUploadBytes: config.maxUploadBytes };
@@ -58,5 +81,5 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.Limits, { useValue: limits });
   // One janitor per container: it tracks the blobs uploads in progress have pinned.
   container.registerSingleton(BlobJanitor);
-  return { container, close: () => store.close() };
+  return { container, blobRoot, close };
 }

@@ -17,13 +17,28 @@ const GiB = 1024 ** 3;
 
 export class ConfigError extends Error {}
 
-/** What `fathom` was asked to do: serve (the default), or `fathom gc` to remove orphaned blobs. */
-export type Command = { name: 'serve'; config: Config } | { name: 'gc'; config: Config; minAgeSeconds: number };
+/** What `fathom` was asked to do: serve (the default), `fathom gc` to remove orphaned blobs, or print help. */
+export type Command = { name: 'serve'; config: Config } | { name: 'gc'; config: Config; minAgeSeconds: number } | { name: 'help' };
+
+export const USAGE = `Usage:
+  fathom [options]                      serve the API (and docs at /docs)
+  fathom gc [options] [--min-age SECS]  remove artifact blobs no record references (default min age 3600 s)
+
+Options (each also as an environment variable):
+  --host HOST              FATHOM_HOST              address to listen on (127.0.0.1)
+  --port PORT              FATHOM_PORT              port, 0 for any free one (5000)
+  --data-dir DIR           FATHOM_DATA_DIR          database and artifact bytes (./fathom-data)
+  --store sqlite|memory    FATHOM_STORE             record store (sqlite)
+  --durability normal|strict  FATHOM_DURABILITY     strict also survives power loss (normal)
+  --max-upload-bytes N     FATHOM_MAX_UPLOAD_BYTES  largest artifact upload (5 GiB)
+  --log-level LEVEL        FATHOM_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent (info)
+  --help, -h               this text`;
 
 /** Blobs younger than this are spared by garbage collection unless told otherwise. */
 export const DEFAULT_GC_MIN_AGE_SECONDS = 3600;
 
 export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Command {
+  if (argv.includes('--help') || argv.includes('-h')) return { name: 'help' };
   if (argv[0] !== 'gc') return { name: 'serve', config: loadConfig(argv, env) };
   const rest = argv.slice(1);
   const minAgeIndex = rest.findIndex((arg) => arg === '--min-age' || arg.startsWith('--min-age='));

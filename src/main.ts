@@ -4,16 +4,17 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildServer } from './adapters/http/server.js';
 import { CollectGarbage } from './application/use-cases/maintenance/collect-garbage.js';
 import { buildContainer, StartupError, type Fathom } from './composition-root.js';
-import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, type Config } from './config.js';
+import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, USAGE, type Config } from './config.js';
 
 /** `fathom gc`: removes blobs no record references, older than the minimum age; prints a report. */
 async function collectGarbage(config: Config, minAgeSeconds: number): Promise<void> {
-  const fathom = await buildContainer(config);
+  // Never creates a database: a mistyped data directory is an error, not an empty store.
+  const fathom = await buildContainer({ ...config, requireExisting: true });
   try {
     const report = await fathom.container.resolve(CollectGarbage).execute({ minAgeMs: minAgeSeconds * 1000 });
     console.log(
       `fathom gc: scanned ${report.scanned} blobs in ${config.dataDir}; removed ${report.removed} unreferenced ` +
-        `(${report.removedBytes} bytes); spared ${report.recent} younger than ${minAgeSeconds} s`,
+        `(${report.removedBytes} bytes); left ${report.recent} modified in the last ${minAgeSeconds} s unchecked`,
     );
   } finally {
     await fathom.close();
@@ -62,14 +63,15 @@ async function serve(config: Config): Promise<void> {
     }
     throw error;
   });
-  app.log.info({ dataDir: config.dataDir, store: config.store }, `Fathom is listening on ${address}`);
+  app.log.info({ dataDir: config.dataDir, store: config.store, durability: config.durability }, `Fathom is listening on ${address}`);
   // The memory store starts empty: over an existing data directory every blob would look orphaned.
   if (config.store !== 'memory') sweepInBackground(fathom, app.log);
 }
 
 async function main(): Promise<void> {
   const command = loadCommand();
-  if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
+  if (command.name === 'help') console.log(USAGE);
+  else if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
   else await serve(command.config);
 }
 

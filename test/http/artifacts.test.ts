@@ -161,7 +161,7 @@ describe('artifacts over HTTP', () => {
         expect(problem).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
         expect(problem.errors?.map((e) => e.path)).toEqual(['/name']);
         expect(await listRun()).toEqual([]);
-        expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toEqual([]);
+        expect(await filesUnder(fathom.blobRoot)).toEqual([]);
       },
     );
 
@@ -197,7 +197,7 @@ describe('artifacts over HTTP', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json<ProblemJson>().errors?.map((e) => e.path)).toEqual(['/colour']);
       expect(await listRun()).toEqual([]);
-      expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toEqual([]);
+      expect(await filesUnder(fathom.blobRoot)).toEqual([]);
     });
 
     it('refuses a form without a file part', async () => {
@@ -211,7 +211,7 @@ describe('artifacts over HTTP', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json<ProblemJson>()).toMatchObject({ code: 'INVALID_ARGUMENT', errors: [{ path: '/file' }] });
       expect(await listRun()).toEqual([]);
-      expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toEqual([]);
+      expect(await filesUnder(fathom.blobRoot)).toEqual([]);
     });
 
     it('refuses a file part under another name, naming it', async () => {
@@ -235,14 +235,14 @@ describe('artifacts over HTTP', () => {
       const response = await upload([file('x')], 'no-such-run');
       expect(response.statusCode).toBe(404);
       expect(response.json<ProblemJson>().code).toBe('NOT_FOUND');
-      expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toEqual([]);
+      expect(await filesUnder(fathom.blobRoot)).toEqual([]);
     });
 
     it('stores identical content once, whatever the names', async () => {
       const a = await uploaded([field('name', 'a.bin'), file('shared weights')]);
       const b = await uploaded([field('name', 'b.bin'), file('shared weights')]);
       expect(b.path).toBe(a.path);
-      expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toEqual([join(a.path)]);
+      expect(await filesUnder(fathom.blobRoot)).toEqual([join(a.path)]);
     });
   });
 
@@ -268,7 +268,7 @@ describe('artifacts over HTTP', () => {
       expect(response.json<ProblemJson>().code).toBe('PAYLOAD_TOO_LARGE');
       const list = await small.app.inject({ method: 'GET', url: `/api/runs/${run.id}/artifacts` });
       expect(list.json()).toEqual({ artifacts: [] });
-      expect(await filesUnder(join(small.dataDir, 'blobs'))).toEqual([]);
+      expect(await filesUnder(small.blobRoot)).toEqual([]);
     });
 
     it('accepts a file of exactly the limit', async () => {
@@ -314,7 +314,7 @@ describe('artifacts over HTTP', () => {
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect((await listRun()).map((a) => a.version)).toEqual(['1']);
       expect((await download('model.pt')).body).toBe('weights one');
-      expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toHaveLength(1);
+      expect(await filesUnder(fathom.blobRoot)).toHaveLength(1);
     });
 
     it('answers 404 for a version that does not exist', async () => {
@@ -507,7 +507,7 @@ describe('artifacts over a real socket', () => {
 
   it('keeps no record and no partial blob when the client drops an upload midway', async () => {
     const run = await aRun(fathom);
-    const blobs = join(fathom.dataDir, 'blobs');
+    const blobs = fathom.blobRoot;
     const { port } = new URL(base);
     const request = httpRequest({
       host: '127.0.0.1',
@@ -545,7 +545,7 @@ describe('artifacts over a real socket', () => {
 
   it('keeps an artifact downloadable when another upload of the same content fails meanwhile', async () => {
     const run = await aRun(fathom);
-    const blobs = join(fathom.dataDir, 'blobs');
+    const blobs = fathom.blobRoot;
     const content = Buffer.alloc(1024 * 1024, 9);
     const key = `sha256/${sha256(content).slice(0, 2)}/${sha256(content)}`;
     const { port } = new URL(base);
@@ -607,6 +607,6 @@ describe('artifacts over a real socket', () => {
     const body = await response.text();
     expect(response.status, body).toBe(413);
     expect((JSON.parse(body) as ProblemJson).code).toBe('PAYLOAD_TOO_LARGE');
-    expect(await filesUnder(join(fathom.dataDir, 'blobs'))).toEqual([]);
+    expect(await filesUnder(fathom.blobRoot)).toEqual([]);
   });
 });

@@ -322,4 +322,63 @@ describe('the fathom process', () => {
     expect(await logged(sqlite, /^removed 1 orphaned blobs$/)).toMatchObject({ gc: { removed: 1, scanned: 1 } });
     expect(await exists(kept)).toBe(false);
   });
+
+  it('keeps a memory-store server on a shared data directory away from the SQLite store\'s artifact bytes', async () => {
+    const json = { 'content-type': 'application/json' };
+    const uploadModel = async (base: string): Promise<{ experiment: string; run: string }> => {
+      const experiment = (await (await fetch(`${base}/api/experiments`, { method: 'POST', headers: json, body: '{"name":"shared bytes"}' })).json()) as { id: string };
+      const run = (await (await fetch(`${base}/api/experiments/${experiment.id}/runs`, { method: 'POST', headers: json, body: '{}' })).json()) as { id: string };
+      const form = new FormData();
+      form.append('file', new Blob(['the same weights']), 'model.pt');
+      expect((await fetch(`${base}/api/runs/${run.id}/artifacts`, { method: 'POST', body: form })).status).toBe(201);
+      return { experiment: experiment.id, run: run.id };
+    };
+    const durable = await startFathom();
+    const kept = await uploadModel(durable.base);
+    durable.child.kill('SIGTERM');
+    expect((await durable.exited).code).toBe(0);
+
+    // A throwaway memory server on the same directory stores the same content, then deletes it.
+    const memory = await startFathom(durable.dataDir, { FATHOM_STORE: 'memory' });
+    const throwaway = await uploadModel(memory.base);
+    expect((await fetch(`${memory.base}/api/experiments/${throwaway.experiment}?permanent=true`, { method: 'DELETE' })).status).toBe(204);
+    memory.child.kill('SIGTERM');
+    expect((await memory.exited).code).toBe(0);
+    expect((await readdir(durable.dataDir)).filter((name) => name.startsWith('memory-store-'))).toEqual([]);
+
+    const again = await startFathom(durable.dataDir);
+    const download = await fetch(`${again.base}/api/runs/${kept.run}/artifacts/model.pt`);
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe('the same weights');
+  });
+
+  it('refuses `fathom gc` on a data directory without a database, rather than creating one', async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'fathom-process-')), 'typo');
+    dirs.push(dirname(dataDir));
+    const gc = launch({ FATHOM_DATA_DIR: dataDir }, ['gc']);
+    expect((await gc.exited).code).toBe(1);
+    expect(gc.stderr()).toContain(`there is no Fathom database at ${join(dataDir, 'fathom.db')}`);
+    expect(gc.stderr()).not.toMatch(/\n\s+at /);
+    await expect(access(join(dataDir, 'fathom.db'))).rejects.toThrow();
+  });
+
+  it('says so, without a stack trace, when the data directory cannot be created', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'fathom-process-'));
+    dirs.push(parent);
+    await writeFile(join(parent, 'a-file'), 'not a directory');
+    const { exited, stderr } = launch({ FATHOM_HOST: '127.0.0.1', FATHOM_PORT: '0', FATHOM_DATA_DIR: join(parent, 'a-file', 'data') });
+    expect((await exited).code).toBe(1);
+    expect(stderr()).toContain('cannot create the data directory');
+    expect(stderr()).toContain('FATHOM_DATA_DIR');
+    expect(stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints its usage for --help and exits 0', async () => {
+    const help = launch({}, ['--help']);
+    let stdout = '';
+    help.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    expect((await help.exited).code).toBe(0);
+    expect(stdout).toContain('fathom gc');
+    expect(stdout).toContain('FATHOM_DURABILITY');
+  });
 });

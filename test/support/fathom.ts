@@ -12,6 +12,8 @@ export interface TestFathom {
   container: DependencyContainer;
   clock: FixedClock;
   dataDir: string;
+  /** Where this instance keeps artifact bytes (see Fathom.blobRoot). */
+  blobRoot: string;
   /** Resolves a use case (or any registered service) from this instance's container. */
   use<T>(token: InjectionToken<T>): T;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function aFathom(options: { maxUploadBytes?: number; store?: 'sqlit
     container: fathom.container,
     clock,
     dataDir,
+    blobRoot: fathom.blobRoot,
     use: (token) => fathom.container.resolve(token),
     close: async () => {
       await fathom.close();

@@ -164,3 +164,14 @@ describe('loadCommand', () => {
     expect(configError(['--min-age', '5'], {}).message).toContain('--min-age');
   });
 });
+
+describe('--help', () => {
+  it('asks for the usage text, which names every setting with its variable', async () => {
+    expect(loadCommand(['--help'], {})).toEqual({ name: 'help' });
+    expect(loadCommand(['gc', '-h'], {})).toEqual({ name: 'help' });
+    const { USAGE } = await import('../../src/config.js');
+    for (const name of ['FATHOM_HOST', 'FATHOM_PORT', 'FATHOM_DATA_DIR', 'FATHOM_STORE', 'FATHOM_DURABILITY', 'FATHOM_MAX_UPLOAD_BYTES', 'FATHOM_LOG_LEVEL', 'gc']) {
+      expect(USAGE).toContain(name);
+    }
+  });
+});

@@ -53,7 +53,7 @@ describe('uploading an artifact', () => {
       metadata: {},
       uploadedAt: START,
     });
-    expect(await readFile(join(fathom().dataDir, 'blobs', artifact.path), 'utf8')).toBe('model weights');
+    expect(await readFile(join(fathom().blobRoot, artifact.path), 'utf8')).toBe('model weights');
     expect(await blobFiles(fathom())).toEqual([artifact.path]);
     expect((await fathom().use(GetRun).execute(run.id)).artifacts).toEqual([artifact]);
   });

@@ -44,7 +44,7 @@ export function anUpload(content: string | Buffer, fields: ArtifactFieldsInput =
 
 /** Every content-addressed blob file on disk (`sha256/ab/abcdef…`), sorted. */
 export async function blobFiles(fathom: TestFathom): Promise<string[]> {
-  const root = join(fathom.dataDir, 'blobs', 'sha256');
+  const root = join(fathom.blobRoot, 'sha256');
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())
@@ -55,5 +55,5 @@ export async function blobFiles(fathom: TestFathom): Promise<string[]> {
 
 /** Files left in the blob store's staging directory: a clean failure leaves none. */
 export async function stagedFiles(fathom: TestFathom): Promise<string[]> {
-  return readdir(join(fathom.dataDir, 'blobs', 'tmp'));
+  return readdir(join(fathom.blobRoot, 'tmp'));
 }
