@@ -52,8 +52,11 @@ export class SqliteMetricRepository implements MetricRepository {
   private readonly insertSeries: Statement;
   private readonly updateSeries: Statement;
   private readonly pointExists: Statement;
-  private readonly insertOne: Statement;
-  private readonly insertChunk: Statement;
+  /** Statements for points that may replace stored ones, and for points that cannot. */
+  private readonly upsertOne: Statement;
+  private readonly upsertChunk: Statement;
+  private readonly appendOne: Statement;
+  private readonly appendChunk: Statement;
   private readonly summariesOf: Statement;
   private readonly historyOf: Statement;
   private readonly recomputed: Statement;
@@ -72,10 +75,12 @@ export class SqliteMetricRepository implements MetricRepository {
        numeric_count = ?, count = ? WHERE id = ?`,
     );
     this.pointExists = c.prepare('SELECT 1 FROM metric_points WHERE series_id = ? AND step = ?').pluck();
-    this.insertOne = c.prepare(`INSERT INTO metric_points (series_id, step, value, timestamp) VALUES (?, ?, ?, ?) ${upsert}`);
-    this.insertChunk = c.prepare(
-      `INSERT INTO metric_points (series_id, step, value, timestamp) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?)').join(', ')} ${upsert}`,
-    );
+    const values = (rows: number) => Array(rows).fill('(?, ?, ?, ?)').join(', ');
+    const insert = 'INSERT INTO metric_points (series_id, step, value, timestamp) VALUES';
+    this.upsertOne = c.prepare(`${insert} ${values(1)} ${upsert}`);
+    this.upsertChunk = c.prepare(`${insert} ${values(CHUNK)} ${upsert}`);
+    this.appendOne = c.prepare(`${insert} ${values(1)}`);
+    this.appendChunk = c.prepare(`${insert} ${values(CHUNK)}`);
     this.summariesOf = c.prepare('SELECT * FROM metric_series WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
     this.historyOf = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step');
     // After a replacement: the aggregates again, computed by SQLite over the series (NULL is NaN,
@@ -100,8 +105,11 @@ export class SqliteMetricRepository implements MetricRepository {
         const row = existing.get(key);
         const seriesId = row ? row.id : (this.insertSeries.get(runId, key) as number);
         // Only a step at or below the last stored one can replace a stored point.
-        const replaces = row !== undefined && batch.some((p) => p.step <= row.last_step && this.pointExists.get(seriesId, p.step) !== undefined);
-        this.insertPoints(seriesId, batch);
+        // Only a step at or below the last stored one can replace a stored point; a batch wholly
+        // past it (the usual case) is a plain append.
+        const reachesBack = row !== undefined && batch.some((p) => p.step <= row.last_step);
+        const replaces = reachesBack && batch.some((p) => p.step <= row.last_step && this.pointExists.get(seriesId, p.step) !== undefined);
+        this.insertPoints(seriesId, batch, reachesBack);
         // A replacement may have removed the min or the max: recompute the series in SQLite (a
         // scan of its B-tree range, no rows brought into JavaScript).
         const acc = replaces ? this.recompute(seriesId) : accumulateBatch(row && toAccumulator(row), batch);
@@ -137,7 +145,9 @@ export class SqliteMetricRepository implements MetricRepository {
     return acc.numericCount === 0 ? { ...acc, min: NaN, max: NaN, sum: 0 } : acc;
   }
 
-  private insertPoints(seriesId: number, points: readonly MetricPoint[]): void {
+  private insertPoints(seriesId: number, points: readonly MetricPoint[], mayReplace: boolean): void {
+    const chunk = mayReplace ? this.upsertChunk : this.appendChunk;
+    const one = mayReplace ? this.upsertOne : this.appendOne;
     const args: (number | null)[] = new Array<number | null>(CHUNK * 4);
     let i = 0;
     for (; i + CHUNK <= points.length; i += CHUNK) {
@@ -148,11 +158,11 @@ export class SqliteMetricRepository implements MetricRepository {
         args[j * 4 + 2] = toSql(p.value);
         args[j * 4 + 3] = p.timestamp;
       }
-      this.insertChunk.run(args);
+      chunk.run(args);
     }
     for (; i < points.length; i++) {
       const p = points[i] as MetricPoint;
-      this.insertOne.run(seriesId, p.step, toSql(p.value), p.timestamp);
+      one.run(seriesId, p.step, toSql(p.value), p.timestamp);
     }
   }
 
