@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type Stats } from 'node:fs';
 import { mkdir, open, opendir, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -105,17 +105,17 @@ export class FsBlobStore implements BlobStore {
   }
 
   async size(key: string): Promise<number | undefined> {
-    try {
-      return (await stat(this.pathOf(key))).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    return (await this.statOf(key))?.size;
   }
 
   async modifiedAt(key: string): Promise<number | undefined> {
+    return (await this.statOf(key))?.mtimeMs;
+  }
+
+  /** The blob's file status, or undefined when it is absent. */
+  private async statOf(key: string): Promise<Stats | undefined> {
     try {
-      return (await stat(this.pathOf(key))).mtimeMs;
+      return await stat(this.pathOf(key));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
