@@ -1,0 +1,144 @@
+import type { Issues } from './errors.js';
+import type { MetricPoint } from './metric.js';
+
+/**
+ * Downsampling a metric series for a chart.
+ *
+ * Charts of long runs cannot draw every point, and samplers that pick every n-th step hide
+ * exactly what people look for: a loss spike, the best accuracy. Both methods here keep the first
+ * and the last point and never drop the series' minimum or maximum (NaN aside):
+ * - `minmax`: the steps are cut into buckets and each bucket keeps its lowest and its highest
+ *   point, so every spike survives; good for noisy series.
+ * - `lttb` (Largest-Triangle-Three-Buckets): each bucket keeps the point that forms the largest
+ *   triangle with its neighbours' choices, which keeps the visual shape of the curve.
+ * - `none`: every point.
+ */
+export type DownsampleMethod = 'minmax' | 'lttb' | 'none';
+export const DOWNSAMPLE_METHODS: readonly DownsampleMethod[] = ['minmax', 'lttb', 'none'];
+
+export const DEFAULT_MAX_POINTS = 1_000;
+/** First, last, minimum and maximum: fewer cannot honour the promise above. */
+export const MIN_MAX_POINTS = 4;
+export const MAX_MAX_POINTS = 100_000;
+
+export function checkMaxPoints(maxPoints: number, issues: Issues, path = '/maxPoints'): void {
+  if (!Number.isSafeInteger(maxPoints) || maxPoints < MIN_MAX_POINTS || maxPoints > MAX_MAX_POINTS) {
+    issues.add(path, `must be a whole number from ${MIN_MAX_POINTS} to ${MAX_MAX_POINTS}`);
+  }
+}
+
+/**
+ * At most `maxPoints` of `points` (which are in step order), in step order. Returns the points
+ * themselves (not copies) when nothing needs to go.
+ */
+export function downsample(points: readonly MetricPoint[], maxPoints: number, method: DownsampleMethod): MetricPoint[] {
+  if (method === 'none' || points.length <= maxPoints) return [...points];
+  // Two places are kept back for the extremes, which the bucket choices may have missed.
+  const chosen = method === 'minmax' ? minmax(points, maxPoints) : lttb(points, maxPoints - 2);
+  return withExtremes(points, chosen, maxPoints);
+}
+
+/** Indexes of each bucket's lowest and highest point, plus the first and the last. */
+function minmax(points: readonly MetricPoint[], maxPoints: number): number[] {
+  const last = points.length - 1;
+  const buckets = Math.max(1, Math.floor((maxPoints - 4) / 2));
+  const size = (points.length - 2) / buckets;
+  const chosen = [0];
+  for (let b = 0; b < buckets; b++) {
+    const from = 1 + Math.floor(b * size);
+    const to = Math.min(last, 1 + Math.floor((b + 1) * size));
+    let low = -1;
+    let high = -1;
+    for (let i = from; i < to; i++) {
+      const value = (points[i] as MetricPoint).value;
+      if (Number.isNaN(value)) continue;
+      if (low < 0 || value < (points[low] as MetricPoint).value) low = i;
+      if (high < 0 || value > (points[high] as MetricPoint).value) high = i;
+    }
+    if (low < 0) {
+      // Nothing but NaN here: keep one, so the chart shows the gap.
+      if (from < to) chosen.push(from);
+      continue;
+    }
+    chosen.push(Math.min(low, high));
+    if (high !== low) chosen.push(Math.max(low, high));
+  }
+  chosen.push(last);
+  return chosen;
+}
+
+/** Largest-Triangle-Three-Buckets (Steinarsson, 2013) over (step, value): `threshold` indexes. */
+function lttb(points: readonly MetricPoint[], threshold: number): number[] {
+  const last = points.length - 1;
+  const size = (points.length - 2) / (threshold - 2);
+  const chosen = [0];
+  let a = 0;
+  for (let b = 0; b < threshold - 2; b++) {
+    // The average of the next bucket is the triangle's third corner.
+    const nextFrom = Math.floor((b + 1) * size) + 1;
+    const nextTo = Math.min(last + 1, Math.floor((b + 2) * size) + 1);
+    let avgX = 0;
+    let avgY = 0;
+    let counted = 0;
+    for (let i = nextFrom; i < nextTo; i++) {
+      const p = points[i] as MetricPoint;
+      if (!Number.isFinite(p.value)) continue;
+      avgX += p.step;
+      avgY += p.value;
+      counted++;
+    }
+    if (counted > 0) {
+      avgX /= counted;
+      avgY /= counted;
+    } else {
+      const p = points[Math.min(nextFrom, last)] as MetricPoint;
+      avgX = p.step;
+      avgY = Number.isFinite(p.value) ? p.value : 0;
+    }
+    const from = Math.floor(b * size) + 1;
+    const to = Math.floor((b + 1) * size) + 1;
+    const pa = points[a] as MetricPoint;
+    const ay = Number.isFinite(pa.value) ? pa.value : avgY;
+    let best = from;
+    let bestArea = -1;
+    for (let i = from; i < to; i++) {
+      const p = points[i] as MetricPoint;
+      // An infinite value is the most important point of its bucket; NaN the least.
+      const area = Number.isNaN(p.value)
+        ? -1
+        : Number.isFinite(p.value)
+          ? Math.abs((pa.step - avgX) * (p.value - ay) - (pa.step - p.step) * (avgY - ay))
+          : Infinity;
+      if (area > bestArea) {
+        bestArea = area;
+        best = i;
+      }
+    }
+    chosen.push(best);
+    a = best;
+  }
+  chosen.push(last);
+  return chosen;
+}
+
+/** The chosen points plus the global minimum and maximum if missing, in step order, at most `maxPoints`. */
+function withExtremes(points: readonly MetricPoint[], chosen: number[], maxPoints: number): MetricPoint[] {
+  let low = -1;
+  let high = -1;
+  points.forEach((p, i) => {
+    if (Number.isNaN(p.value)) return;
+    if (low < 0 || p.value < (points[low] as MetricPoint).value) low = i;
+    if (high < 0 || p.value > (points[high] as MetricPoint).value) high = i;
+  });
+  const keep = new Set(chosen);
+  if (low >= 0) keep.add(low);
+  if (high >= 0) keep.add(high);
+  const indexes = [...keep].sort((x, y) => x - y);
+  // Never more than asked: drop interior choices that are not extremes, from the middle out.
+  while (indexes.length > maxPoints) {
+    const middle = Math.floor(indexes.length / 2);
+    const drop = [middle, middle - 1, middle + 1].find((i) => i > 0 && i < indexes.length - 1 && indexes[i] !== low && indexes[i] !== high);
+    indexes.splice(drop ?? middle, 1);
+  }
+  return indexes.map((i) => points[i] as MetricPoint);
+}
