@@ -21,6 +21,9 @@ describe('POST /api/runs/:id/metrics', () => {
     expect(await history(run.id, 'loss')).toStrictEqual({
       key: 'loss',
       points: [{ step: 3, value: 0.5, timestamp: '2026-02-02T02:02:02.020Z' }],
+      total: 1,
+      returned: 1,
+      method: 'minmax',
     });
   });
 
@@ -366,9 +369,65 @@ describe('GET /api/runs/:id/metrics/:key', () => {
     expect(issuePaths(problem)).toEqual(['/startStep']);
   });
 
+  describe('downsampled for charts', () => {
+    /** 5,000 points of a flat curve with a spike and a dip that a blind sampler would drop. */
+    async function spikyRun(): Promise<string> {
+      const run = await createRun(api);
+      const values = Array.from({ length: 5_000 }, (_, i) => 1 - i / 10_000);
+      values[1_234] = 50;
+      values[3_210] = -7;
+      for (let from = 0; from < values.length; from += 2_500) {
+        const metrics = values.slice(from, from + 2_500).map((value, i) => ({ key: 'loss', value, step: from + i }));
+        expectStatus(await api.post(`/api/runs/${run.id}/metrics`, { metrics }), 201);
+      }
+      return run.id;
+    }
+
+    it.each(['minmax', 'lttb'])('%s: at most maxPoints, with the first and last points and the spike and the dip', async (method) => {
+      const runId = await spikyRun();
+      const result = (await history(runId, 'loss', `?maxPoints=100&method=${method}`)) as {
+        points: { step: number; value: number }[];
+        total: number;
+        returned: number;
+        method: string;
+      };
+      expect(result).toMatchObject({ total: 5_000, method });
+      expect(result.returned).toBe(result.points.length);
+      expect(result.points.length).toBeLessThanOrEqual(100);
+      expect(result.points.length).toBeGreaterThan(50);
+      const steps = result.points.map((p) => p.step);
+      expect(steps[0]).toBe(0);
+      expect(steps[steps.length - 1]).toBe(4_999);
+      expect(result.points).toContainEqual(expect.objectContaining({ step: 1_234, value: 50 }));
+      expect(result.points).toContainEqual(expect.objectContaining({ step: 3_210, value: -7 }));
+    });
+
+    it('gives at most 1,000 points by default, every point with method=none, and downsamples within a step range', async () => {
+      const runId = await spikyRun();
+      const byDefault = (await history(runId, 'loss')) as { points: unknown[]; total: number; returned: number; method: string };
+      expect(byDefault).toMatchObject({ total: 5_000, returned: byDefault.points.length, method: 'minmax' });
+      expect(byDefault.points.length).toBeLessThanOrEqual(1_000);
+      const all = (await history(runId, 'loss', '?method=none')) as { points: unknown[]; returned: number };
+      expect(all.points).toHaveLength(5_000);
+      const ranged = (await history(runId, 'loss', '?startStep=3000&endStep=3999&maxPoints=20')) as { points: { step: number; value: number }[]; total: number };
+      expect(ranged.total).toBe(1_000);
+      expect(ranged.points[0]?.step).toBe(3_000);
+      expect(ranged.points[ranged.points.length - 1]?.step).toBe(3_999);
+      expect(ranged.points).toContainEqual(expect.objectContaining({ step: 3_210, value: -7 }));
+    });
+
+    it('refuses a maxPoints out of range or an unknown method, naming the field', async () => {
+      const run = await createRun(api);
+      for (const [query, field] of [['maxPoints=3', '/maxPoints'], ['maxPoints=100001', '/maxPoints'], ['maxPoints=many', '/maxPoints'], ['method=random', '/method']]) {
+        const problem = expectProblem(await api.get(`/api/runs/${run.id}/metrics/loss?${query}`), 400, 'INVALID_ARGUMENT');
+        expect(issuePaths(problem)).toEqual([field]);
+      }
+    });
+  });
+
   it('is an empty history for a key the run never logged', async () => {
     const run = await createRun(api);
-    expect(await history(run.id, 'unknown')).toStrictEqual({ key: 'unknown', points: [] });
+    expect(await history(run.id, 'unknown')).toStrictEqual({ key: 'unknown', points: [], total: 0, returned: 0, method: 'minmax' });
   });
 
   it('keeps histories apart per run', async () => {

@@ -216,6 +216,30 @@ describe('metric history', () => {
     expect(await issues({ startStep: 5, endStep: 4 })).toEqual([{ path: '/endStep', message: 'must not be below startStep' }]);
   });
 
+  it('downsamples to maxPoints, keeping the first and last points and the extremes, and says how many there were', async () => {
+    const run = await runWithSteps(0);
+    const values = Array.from({ length: 3_000 }, (_, i) => Math.cos(i / 100));
+    values[1_111] = 9;
+    values[2_222] = -9;
+    await log(run.id, values.map((value, step) => ({ key: 'wave', value, step })));
+    for (const method of ['minmax', 'lttb'] as const) {
+      const result = await fathom().use(GetMetricHistory).execute(run.id, 'wave', { maxPoints: 50, method });
+      expect(result).toMatchObject({ key: 'wave', total: 3_000, returned: result.points.length, method });
+      expect(result.points.length).toBeLessThanOrEqual(50);
+      expect(result.points[0]?.step).toBe(0);
+      expect(result.points[result.points.length - 1]?.step).toBe(2_999);
+      expect(result.points.map((p) => p.value)).toEqual(expect.arrayContaining([9, -9]));
+    }
+    expect((await fathom().use(GetMetricHistory).execute(run.id, 'wave', { method: 'none' })).points).toHaveLength(3_000);
+  });
+
+  it('refuses a maxPoints out of range and an unknown method, naming each', async () => {
+    const run = await runWithSteps(0);
+    const bad = { maxPoints: 2, method: 'random' as never };
+    const issues = (await rejectionOf(fathom().use(GetMetricHistory).execute(run.id, 'loss', bad), InvalidArgumentError)).issues;
+    expect(issues.map((i) => i.path)).toEqual(['/maxPoints', '/method']);
+  });
+
   it('is a NotFoundError for an unknown run', async () => {
     await rejectionOf(fathom().use(GetMetricHistory).execute('nope', 'loss'), NotFoundError);
   });

@@ -4,6 +4,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { GetMetricHistory } from '../../../application/use-cases/metrics/get-metric-history.js';
 import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
+import { DEFAULT_MAX_POINTS, DOWNSAMPLE_METHODS, MAX_MAX_POINTS, MIN_MAX_POINTS } from '../../../domain/downsample.js';
 import type { MetricInput } from '../../../domain/metric.js';
 import { toIso } from '../../../domain/time.js';
 import { jsonNumber, presentMetricSummary } from './presenters.js';
@@ -86,11 +87,23 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
         querystring: Type.Object({
           startStep: Type.Optional(Type.Integer({ minimum: 0 })),
           endStep: Type.Optional(Type.Integer({ minimum: 0 })),
+          maxPoints: Type.Optional(
+            Type.Integer({ minimum: MIN_MAX_POINTS, maximum: MAX_MAX_POINTS, description: `at most this many points (default ${DEFAULT_MAX_POINTS})` }),
+          ),
+          method: Type.Optional(
+            Type.Union(
+              DOWNSAMPLE_METHODS.map((m) => Type.Literal(m)),
+              { description: 'minmax (default): each bucket keeps its lowest and highest point; lttb: the shape; none: every point' },
+            ),
+          ),
         }),
         response: withProblems({
           200: Type.Object({
             key: Type.String(),
             points: Type.Array(Type.Object({ step: Type.Integer(), value: MetricValue, timestamp: Type.String() })),
+            total: Type.Integer({ description: 'points in the range before downsampling' }),
+            returned: Type.Integer(),
+            method: Type.String(),
           }),
         }),
       },
@@ -101,6 +114,9 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
       return {
         key: result.key,
         points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: toIso(p.timestamp) })),
+        total: result.total,
+        returned: result.returned,
+        method: result.method,
       };
     },
   );

@@ -1,4 +1,11 @@
 import { inject, injectable } from 'tsyringe';
+import {
+  checkMaxPoints,
+  DEFAULT_MAX_POINTS,
+  DOWNSAMPLE_METHODS,
+  downsample,
+  type DownsampleMethod,
+} from '../../../domain/downsample.js';
 import { Issues } from '../../../domain/errors.js';
 import type { MetricPoint, StepRange } from '../../../domain/metric.js';
 import type { RunId } from '../../../domain/run.js';
@@ -8,7 +15,20 @@ import { TOKENS } from '../../tokens.js';
 
 export interface MetricHistory {
   key: string;
+  /** In step order: every point of the range, or a downsampled selection of them. */
   points: MetricPoint[];
+  /** Points in the range before downsampling. */
+  total: number;
+  /** Points returned. */
+  returned: number;
+  method: DownsampleMethod;
+}
+
+export interface HistoryQuery extends StepRange {
+  /** At most this many points (default 1,000); see `downsample`. */
+  maxPoints?: number;
+  /** minmax (default), lttb, or none for every point. */
+  method?: DownsampleMethod;
 }
 
 @injectable()
@@ -18,18 +38,32 @@ export class GetMetricHistory {
     @inject(TOKENS.Metrics) private readonly metrics: MetricRepository,
   ) {}
 
-  /** One key's points in step order, within an inclusive step range. @throws NotFoundError (run), InvalidArgumentError */
-  async execute(runId: RunId, key: string, range: StepRange = {}): Promise<MetricHistory> {
+  /**
+   * One key's points in step order, within an inclusive step range, downsampled to at most
+   * `maxPoints` so a chart never has to draw (or download) a whole long history. The first and
+   * last points and the range's minimum and maximum are always kept.
+   * @throws NotFoundError (run), InvalidArgumentError
+   */
+  async execute(runId: RunId, key: string, query: HistoryQuery = {}): Promise<MetricHistory> {
     const issues = new Issues();
     for (const field of ['startStep', 'endStep'] as const) {
-      const value = range[field];
+      const value = query[field];
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) issues.add(`/${field}`, 'must be an integer ≥ 0');
     }
-    if (issues.empty && range.startStep !== undefined && range.endStep !== undefined && range.startStep > range.endStep) {
+    if (issues.empty && query.startStep !== undefined && query.endStep !== undefined && query.startStep > query.endStep) {
       issues.add('/endStep', 'must not be below startStep');
     }
+    const maxPoints = query.maxPoints ?? DEFAULT_MAX_POINTS;
+    checkMaxPoints(maxPoints, issues);
+    const method = query.method ?? 'minmax';
+    if (!DOWNSAMPLE_METHODS.includes(method)) issues.add('/method', `must be one of ${DOWNSAMPLE_METHODS.join(', ')}`);
     issues.throwIfAny();
     await this.runs.get(runId);
-    return { key, points: await this.metrics.history(runId, key, range) };
+    const range: StepRange = {};
+    if (query.startStep !== undefined) range.startStep = query.startStep;
+    if (query.endStep !== undefined) range.endStep = query.endStep;
+    const all = await this.metrics.history(runId, key, range);
+    const points = downsample(all, maxPoints, method);
+    return { key, points, total: all.length, returned: points.length, method };
   }
 }
