@@ -1,0 +1,257 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * The run filter language, one for every API and the UI:
+ *
+ *   params.lr < 0.01 and metrics.acc >= 0.9 and tags.team = 'nlp' and status = 'completed'
+ *
+ * - comparisons `= != < <= > >=`, `[not] in (...)`, `[not] like` / `[not] ilike` with `%` and `_`;
+ *   `and`, `or`, `not` and parentheses (`not` binds tightest, then `and`, then `or`);
+ * - fields: `params.<key>`, `metrics.<key>` (the latest value) and `metrics.<key>.min|max|mean|count`,
+ *   `tags.<key>`, and the attributes below; keys may hold letters, digits, `_ - / :`; a key with
+ *   spaces or dots goes in backticks (`` metrics.`val.loss` ``; a backtick inside is doubled);
+ * - values: 'text' or "text" (the quote doubled inside), numbers (`-1.5e-3`), true, false;
+ * - keywords are case-insensitive.
+ *
+ * This module only parses: stores compile the tree (to parameterised SQL, or to an in-memory test).
+ */
+
+export const ATTRIBUTES = ['name', 'status', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy'] as const;
+export type Attribute = (typeof ATTRIBUTES)[number];
+export const METRIC_AGGREGATES = ['min', 'max', 'mean', 'count'] as const;
+export type MetricAggregate = 'latest' | (typeof METRIC_AGGREGATES)[number];
+
+export type Field =
+  | { kind: 'param'; key: string }
+  | { kind: 'metric'; key: string; aggregate: MetricAggregate }
+  | { kind: 'tag'; key: string }
+  | { kind: 'attribute'; name: Attribute };
+
+export type FilterValue = string | number | boolean;
+export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type Filter =
+  | { type: 'and' | 'or'; left: Filter; right: Filter }
+  | { type: 'not'; operand: Filter }
+  | { type: 'compare'; field: Field; operator: ComparisonOperator; value: FilterValue }
+  | { type: 'in'; field: Field; values: FilterValue[]; negated: boolean }
+  | { type: 'like'; field: Field; pattern: string; caseInsensitive: boolean; negated: boolean };
+
+export const MAX_FILTER_LENGTH = 10_000;
+/** Nesting deeper than this is refused, so a hostile filter cannot exhaust the stack. */
+export const MAX_FILTER_DEPTH = 64;
+
+type TokenType = 'word' | 'quoted-name' | 'string' | 'number' | 'operator' | '(' | ')' | ',' | '.' | 'end';
+
+interface Token {
+  type: TokenType;
+  text: string;
+  /** For strings and quoted names: the text without quotes, unescaped. */
+  value: string;
+  /** 0-based offset in the filter. */
+  at: number;
+}
+
+/** A syntax error: 400 on `/filter`, saying where (1-based character) and what was expected. */
+export function filterError(filterText: string, at: number, message: string): InvalidArgumentError {
+  const shown = at >= filterText.length ? 'the end of the filter' : `'${filterText.slice(at, at + 20)}'`;
+  return InvalidArgumentError.field('/filter', `at character ${at + 1} (${shown}): ${message}`);
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c === "'" || c === '"' || c === '`') {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) throw filterError(text, start, `this ${c === '`' ? 'quoted name' : 'string'} is never closed (expected ${c})`);
+        if (text[i] === c) {
+          if (text[i + 1] === c) {
+            value += c;
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += text[i];
+        i++;
+      }
+      tokens.push({ type: c === '`' ? 'quoted-name' : 'string', text: text.slice(start, i), value, at: start });
+      continue;
+    }
+    const number = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+    if (number && (c !== '-' || !/^-\s*$/.test(number[0]))) {
+      // A number glued to letters (12abc) is not a number.
+      const after = text[i + number[0].length];
+      if (after === undefined || !/[A-Za-z_]/.test(after)) {
+        tokens.push({ type: 'number', text: number[0], value: number[0], at: start });
+        i += number[0].length;
+        continue;
+      }
+    }
+    // Words may start with a digit (a key like 2nd_layer) and hold / and : (train/loss).
+    const word = /^[A-Za-z0-9_][A-Za-z0-9_\-/:]*/.exec(text.slice(i));
+    if (word) {
+      tokens.push({ type: 'word', text: word[0], value: word[0], at: start });
+      i += word[0].length;
+      continue;
+    }
+    const operator = /^(<=|>=|!=|<>|=|<|>)/.exec(text.slice(i));
+    if (operator) {
+      tokens.push({ type: 'operator', text: operator[0], value: operator[0] === '<>' ? '!=' : operator[0], at: start });
+      i += operator[0].length;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ',' || c === '.') {
+      tokens.push({ type: c, text: c, value: c, at: start });
+      i++;
+      continue;
+    }
+    throw filterError(text, start, `unexpected character '${c}'`);
+  }
+  tokens.push({ type: 'end', text: '', value: '', at: text.length });
+  return tokens;
+}
+
+const isKeyword = (token: Token, keyword: string): boolean => token.type === 'word' && token.text.toLowerCase() === keyword;
+
+/** Parses a filter; an empty or blank filter is undefined (everything matches). @throws InvalidArgumentError on `/filter` */
+export function parseFilter(text: string): Filter | undefined {
+  if (text.length > MAX_FILTER_LENGTH) throw InvalidArgumentError.field('/filter', `must be at most ${MAX_FILTER_LENGTH} characters`);
+  if (text.trim() === '') return undefined;
+  const tokens = tokenize(text);
+  let position = 0;
+  const peek = (): Token => tokens[position] as Token;
+  const next = (): Token => tokens[position++] as Token;
+  const fail = (token: Token, expected: string): never => {
+    const found = token.type === 'end' ? '' : `, found '${token.text}'`;
+    throw filterError(text, token.at, `expected ${expected}${found}`);
+  };
+
+  const parseOr = (depth: number): Filter => {
+    let left = parseAnd(depth);
+    while (isKeyword(peek(), 'or')) {
+      next();
+      left = { type: 'or', left, right: parseAnd(depth) };
+    }
+    return left;
+  };
+  const parseAnd = (depth: number): Filter => {
+    let left = parseNot(depth);
+    while (isKeyword(peek(), 'and')) {
+      next();
+      left = { type: 'and', left, right: parseNot(depth) };
+    }
+    return left;
+  };
+  const parseNot = (depth: number): Filter => {
+    if (depth > MAX_FILTER_DEPTH) throw filterError(text, peek().at, `nesting deeper than ${MAX_FILTER_DEPTH} levels`);
+    if (isKeyword(peek(), 'not')) {
+      next();
+      return { type: 'not', operand: parseNot(depth + 1) };
+    }
+    if (peek().type === '(') {
+      next();
+      const inner = parseOr(depth + 1);
+      if (peek().type !== ')') fail(peek(), "')' or 'and' / 'or'");
+      next();
+      return inner;
+    }
+    return parseCondition();
+  };
+
+  const parseCondition = (): Filter => {
+    const field = parseField();
+    const token = next();
+    if (token.type === 'operator') return { type: 'compare', field, operator: token.value as ComparisonOperator, value: parseValue() };
+    let negated = false;
+    let keyword = token;
+    if (isKeyword(token, 'not')) {
+      negated = true;
+      keyword = next();
+    }
+    if (isKeyword(keyword, 'in')) {
+      if (next().type !== '(') fail(tokens[position - 1] as Token, "'(' to start the list");
+      const values = [parseValue()];
+      while (peek().type === ',') {
+        next();
+        values.push(parseValue());
+      }
+      if (peek().type !== ')') fail(peek(), "',' or ')'");
+      next();
+      return { type: 'in', field, values, negated };
+    }
+    if (isKeyword(keyword, 'like') || isKeyword(keyword, 'ilike')) {
+      const pattern = next();
+      if (pattern.type !== 'string') fail(pattern, 'a quoted pattern');
+      return { type: 'like', field, pattern: pattern.value, caseInsensitive: isKeyword(keyword, 'ilike'), negated };
+    }
+    return fail(keyword, negated ? "'in', 'like' or 'ilike' after 'not'" : "a comparison (=, !=, <, <=, >, >=, in, not in, like, ilike)");
+  };
+
+  const name = (): string => {
+    const token = next();
+    if (token.type === 'word' || token.type === 'quoted-name') return token.value;
+    return fail(token, 'a name (in backticks if it holds spaces or dots)');
+  };
+
+  const parseField = (): Field => {
+    const first = peek();
+    if (first.type !== 'word') return fail(first, 'a field: params.<key>, metrics.<key>, tags.<key> or an attribute');
+    next();
+    const head = first.text;
+    const lower = head.toLowerCase();
+    if (lower === 'params' || lower === 'tags' || lower === 'metrics') {
+      if (next().type !== '.') fail(tokens[position - 1] as Token, `'.' and a key after '${head}'`);
+      const key = name();
+      if (lower === 'params') return { kind: 'param', key };
+      if (lower === 'tags') return { kind: 'tag', key };
+      if (peek().type === '.') {
+        next();
+        const aggregate = peek();
+        const value = name().toLowerCase();
+        if (!(METRIC_AGGREGATES as readonly string[]).includes(value)) {
+          fail(aggregate, `one of ${METRIC_AGGREGATES.join(', ')} after the metric key (put a key with dots in backticks)`);
+        }
+        return { kind: 'metric', key, aggregate: value as MetricAggregate };
+      }
+      return { kind: 'metric', key, aggregate: 'latest' };
+    }
+    let attribute = head;
+    if (lower === 'attributes') {
+      if (next().type !== '.') fail(tokens[position - 1] as Token, "'.' and an attribute after 'attributes'");
+      const token = peek();
+      attribute = name();
+      if (!ATTRIBUTES.some((a) => a.toLowerCase() === attribute.toLowerCase())) fail(token, `an attribute (${ATTRIBUTES.join(', ')})`);
+    }
+    const match = ATTRIBUTES.find((a) => a.toLowerCase() === attribute.toLowerCase());
+    if (!match) return fail(first, `a field: params.<key>, metrics.<key>, tags.<key> or an attribute (${ATTRIBUTES.join(', ')})`);
+    return { kind: 'attribute', name: match };
+  };
+
+  const parseValue = (): FilterValue => {
+    const token = next();
+    if (token.type === 'string') return token.value;
+    if (token.type === 'number') {
+      const value = Number(token.text);
+      if (!Number.isFinite(value)) throw filterError(text, token.at, `${token.text} is not a finite number`);
+      return value;
+    }
+    if (isKeyword(token, 'true')) return true;
+    if (isKeyword(token, 'false')) return false;
+    return fail(token, "a value: 'text', a number, true or false");
+  };
+
+  const filter = parseOr(0);
+  if (peek().type !== 'end') fail(peek(), "'and', 'or' or the end of the filter");
+  return filter;
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../../src/domain/errors.js';
+import { MAX_FILTER_DEPTH, parseFilter, type Filter, type MetricAggregate } from '../../../src/domain/search/filter.js';
+
+function syntaxError(text: string): string {
+  try {
+    parseFilter(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    const issues = (error as InvalidArgumentError).issues;
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe('/filter');
+    return issues[0]?.message ?? '';
+  }
+  throw new Error(`expected a syntax error for ${text}`);
+}
+
+const param = (key: string) => ({ kind: 'param', key }) as const;
+const metric = (key: string, aggregate: MetricAggregate = 'latest') => ({ kind: 'metric', key, aggregate }) as const;
+
+describe('parseFilter', () => {
+  it('reads the example from the docs', () => {
+    expect(parseFilter("params.lr < 0.01 and metrics.acc >= 0.9 and tags.team = 'nlp' and status = 'completed'")).toEqual<Filter>({
+      type: 'and',
+      left: {
+        type: 'and',
+        left: {
+          type: 'and',
+          left: { type: 'compare', field: param('lr'), operator: '<', value: 0.01 },
+          right: { type: 'compare', field: metric('acc'), operator: '>=', value: 0.9 },
+        },
+        right: { type: 'compare', field: { kind: 'tag', key: 'team' }, operator: '=', value: 'nlp' },
+      },
+      right: { type: 'compare', field: { kind: 'attribute', name: 'status' }, operator: '=', value: 'completed' },
+    });
+  });
+
+  it('is undefined (match everything) for an empty or blank filter', () => {
+    expect(parseFilter('')).toBeUndefined();
+    expect(parseFilter('   \n ')).toBeUndefined();
+  });
+
+  it('binds not tighter than and, and and tighter than or; parentheses override', () => {
+    const a = { type: 'compare', field: param('a'), operator: '=', value: 1 } as const;
+    const b = { type: 'compare', field: param('b'), operator: '=', value: 2 } as const;
+    const c = { type: 'compare', field: param('c'), operator: '=', value: 3 } as const;
+    expect(parseFilter('params.a = 1 or params.b = 2 and not params.c = 3')).toEqual({
+      type: 'or',
+      left: a,
+      right: { type: 'and', left: b, right: { type: 'not', operand: c } },
+    });
+    expect(parseFilter('(params.a = 1 OR params.b = 2) AND params.c = 3')).toEqual({ type: 'and', left: { type: 'or', left: a, right: b }, right: c });
+  });
+
+  it('reads every comparison, in, not in, like, ilike and not like', () => {
+    for (const operator of ['=', '!=', '<', '<=', '>', '>='] as const) {
+      expect(parseFilter(`params.x ${operator} 1`)).toMatchObject({ type: 'compare', operator });
+    }
+    expect(parseFilter('params.x <> 1')).toMatchObject({ operator: '!=' });
+    expect(parseFilter("params.optimizer in ('adam', 'sgd', 3)")).toEqual({ type: 'in', field: param('optimizer'), values: ['adam', 'sgd', 3], negated: false });
+    expect(parseFilter("params.optimizer NOT IN ('adam')")).toMatchObject({ type: 'in', negated: true, values: ['adam'] });
+    expect(parseFilter("name like 'resnet%'")).toEqual({ type: 'like', field: { kind: 'attribute', name: 'name' }, pattern: 'resnet%', caseInsensitive: false, negated: false });
+    expect(parseFilter("name ILIKE '%_v2'")).toMatchObject({ type: 'like', caseInsensitive: true, negated: false });
+    expect(parseFilter("name not like 'tmp%'")).toMatchObject({ type: 'like', negated: true });
+  });
+
+  it('reads metric aggregates, backticked keys with dots or spaces, and keys with / and :', () => {
+    expect(parseFilter('metrics.loss.min < 0.1')).toMatchObject({ field: metric('loss', 'min') });
+    for (const aggregate of ['max', 'mean', 'count'] as const) expect(parseFilter(`metrics.loss.${aggregate} > 1`)).toMatchObject({ field: metric('loss', aggregate) });
+    expect(parseFilter('metrics.`val.loss` < 1')).toMatchObject({ field: metric('val.loss') });
+    expect(parseFilter('metrics.`val.loss`.mean < 1')).toMatchObject({ field: metric('val.loss', 'mean') });
+    expect(parseFilter('params.`batch size` = 32')).toMatchObject({ field: param('batch size') });
+    expect(parseFilter('params.`odd``name` = 1')).toMatchObject({ field: param('odd`name') });
+    expect(parseFilter('metrics.train/loss < 1 and params.2nd_layer = 64 and tags.host:gpu = "a100"')).toMatchObject({
+      left: { left: { field: metric('train/loss') }, right: { field: param('2nd_layer') } },
+      right: { field: { kind: 'tag', key: 'host:gpu' } },
+    });
+  });
+
+  it('reads every attribute, bare or as attributes.<name>, case-insensitively', () => {
+    for (const name of ['name', 'status', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy']) {
+      expect(parseFilter(`${name} = 'x'`)).toMatchObject({ field: { kind: 'attribute', name } });
+      expect(parseFilter(`attributes.${name.toUpperCase()} = 'x'`)).toMatchObject({ field: { kind: 'attribute', name } });
+    }
+  });
+
+  it('reads values: both quotes with doubled quotes inside, numbers of every shape, booleans', () => {
+    expect(parseFilter("tags.note = 'it''s'")).toMatchObject({ value: "it's" });
+    expect(parseFilter('tags.note = "say ""hi"""')).toMatchObject({ value: 'say "hi"' });
+    expect(parseFilter("tags.note = ''")).toMatchObject({ value: '' });
+    for (const [text, value] of [['3', 3], ['-1.5', -1.5], ['1e-3', 0.001], ['.5', 0.5], ['2.', 2], ['-2E+2', -200]] as const) {
+      expect(parseFilter(`params.x = ${text}`)).toMatchObject({ value });
+    }
+    expect(parseFilter('params.amp = TRUE')).toMatchObject({ value: true });
+    expect(parseFilter('params.amp != false')).toMatchObject({ value: false });
+    expect(parseFilter('params.lr<0.01')).toMatchObject({ operator: '<', value: 0.01 });
+  });
+
+  it('says where a syntax error is and what was expected', () => {
+    expect(syntaxError('params.lr <')).toBe("at character 12 (the end of the filter): expected a value: 'text', a number, true or false");
+    expect(syntaxError('params.lr 0.1')).toBe("at character 11 ('0.1'): expected a comparison (=, !=, <, <=, >, >=, in, not in, like, ilike), found '0.1'");
+    expect(syntaxError('lr < 0.1')).toContain('at character 1');
+    expect(syntaxError('lr < 0.1')).toContain('expected a field: params.<key>, metrics.<key>, tags.<key> or an attribute');
+    expect(syntaxError("params.a = 1 params.b = 2")).toBe("at character 14 ('params.b = 2'): expected 'and', 'or' or the end of the filter, found 'params'");
+    expect(syntaxError("(params.a = 1")).toContain("expected ')' or 'and' / 'or'");
+    expect(syntaxError("name = 'open")).toBe("at character 8 (''open'): this string is never closed (expected ')");
+    expect(syntaxError('metrics.loss.median < 1')).toContain('expected one of min, max, mean, count after the metric key');
+    expect(syntaxError('params = 1')).toContain("expected '.' and a key after 'params'");
+    expect(syntaxError('params.x in 1')).toContain("expected '(' to start the list");
+    expect(syntaxError('params.x in (1 2)')).toContain("expected ',' or ')'");
+    expect(syntaxError('params.x not = 1')).toContain("expected 'in', 'like' or 'ilike' after 'not'");
+    expect(syntaxError('name like 5')).toContain('expected a quoted pattern');
+    expect(syntaxError('params.x = 1e999')).toContain('1e999 is not a finite number');
+    expect(syntaxError('params.x = 1 ; drop table runs')).toContain("unexpected character ';'");
+    expect(syntaxError('attributes.colour = 1')).toContain('expected an attribute');
+    expect(syntaxError('params.x = unquoted')).toContain("found 'unquoted'");
+  });
+
+  it('refuses filters nested too deep or too long, instead of exhausting the stack', () => {
+    const deep = `${'('.repeat(MAX_FILTER_DEPTH + 5)}params.a = 1${')'.repeat(MAX_FILTER_DEPTH + 5)}`;
+    expect(syntaxError(deep)).toContain(`nesting deeper than ${MAX_FILTER_DEPTH} levels`);
+    expect(syntaxError(`${'not '.repeat(MAX_FILTER_DEPTH + 5)}params.a = 1`)).toContain('nesting deeper');
+    expect(syntaxError(`params.a = '${'x'.repeat(10_001)}'`)).toBe('must be at most 10000 characters');
+    expect(parseFilter(`${'('.repeat(MAX_FILTER_DEPTH - 1)}params.a = 1${')'.repeat(MAX_FILTER_DEPTH - 1)}`)).toMatchObject({ type: 'compare' });
+  });
+});
