@@ -147,7 +147,8 @@ interface Artifact {
 }
 
 async function history(base: string, runId: string, key: string, agent?: Agent): Promise<Point[]> {
-  return (await expectCall<{ points: Point[] }>(base, 'GET', `/api/runs/${runId}/metrics/${encodeURIComponent(key)}`, 200, { agent })).points;
+  // Every point, not a chart's downsampled selection: these tests count them.
+  return (await expectCall<{ points: Point[] }>(base, 'GET', `/api/runs/${runId}/metrics/${encodeURIComponent(key)}?method=none`, 200, { agent })).points;
 }
 
 async function summaries(base: string, runId: string): Promise<Map<string, MetricSummary>> {
