@@ -54,8 +54,10 @@ interface Token {
 
 /** A syntax error: 400 on `/filter`, saying where (1-based character) and what was expected. */
 export function filterError(filterText: string, at: number, message: string): InvalidArgumentError {
-  const shown = at >= filterText.length ? 'the end of the filter' : `'${filterText.slice(at, at + 20)}'`;
-  return InvalidArgumentError.field('/filter', `at character ${at + 1} (${shown}): ${message}`);
+  const shown = at >= filterText.length ? 'the end of the filter' : `'${[...filterText.slice(at)].slice(0, 20).join('')}'`;
+  // Counted in characters (code points), as a person counts them, not in UTF-16 units.
+  const character = [...filterText.slice(0, at)].length + 1;
+  return InvalidArgumentError.field('/filter', `at character ${character} (${shown}): ${message}`);
 }
 
 function tokenize(text: string): Token[] {
@@ -88,15 +90,24 @@ function tokenize(text: string): Token[] {
       tokens.push({ type: c === '`' ? 'quoted-name' : 'string', text: text.slice(start, i), value, at: start });
       continue;
     }
-    const number = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
-    if (number && (c !== '-' || !/^-\s*$/.test(number[0]))) {
-      // A number glued to letters (12abc) is not a number.
-      const after = text[i + number[0].length];
-      if (after === undefined || !/[A-Za-z_]/.test(after)) {
+    const previous = tokens[tokens.length - 1]?.type;
+    // After a name, '.' separates (params.x); right after a '.', what follows is a name, even
+    // when it is all digits (params.123, tags.2023-01).
+    const afterName = previous === 'word' || previous === 'quoted-name';
+    const number = previous === '.' || (c === '.' && afterName) ? null : /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+    if (number) {
+      const glued = /^[A-Za-z0-9_.]+/.exec(text.slice(i + number[0].length));
+      if (!glued) {
         tokens.push({ type: 'number', text: number[0], value: number[0], at: start });
         i += number[0].length;
         continue;
       }
+      // A number glued to letters (1.5abc) is neither a number nor a name: one token, so the
+      // error quotes all of it.
+      const whole = number[0] + glued[0];
+      tokens.push({ type: 'word', text: whole, value: whole, at: start });
+      i += whole.length;
+      continue;
     }
     // Words may start with a digit (a key like 2nd_layer) and hold / and : (train/loss).
     const word = /^[A-Za-z0-9_][A-Za-z0-9_\-/:]*/.exec(text.slice(i));
@@ -116,7 +127,7 @@ function tokenize(text: string): Token[] {
       i++;
       continue;
     }
-    throw filterError(text, start, `unexpected character '${c}'`);
+    throw filterError(text, start, `unexpected character '${String.fromCodePoint(text.codePointAt(i) as number)}'`);
   }
   tokens.push({ type: 'end', text: '', value: '', at: text.length });
   return tokens;

@@ -124,3 +124,21 @@ describe('parseFilter', () => {
     expect(parseFilter(`${'('.repeat(MAX_FILTER_DEPTH - 1)}params.a = 1${')'.repeat(MAX_FILTER_DEPTH - 1)}`)).toMatchObject({ type: 'compare' });
   });
 });
+
+describe('parseFilter, keys and positions', () => {
+  it('reads keys made of digits, dates and paths after the dot', () => {
+    expect(parseFilter('params.123 = 1')).toMatchObject({ field: { kind: 'param', key: '123' } });
+    expect(parseFilter('params.0 = 1')).toMatchObject({ field: { kind: 'param', key: '0' } });
+    expect(parseFilter('tags.2023-01 = "x"')).toMatchObject({ field: { kind: 'tag', key: '2023-01' } });
+    expect(parseFilter('params.1e3 = 1')).toMatchObject({ field: { kind: 'param', key: '1e3' } });
+    expect(parseFilter('metrics.0/loss < 1')).toMatchObject({ field: { kind: 'metric', key: '0/loss', aggregate: 'latest' } });
+    expect(parseFilter('params.2-layer = 1')).toMatchObject({ field: { kind: 'param', key: '2-layer' } });
+    expect(parseFilter('metrics.123.max > .5')).toMatchObject({ field: { kind: 'metric', key: '123', aggregate: 'max' }, value: 0.5 });
+  });
+
+  it('counts error positions in characters, emoji included, and quotes a number glued to letters whole', () => {
+    expect(syntaxError("tags.x = '😀😀' foo")).toMatch(/^at character 15 \('foo'\)/);
+    expect(syntaxError('tags.😀 = 1')).toContain("unexpected character '😀'");
+    expect(syntaxError('params.x = 1.5abc')).toContain("found '1.5abc'");
+  });
+});
