@@ -33,9 +33,21 @@ export function checkMaxPoints(maxPoints: number, issues: Issues, path = '/maxPo
  */
 export function downsample(points: readonly MetricPoint[], maxPoints: number, method: DownsampleMethod): MetricPoint[] {
   if (method === 'none' || points.length <= maxPoints) return [...points];
-  // Two places are kept back for the extremes, which the bucket choices may have missed.
-  const chosen = method === 'minmax' ? minmax(points, maxPoints) : lttb(points, maxPoints - 2);
-  return withExtremes(points, chosen, maxPoints);
+  // Places kept back: two for the extremes, which the bucket choices may have missed, and one per
+  // stretch of NaN (up to a quarter of the budget), so a divergence shows as a gap in the chart.
+  const gaps = nanStretches(points).slice(0, Math.floor((maxPoints - 4) / 4));
+  const budget = maxPoints - 2 - gaps.length;
+  const chosen = method === 'minmax' ? minmax(points, budget + 2) : lttb(points, budget);
+  return withExtremes(points, [...chosen, ...gaps], maxPoints);
+}
+
+/** The first index of each run of NaN values. */
+function nanStretches(points: readonly MetricPoint[]): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    if (Number.isNaN((points[i] as MetricPoint).value) && (i === 0 || !Number.isNaN((points[i - 1] as MetricPoint).value))) starts.push(i);
+  }
+  return starts;
 }
 
 /** Indexes of each bucket's lowest and highest point, plus the first and the last. */
@@ -46,7 +58,8 @@ function minmax(points: readonly MetricPoint[], maxPoints: number): number[] {
   const chosen = [0];
   for (let b = 0; b < buckets; b++) {
     const from = 1 + Math.floor(b * size);
-    const to = Math.min(last, 1 + Math.floor((b + 1) * size));
+    // The last bucket ends at the last point, whatever floating-point rounding says.
+    const to = b === buckets - 1 ? last : Math.min(last, 1 + Math.floor((b + 1) * size));
     let low = -1;
     let high = -1;
     for (let i = from; i < to; i++) {
@@ -55,11 +68,8 @@ function minmax(points: readonly MetricPoint[], maxPoints: number): number[] {
       if (low < 0 || value < (points[low] as MetricPoint).value) low = i;
       if (high < 0 || value > (points[high] as MetricPoint).value) high = i;
     }
-    if (low < 0) {
-      // Nothing but NaN here: keep one, so the chart shows the gap.
-      if (from < to) chosen.push(from);
-      continue;
-    }
+    // A bucket of NaN only keeps nothing here: its stretch is kept by `downsample`.
+    if (low < 0) continue;
     chosen.push(Math.min(low, high));
     if (high !== low) chosen.push(Math.max(low, high));
   }
@@ -96,7 +106,7 @@ function lttb(points: readonly MetricPoint[], threshold: number): number[] {
       avgY = Number.isFinite(p.value) ? p.value : 0;
     }
     const from = Math.floor(b * size) + 1;
-    const to = Math.floor((b + 1) * size) + 1;
+    const to = b === threshold - 3 ? last : Math.floor((b + 1) * size) + 1;
     const pa = points[a] as MetricPoint;
     const ay = Number.isFinite(pa.value) ? pa.value : avgY;
     let best = from;
@@ -121,7 +131,10 @@ function lttb(points: readonly MetricPoint[], threshold: number): number[] {
   return chosen;
 }
 
-/** The chosen points plus the global minimum and maximum if missing, in step order, at most `maxPoints`. */
+/**
+ * The chosen points plus the global minimum and maximum if missing, in step order, at most
+ * `maxPoints` (should the choices overrun, interior points other than the extremes go first).
+ */
 function withExtremes(points: readonly MetricPoint[], chosen: number[], maxPoints: number): MetricPoint[] {
   let low = -1;
   let high = -1;

@@ -123,3 +123,47 @@ describe('checkMaxPoints', () => {
     }
   });
 });
+
+describe('downsample, edge cases', () => {
+  it.each(METHODS)('%s keeps a short stretch of NaN visible, even inside a bucket with numbers', (method) => {
+    const values = Array.from({ length: 1_000_000 }, (_, i) => 2 - i / 1_000_000);
+    for (let i = 500_000; i < 501_500; i++) values[i] = NaN;
+    const result = downsample(series(values), 1_000, method);
+    expect(result.length).toBeLessThanOrEqual(1_000);
+    expect(result.some((p) => Number.isNaN(p.value) && p.step >= 500_000 && p.step < 501_500)).toBe(true);
+    const tiny = downsample(series([5, 4, 3, NaN, 2, 1, 0, 1, 2]), 8, method);
+    expect(tiny.some((p) => Number.isNaN(p.value))).toBe(true);
+  });
+
+  it('minmax looks at every point up to the last, whatever the rounding of bucket sizes', () => {
+    // 1,008 points into 1,000 gives bucket sizes whose sum rounds just below the total.
+    const values = Array.from({ length: 1_008 }, (_, i) => Math.sin(i / 50));
+    values[10] = 100;
+    values[20] = -100;
+    values[1_006] = 50;
+    const result = downsample(series(values), 1_000, 'minmax');
+    expect(result).toContainEqual(expect.objectContaining({ step: 1_006, value: 50 }));
+    const small = new Array<number>(32).fill(0);
+    small[1] = 100;
+    small[30] = 50;
+    expect(downsample(series(small), 26, 'minmax')).toContainEqual(expect.objectContaining({ step: 30, value: 50 }));
+  });
+
+  it.each(METHODS)('%s holds its promises on series of NaN, infinities, ties and constants', (method) => {
+    const palette = [NaN, Infinity, -Infinity, 0, 1, 1, -1e308, 1e308, 0.5];
+    let state = 99;
+    const pick = () => palette[(state = (state * 48_271) % 2_147_483_647) % palette.length] as number;
+    for (let round = 0; round < 2_000; round++) {
+      const n = 1 + (round % 60);
+      const maxPoints = 4 + (round % 17);
+      const points = series(Array.from({ length: n }, pick));
+      const result = downsample(points, maxPoints, method);
+      expect(result.length).toBeLessThanOrEqual(Math.max(maxPoints, 0));
+      if (n <= maxPoints) {
+        expect(result).toEqual(points);
+        continue;
+      }
+      expectFaithful(points, result, maxPoints);
+    }
+  });
+});
