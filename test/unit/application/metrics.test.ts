@@ -233,6 +233,18 @@ describe('metric history', () => {
     expect((await fathom().use(GetMetricHistory).execute(run.id, 'wave', { method: 'none' })).points).toHaveLength(3_000);
   });
 
+  it("refuses method 'none' over more than 100,000 points, saying how to narrow the range", async () => {
+    const run = await runWithSteps(0);
+    for (let from = 0; from < 100_001; from += 10_000) {
+      const count = Math.min(10_000, 100_001 - from);
+      await log(run.id, Array.from({ length: count }, (_, i) => ({ key: 'long', value: i, step: from + i })));
+    }
+    const issues = (await rejectionOf(fathom().use(GetMetricHistory).execute(run.id, 'long', { method: 'none' }), InvalidArgumentError)).issues;
+    expect(issues).toEqual([{ path: '/method', message: expect.stringContaining('this range holds 100001: narrow it with startStep and endStep') }]);
+    const narrowed = await fathom().use(GetMetricHistory).execute(run.id, 'long', { method: 'none', startStep: 1, endStep: 100_000 });
+    expect(narrowed.points).toHaveLength(100_000);
+  });
+
   it('refuses a maxPoints out of range and an unknown method, naming each', async () => {
     const run = await runWithSteps(0);
     const bad = { maxPoints: 2, method: 'random' as never };

@@ -4,9 +4,10 @@ import {
   DEFAULT_MAX_POINTS,
   DOWNSAMPLE_METHODS,
   downsample,
+  MAX_MAX_POINTS,
   type DownsampleMethod,
 } from '../../../domain/downsample.js';
-import { Issues } from '../../../domain/errors.js';
+import { InvalidArgumentError, Issues } from '../../../domain/errors.js';
 import type { MetricPoint, StepRange } from '../../../domain/metric.js';
 import type { RunId } from '../../../domain/run.js';
 import type { MetricRepository } from '../../ports/metric-repository.js';
@@ -63,6 +64,13 @@ export class GetMetricHistory {
     if (query.startStep !== undefined) range.startStep = query.startStep;
     if (query.endStep !== undefined) range.endStep = query.endStep;
     const all = await this.metrics.history(runId, key, range);
+    if (method === 'none' && all.length > MAX_MAX_POINTS) {
+      // Every point of a long series is a response of tens of megabytes, built in memory.
+      throw InvalidArgumentError.field(
+        '/method',
+        `'none' returns at most ${MAX_MAX_POINTS} points and this range holds ${all.length}: narrow it with startStep and endStep, or downsample`,
+      );
+    }
     const points = downsample(all, maxPoints, method);
     return { key, points, total: all.length, returned: points.length, method };
   }
