@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
 import { newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
-import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { AlreadyExistsError } from '../../../domain/errors.js';
+import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface ArtifactRow {
@@ -26,7 +27,7 @@ interface ArtifactRow {
  * it up. Lists are ordered by the domain's `newestFirst` after the (indexed) selection.
  */
 export class SqliteArtifactRepository implements ArtifactRepository {
-  private readonly runExists: Statement;
+  private readonly requireRun: (runId: string) => void;
   private readonly versions: Statement;
   private readonly insert: Statement;
   private readonly forRuns: Statement;
@@ -36,7 +37,7 @@ export class SqliteArtifactRepository implements ArtifactRepository {
 
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
-    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.requireRun = requireRun(c);
     this.versions = c.prepare('SELECT version FROM artifacts WHERE experiment_id = ? AND name = ?').pluck();
     this.insert = c.prepare(
       `INSERT INTO artifacts (id, run_id, experiment_id, name, type, blob_key, size, sha256, version, tags, content_type, metadata, uploaded_at)
@@ -52,7 +53,7 @@ export class SqliteArtifactRepository implements ArtifactRepository {
 
   create(input: NewArtifact): Promise<Artifact> {
     return this.db.write(() => {
-      if (this.runExists.get(input.runId) === undefined) throw new NotFoundError('run', input.runId);
+      this.requireRun(input.runId);
       const versions = this.versions.all(input.experimentId, input.name) as string[];
       if (input.version !== undefined && versions.includes(input.version)) {
         throw new AlreadyExistsError(`artifact '${input.name}' already has a version '${input.version}' in this experiment`);

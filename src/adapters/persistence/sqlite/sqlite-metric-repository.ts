@@ -1,6 +1,5 @@
 import type { Statement } from 'better-sqlite3';
 import type { MetricRepository } from '../../../application/ports/metric-repository.js';
-import { NotFoundError } from '../../../domain/errors.js';
 import {
   accumulateBatch,
   assignSteps,
@@ -11,6 +10,7 @@ import {
   type MetricSummary,
   type StepRange,
 } from '../../../domain/metric.js';
+import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface SeriesRow {
@@ -47,7 +47,7 @@ const fromSql = (value: number | null): number => (value === null ? NaN : value)
  * transaction as the points, so summaries never read histories.
  */
 export class SqliteMetricRepository implements MetricRepository {
-  private readonly runExists: Statement;
+  private readonly requireRun: (runId: string) => void;
   private readonly seriesOf: Statement;
   private readonly insertSeries: Statement;
   private readonly updateSeries: Statement;
@@ -64,7 +64,7 @@ export class SqliteMetricRepository implements MetricRepository {
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
     const upsert = 'ON CONFLICT (series_id, step) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp';
-    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.requireRun = requireRun(c);
     this.seriesOf = c.prepare('SELECT * FROM metric_series WHERE run_id = ? AND key IN (SELECT value FROM json_each(?))');
     this.insertSeries = c.prepare(
       `INSERT INTO metric_series (run_id, key, last_value, last_step, last_timestamp, first_step, min, max, sum, numeric_count, count)
@@ -97,7 +97,7 @@ export class SqliteMetricRepository implements MetricRepository {
 
   append(runId: string, drafts: readonly MetricDraft[]): Promise<number> {
     return this.db.write(() => {
-      if (this.runExists.get(runId) === undefined) throw new NotFoundError('run', runId);
+      this.requireRun(runId);
       const keys = [...new Set(drafts.map((d) => d.key))];
       const existing = new Map((this.seriesOf.all(runId, JSON.stringify(keys)) as SeriesRow[]).map((row) => [row.key, row]));
       const points = assignSteps(drafts, (key) => existing.get(key)?.last_step);

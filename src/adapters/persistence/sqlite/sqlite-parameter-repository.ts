@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ParameterRepository } from '../../../application/ports/parameter-repository.js';
-import { NotFoundError } from '../../../domain/errors.js';
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
+import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface ParameterRow {
@@ -17,14 +17,14 @@ interface ParameterRow {
  * `number_value`, so a search can compare numbers as numbers.
  */
 export class SqliteParameterRepository implements ParameterRepository {
-  private readonly runExists: Statement;
+  private readonly requireRun: (runId: string) => void;
   private readonly held: Statement;
   private readonly forRuns: Statement;
   private readonly insert: (runId: string, parameter: Parameter) => void;
 
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
-    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.requireRun = requireRun(c);
     this.held = c.prepare('SELECT * FROM parameters WHERE run_id = ? AND key IN (SELECT value FROM json_each(?))');
     this.forRuns = c.prepare('SELECT * FROM parameters WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
     this.insert = insertParameter(c);
@@ -32,7 +32,7 @@ export class SqliteParameterRepository implements ParameterRepository {
 
   add(runId: string, parameters: readonly Parameter[]): Promise<number> {
     return this.db.write(() => {
-      if (this.runExists.get(runId) === undefined) throw new NotFoundError('run', runId);
+      this.requireRun(runId);
       const rows = this.held.all(runId, JSON.stringify(parameters.map((p) => p.key))) as ParameterRow[];
       const fresh = newParametersOnly(new Map(rows.map((row) => [row.key, fromRow(row)])), parameters);
       for (const parameter of fresh) this.insert(runId, parameter);

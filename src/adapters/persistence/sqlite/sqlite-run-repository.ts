@@ -5,6 +5,7 @@ import type { PageRequest } from '../../../domain/paging.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { Run } from '../../../domain/run.js';
 import { insertParameter } from './sqlite-parameter-repository.js';
+import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface RunRow {
@@ -24,7 +25,7 @@ const NEWEST_FIRST = 'ORDER BY started_at DESC, id DESC';
 export class SqliteRunRepository implements RunRepository {
   private readonly insert: Statement;
   private readonly experimentExists: Statement;
-  private readonly runExists: Statement;
+  private readonly requireRun: (runId: string) => void;
   private readonly selectOne: Statement;
   private readonly selectMany: Statement;
   private readonly selectTags: Statement;
@@ -46,7 +47,7 @@ export class SqliteRunRepository implements RunRepository {
        VALUES (@id, @experimentId, @name, @status, @parentRunId, @createdBy, @startedAt, @completedAt, @lifecycleStage)`,
     );
     this.experimentExists = c.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
-    this.runExists = c.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
+    this.requireRun = requireRun(c);
     this.selectOne = c.prepare('SELECT * FROM runs WHERE id = ?');
     this.selectMany = c.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))');
     this.selectTags = c.prepare('SELECT run_id, key, value FROM run_tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
@@ -68,9 +69,7 @@ export class SqliteRunRepository implements RunRepository {
   create(run: Run, parameters: readonly Parameter[]): Promise<void> {
     return this.db.write(() => {
       if (this.experimentExists.get(run.experimentId) === undefined) throw new NotFoundError('experiment', run.experimentId);
-      if (run.parentRunId !== undefined && this.runExists.get(run.parentRunId) === undefined) {
-        throw new NotFoundError('run', run.parentRunId);
-      }
+      if (run.parentRunId !== undefined) this.requireRun(run.parentRunId);
       this.insert.run(toRow(run));
       this.writeTags(run);
       for (const parameter of parameters) this.addParameter(run.id, parameter);
