@@ -64,8 +64,8 @@ async function serve(config: Config): Promise<void> {
     throw error;
   });
   app.log.info({ dataDir: config.dataDir, store: config.store, durability: config.durability }, `Fathom is listening on ${address}`);
-  // The memory store starts empty: over an existing data directory every blob would look orphaned.
-  if (config.store !== 'memory') sweepInBackground(fathom, app.log);
+  // Safe on every store: the memory store keeps its blobs in a fresh directory of its own.
+  sweepInBackground(fathom, app.log);
 }
 
 async function main(): Promise<void> {

@@ -27,9 +27,8 @@ const BATCH = 500;
  * checked when listing and again right before each deletion, after the reference query; what is
  * left is the moment between that last check and the deletion itself.
  *
- * Only meaningful over the store that records the artifacts: over an empty record store (the
- * memory store started on an existing data directory) every blob would look unreferenced, so the
- * composition refuses that combination.
+ * Only meaningful over the store that records the artifacts: the memory store keeps its blobs in
+ * a directory of its own, and `fathom gc` refuses it.
  */
 @injectable()
 export class CollectGarbage {
