@@ -1,5 +1,5 @@
 import type { Issues } from './errors.js';
-import type { MetricPoint } from './metric.js';
+import { columnsOf, pointsOf, type MetricColumns, type MetricPoint } from './metric.js';
 
 /**
  * Downsampling a metric series for a chart.
@@ -33,28 +33,41 @@ export function checkMaxPoints(maxPoints: number, issues: Issues, path = '/maxPo
  */
 export function downsample(points: readonly MetricPoint[], maxPoints: number, method: DownsampleMethod): MetricPoint[] {
   if (method === 'none' || points.length <= maxPoints) return [...points];
+  return downsampleIndexes(columnsOf(points), maxPoints, method).map((i) => points[i] as MetricPoint);
+}
+
+/** `downsample` over columns: the chosen points as objects, built for those points only. */
+export function downsampleColumns(key: string, columns: MetricColumns, maxPoints: number, method: DownsampleMethod): MetricPoint[] {
+  return pointsOf(key, columns, downsampleIndexes(columns, maxPoints, method));
+}
+
+/** The indexes `downsample` keeps, ascending. */
+export function downsampleIndexes(columns: MetricColumns, maxPoints: number, method: DownsampleMethod): number[] {
+  const length = columns.steps.length;
+  if (method === 'none' || length <= maxPoints) return Array.from({ length }, (_, i) => i);
+  const { steps, values } = columns;
   // Places kept back: two for the extremes, which the bucket choices may have missed, and one per
   // stretch of NaN (up to a quarter of the budget), so a divergence shows as a gap in the chart.
-  const gaps = nanStretches(points).slice(0, Math.floor((maxPoints - 4) / 4));
+  const gaps = nanStretches(values).slice(0, Math.floor((maxPoints - 4) / 4));
   const budget = maxPoints - 2 - gaps.length;
-  const chosen = method === 'minmax' ? minmax(points, budget + 2) : lttb(points, budget);
-  return withExtremes(points, [...chosen, ...gaps], maxPoints);
+  const chosen = method === 'minmax' ? minmax(values, budget + 2) : lttb(steps, values, budget);
+  return withExtremes(values, [...chosen, ...gaps], maxPoints);
 }
 
 /** The first index of each run of NaN values. */
-function nanStretches(points: readonly MetricPoint[]): number[] {
+function nanStretches(values: Float64Array): number[] {
   const starts: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    if (Number.isNaN((points[i] as MetricPoint).value) && (i === 0 || !Number.isNaN((points[i - 1] as MetricPoint).value))) starts.push(i);
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i]) && (i === 0 || !Number.isNaN(values[i - 1]))) starts.push(i);
   }
   return starts;
 }
 
 /** Indexes of each bucket's lowest and highest point, plus the first and the last. */
-function minmax(points: readonly MetricPoint[], maxPoints: number): number[] {
-  const last = points.length - 1;
+function minmax(values: Float64Array, maxPoints: number): number[] {
+  const last = values.length - 1;
   const buckets = Math.max(1, Math.floor((maxPoints - 4) / 2));
-  const size = (points.length - 2) / buckets;
+  const size = (values.length - 2) / buckets;
   const chosen = [0];
   for (let b = 0; b < buckets; b++) {
     const from = 1 + Math.floor(b * size);
@@ -62,11 +75,19 @@ function minmax(points: readonly MetricPoint[], maxPoints: number): number[] {
     const to = b === buckets - 1 ? last : Math.min(last, 1 + Math.floor((b + 1) * size));
     let low = -1;
     let high = -1;
+    let lowValue = 0;
+    let highValue = 0;
     for (let i = from; i < to; i++) {
-      const value = (points[i] as MetricPoint).value;
+      const value = values[i] as number;
       if (Number.isNaN(value)) continue;
-      if (low < 0 || value < (points[low] as MetricPoint).value) low = i;
-      if (high < 0 || value > (points[high] as MetricPoint).value) high = i;
+      if (low < 0 || value < lowValue) {
+        low = i;
+        lowValue = value;
+      }
+      if (high < 0 || value > highValue) {
+        high = i;
+        highValue = value;
+      }
     }
     // A bucket of NaN only keeps nothing here: its stretch is kept by `downsample`.
     if (low < 0) continue;
@@ -78,9 +99,9 @@ function minmax(points: readonly MetricPoint[], maxPoints: number): number[] {
 }
 
 /** Largest-Triangle-Three-Buckets (Steinarsson, 2013) over (step, value): `threshold` indexes. */
-function lttb(points: readonly MetricPoint[], threshold: number): number[] {
-  const last = points.length - 1;
-  const size = (points.length - 2) / (threshold - 2);
+function lttb(steps: Float64Array, values: Float64Array, threshold: number): number[] {
+  const last = values.length - 1;
+  const size = (values.length - 2) / (threshold - 2);
   const chosen = [0];
   let a = 0;
   for (let b = 0; b < threshold - 2; b++) {
@@ -91,33 +112,33 @@ function lttb(points: readonly MetricPoint[], threshold: number): number[] {
     let avgY = 0;
     let counted = 0;
     for (let i = nextFrom; i < nextTo; i++) {
-      const p = points[i] as MetricPoint;
-      if (!Number.isFinite(p.value)) continue;
-      avgX += p.step;
-      avgY += p.value;
+      const value = values[i] as number;
+      if (!Number.isFinite(value)) continue;
+      avgX += steps[i] as number;
+      avgY += value;
       counted++;
     }
     if (counted > 0) {
       avgX /= counted;
       avgY /= counted;
     } else {
-      const p = points[Math.min(nextFrom, last)] as MetricPoint;
-      avgX = p.step;
-      avgY = Number.isFinite(p.value) ? p.value : 0;
+      const at = Math.min(nextFrom, last);
+      avgX = steps[at] as number;
+      avgY = Number.isFinite(values[at]) ? (values[at] as number) : 0;
     }
     const from = Math.floor(b * size) + 1;
     const to = b === threshold - 3 ? last : Math.floor((b + 1) * size) + 1;
-    const pa = points[a] as MetricPoint;
-    const ay = Number.isFinite(pa.value) ? pa.value : avgY;
+    const ax = steps[a] as number;
+    const ay = Number.isFinite(values[a]) ? (values[a] as number) : avgY;
     let best = from;
     let bestArea = -1;
     for (let i = from; i < to; i++) {
-      const p = points[i] as MetricPoint;
+      const value = values[i] as number;
       // An infinite value is the most important point of its bucket; NaN the least.
-      const area = Number.isNaN(p.value)
+      const area = Number.isNaN(value)
         ? -1
-        : Number.isFinite(p.value)
-          ? Math.abs((pa.step - avgX) * (p.value - ay) - (pa.step - p.step) * (avgY - ay))
+        : Number.isFinite(value)
+          ? Math.abs((ax - avgX) * (value - ay) - (ax - (steps[i] as number)) * (avgY - ay))
           : Infinity;
       if (area > bestArea) {
         bestArea = area;
@@ -132,17 +153,18 @@ function lttb(points: readonly MetricPoint[], threshold: number): number[] {
 }
 
 /**
- * The chosen points plus the global minimum and maximum if missing, in step order, at most
+ * The chosen indexes plus those of the global minimum and maximum if missing, ascending, at most
  * `maxPoints` (should the choices overrun, interior points other than the extremes go first).
  */
-function withExtremes(points: readonly MetricPoint[], chosen: number[], maxPoints: number): MetricPoint[] {
+function withExtremes(values: Float64Array, chosen: number[], maxPoints: number): number[] {
   let low = -1;
   let high = -1;
-  points.forEach((p, i) => {
-    if (Number.isNaN(p.value)) return;
-    if (low < 0 || p.value < (points[low] as MetricPoint).value) low = i;
-    if (high < 0 || p.value > (points[high] as MetricPoint).value) high = i;
-  });
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (Number.isNaN(value)) continue;
+    if (low < 0 || value < (values[low] as number)) low = i;
+    if (high < 0 || value > (values[high] as number)) high = i;
+  }
   const keep = new Set(chosen);
   if (low >= 0) keep.add(low);
   if (high >= 0) keep.add(high);
@@ -153,5 +175,5 @@ function withExtremes(points: readonly MetricPoint[], chosen: number[], maxPoint
     const drop = [middle, middle - 1, middle + 1].find((i) => i > 0 && i < indexes.length - 1 && indexes[i] !== low && indexes[i] !== high);
     indexes.splice(drop ?? middle, 1);
   }
-  return indexes.map((i) => points[i] as MetricPoint);
+  return indexes;
 }

@@ -205,3 +205,35 @@ export interface StepRange {
   startStep?: number;
   endStep?: number;
 }
+
+/**
+ * A stretch of one key's history in columns, in step order: what stores hand to charts, so a
+ * million-point series is three typed arrays rather than a million objects.
+ */
+export interface MetricColumns {
+  steps: Float64Array;
+  values: Float64Array;
+  timestamps: Float64Array;
+}
+
+export const EMPTY_COLUMNS: MetricColumns = Object.freeze({
+  steps: new Float64Array(0),
+  values: new Float64Array(0),
+  timestamps: new Float64Array(0),
+});
+
+export function columnsOf(points: readonly MetricPoint[]): MetricColumns {
+  const columns = { steps: new Float64Array(points.length), values: new Float64Array(points.length), timestamps: new Float64Array(points.length) };
+  points.forEach((p, i) => {
+    columns.steps[i] = p.step;
+    columns.values[i] = p.value;
+    columns.timestamps[i] = p.timestamp;
+  });
+  return columns;
+}
+
+/** The points at `indexes` (all of them when omitted), as objects. */
+export function pointsOf(key: string, columns: MetricColumns, indexes?: readonly number[]): MetricPoint[] {
+  const at = (i: number): MetricPoint => ({ key, value: columns.values[i] as number, step: columns.steps[i] as number, timestamp: columns.timestamps[i] as number });
+  return indexes ? indexes.map(at) : Array.from({ length: columns.steps.length }, (_, i) => at(i));
+}

@@ -1,4 +1,4 @@
-import type { MetricDraft, MetricPoint, MetricSummary, StepRange } from '../../domain/metric.js';
+import type { MetricColumns, MetricDraft, MetricSummary, StepRange } from '../../domain/metric.js';
 import type { RunId } from '../../domain/run.js';
 
 /**
@@ -18,6 +18,9 @@ export interface MetricRepository {
    * at the same step wins.
    */
   summaries(runIds: readonly RunId[]): Promise<Map<RunId, MetricSummary[]>>;
-  /** One key's points in step order within the inclusive range. Unknown key: []. */
-  history(runId: RunId, key: string, range: StepRange): Promise<MetricPoint[]>;
+  /**
+   * One key's points in step order within the inclusive range, as columns (a long series is
+   * three typed arrays, not one object per point). Unknown key or run: empty columns.
+   */
+  history(runId: RunId, key: string, range: StepRange): Promise<MetricColumns>;
 }

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
-import { MAX_STEP, type MetricPoint, type MetricSummary } from '../../../src/domain/metric.js';
+import { MAX_STEP, pointsOf, type MetricPoint, type MetricSummary } from '../../../src/domain/metric.js';
 import type { Run } from '../../../src/domain/run.js';
 import { type RepositoryStore, T0, draft, range, givenExperiment, givenRun } from './support.js';
 
 /** The MetricRepository port's contract: every promise in its doc comments. */
 export function metricContract(store: () => RepositoryStore): void {
   let run: Run;
-  const history = (key: string, range = {}, runId = run.id) => store().metrics.history(runId, key, range);
+  const history = async (key: string, range = {}, runId = run.id) => pointsOf(key, await store().metrics.history(runId, key, range));
   const steps = async (key: string) => (await history(key)).map((p) => [p.step, p.value]);
   const summaries = async (runId = run.id) => (await store().metrics.summaries([runId])).get(runId);
   const summaryOf = async (key: string) => (await summaries())?.find((s) => s.key === key);

@@ -8,7 +8,7 @@ import type { RunRepository } from '../../../src/application/ports/run-repositor
 import type { Artifact } from '../../../src/domain/artifact.js';
 import { NotFoundError } from '../../../src/domain/errors.js';
 import type { Experiment, ExperimentFilter, ExperimentOrder, ExperimentSummary } from '../../../src/domain/experiment.js';
-import { type MetricDraft, type MetricPoint } from '../../../src/domain/metric.js';
+import { pointsOf, type MetricDraft, type MetricPoint } from '../../../src/domain/metric.js';
 import type { Cursor, PageRequest } from '../../../src/domain/paging.js';
 import type { Parameter, ParameterValue } from '../../../src/domain/parameter.js';
 import type { Run } from '../../../src/domain/run.js';
@@ -152,7 +152,7 @@ export async function holdings(store: RepositoryStore, runId: string) {
   return {
     parameters: (await store.parameters.listForRuns([runId])).get(runId) ?? [],
     metrics: (await store.metrics.summaries([runId])).get(runId) ?? [],
-    history: await store.metrics.history(runId, 'loss', {}).catch(orNothing),
+    history: await store.metrics.history(runId, 'loss', {}).then((columns) => pointsOf('loss', columns)).catch(orNothing),
     artifacts: (await store.artifacts.listForRuns([runId])).get(runId) ?? [],
   };
 }

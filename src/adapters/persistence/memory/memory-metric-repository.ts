@@ -5,7 +5,9 @@ import {
   accumulateAll,
   assignSteps,
   toSummary,
+  EMPTY_COLUMNS,
   type MetricAccumulator,
+  type MetricColumns,
   type MetricDraft,
   type MetricPoint,
   type MetricSummary,
@@ -37,17 +39,20 @@ export class MemoryMetricRepository implements MetricRepository {
     return result;
   }
 
-  async history(runId: string, key: string, range: StepRange): Promise<MetricPoint[]> {
+  async history(runId: string, key: string, range: StepRange): Promise<MetricColumns> {
     const series = this.db.metrics.get(runId)?.get(key);
-    if (!series) return [];
+    if (!series) return EMPTY_COLUMNS;
     const from = lowerBound(series.steps, range.startStep ?? 0);
-    const points: MetricPoint[] = [];
-    for (let i = from; i < series.steps.length; i++) {
-      const step = series.steps[i] as number;
-      if (range.endStep !== undefined && step > range.endStep) break;
-      points.push({ ...(series.byStep.get(step) as MetricPoint) });
+    const to = range.endStep === undefined ? series.steps.length : lowerBound(series.steps, range.endStep + 1);
+    const n = Math.max(0, to - from);
+    const columns = { steps: new Float64Array(n), values: new Float64Array(n), timestamps: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const point = series.byStep.get(series.steps[from + i] as number) as MetricPoint;
+      columns.steps[i] = point.step;
+      columns.values[i] = point.value;
+      columns.timestamps[i] = point.timestamp;
     }
-    return points;
+    return columns;
   }
 }
 

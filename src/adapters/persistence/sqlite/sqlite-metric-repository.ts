@@ -4,7 +4,9 @@ import {
   accumulateBatch,
   assignSteps,
   toSummary,
+  EMPTY_COLUMNS,
   type MetricAccumulator,
+  type MetricColumns,
   type MetricDraft,
   type MetricPoint,
   type MetricSummary,
@@ -26,12 +28,6 @@ interface SeriesRow {
   sum: number | null;
   numeric_count: number;
   count: number;
-}
-
-interface PointRow {
-  step: number;
-  value: number | null;
-  timestamp: number;
 }
 
 /** Rows per multi-row INSERT: one statement call writes this many points. */
@@ -82,7 +78,7 @@ export class SqliteMetricRepository implements MetricRepository {
     this.appendOne = c.prepare(`${insert} ${values(1)}`);
     this.appendChunk = c.prepare(`${insert} ${values(CHUNK)}`);
     this.summariesOf = c.prepare('SELECT * FROM metric_series WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
-    this.historyOf = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step');
+    this.historyOf = c.prepare('SELECT step, value, timestamp FROM metric_points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step').raw(true);
     // After a replacement: the aggregates again, computed by SQLite over the series (NULL is NaN,
     // which min, max, count(value) and total() skip, as the domain's accumulator does).
     this.recomputed = c.prepare(
@@ -129,12 +125,20 @@ export class SqliteMetricRepository implements MetricRepository {
     });
   }
 
-  async history(runId: string, key: string, range: StepRange): Promise<MetricPoint[]> {
+  async history(runId: string, key: string, range: StepRange): Promise<MetricColumns> {
     return this.db.read(() => {
       const series = (this.seriesOf.all(runId, JSON.stringify([key])) as SeriesRow[])[0];
-      if (!series) return [];
-      const rows = this.historyOf.all(series.id, range.startStep ?? 0, range.endStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
-      return rows.map((row) => ({ key, step: row.step, value: fromSql(row.value), timestamp: row.timestamp }));
+      if (!series) return EMPTY_COLUMNS;
+      // The series' count bounds the range's: fill typed arrays, no object per point.
+      const columns = { steps: new Float64Array(series.count), values: new Float64Array(series.count), timestamps: new Float64Array(series.count) };
+      let n = 0;
+      for (const row of this.historyOf.iterate(series.id, range.startStep ?? 0, range.endStep ?? Number.MAX_SAFE_INTEGER) as Iterable<[number, number | null, number]>) {
+        columns.steps[n] = row[0];
+        columns.values[n] = fromSql(row[1]);
+        columns.timestamps[n] = row[2];
+        n++;
+      }
+      return { steps: columns.steps.subarray(0, n), values: columns.values.subarray(0, n), timestamps: columns.timestamps.subarray(0, n) };
     });
   }
 

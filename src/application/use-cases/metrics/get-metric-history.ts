@@ -3,7 +3,7 @@ import {
   checkMaxPoints,
   DEFAULT_MAX_POINTS,
   DOWNSAMPLE_METHODS,
-  downsample,
+  downsampleColumns,
   MAX_MAX_POINTS,
   type DownsampleMethod,
 } from '../../../domain/downsample.js';
@@ -64,14 +64,15 @@ export class GetMetricHistory {
     if (query.startStep !== undefined) range.startStep = query.startStep;
     if (query.endStep !== undefined) range.endStep = query.endStep;
     const all = await this.metrics.history(runId, key, range);
-    if (method === 'none' && all.length > MAX_MAX_POINTS) {
+    const total = all.steps.length;
+    if (method === 'none' && total > MAX_MAX_POINTS) {
       // Every point of a long series is a response of tens of megabytes, built in memory.
       throw InvalidArgumentError.field(
         '/method',
-        `'none' returns at most ${MAX_MAX_POINTS} points and this range holds ${all.length}: narrow it with startStep and endStep, or downsample`,
+        `'none' returns at most ${MAX_MAX_POINTS} points and this range holds ${total}: narrow it with startStep and endStep, or downsample`,
       );
     }
-    const points = downsample(all, maxPoints, method);
-    return { key, points, total: all.length, returned: points.length, method };
+    const points = downsampleColumns(key, all, maxPoints, method);
+    return { key, points, total, returned: points.length, method };
   }
 }
