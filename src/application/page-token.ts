@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Issues } from '../domain/errors.js';
 import type { Cursor } from '../domain/paging.js';
+import type { SortPosition, SortValue } from '../domain/search/evaluate.js';
 
 /**
  * Page tokens are opaque to clients: base64url JSON of the keyset cursor plus a fingerprint of
@@ -25,6 +26,39 @@ export function decodePageToken(token: string | undefined, query: string, valueK
   const valueOk = typeof v === valueKind && (valueKind === 'string' || Number.isFinite(v));
   if (!valueOk || typeof i !== 'string' || q !== query) throw invalid;
   return { value: v as string | number, id: i };
+}
+
+/** A search's page token: the last run's sort keys and id, bound to the query that made it. */
+export function encodeSearchToken(position: SortPosition, query: string): string {
+  // JSON has no Infinity (a metric can hold one): numbers that are not finite travel as text.
+  const keys = position.keys.map((key) => (typeof key === 'number' && !Number.isFinite(key) ? String(key) : key));
+  return toBase64Url(JSON.stringify({ k: keys, i: position.id, q: query }));
+}
+
+/**
+ * @param kinds what each sort key holds, so a forged token cannot hand the store a value of
+ * another type than its key. @throws InvalidArgumentError on `/pageToken`
+ */
+export function decodeSearchToken(token: string | undefined, query: string, kinds: readonly ('number' | 'text')[]): SortPosition | undefined {
+  if (token === undefined || token === '') return undefined;
+  const invalid = InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fromBase64Url(token));
+  } catch {
+    throw invalid;
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalid;
+  const { k, i, q } = parsed as Record<string, unknown>;
+  if (q !== query || typeof i !== 'string' || !Array.isArray(k) || k.length !== kinds.length) throw invalid;
+  const keys = k.map((value: unknown, n): SortValue | undefined => {
+    if (value === null) return null;
+    if (kinds[n] === 'text') return typeof value === 'string' ? value : undefined;
+    if (value === 'Infinity' || value === '-Infinity') return Number(value);
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  });
+  if (keys.includes(undefined)) throw invalid;
+  return { keys: keys as SortValue[], id: i };
 }
 
 /** Runs a keyset query for one more item than asked, to know whether another page exists. */

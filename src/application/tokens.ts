@@ -5,6 +5,7 @@ export const TOKENS = {
   Metrics: Symbol('MetricRepository'),
   Parameters: Symbol('ParameterRepository'),
   Artifacts: Symbol('ArtifactRepository'),
+  RunSearch: Symbol('RunSearch'),
   Blobs: Symbol('BlobStore'),
   Clock: Symbol('Clock'),
   Ids: Symbol('IdGenerator'),

@@ -1,4 +1,6 @@
+import type { ExperimentId } from '../../domain/experiment.js';
 import type { Parameter } from '../../domain/parameter.js';
+import type { ParameterValueCount } from '../../domain/parameter-space.js';
 import type { RunId } from '../../domain/run.js';
 
 /** Parameters are write-once per (run, key); the store enforces it atomically. */
@@ -12,4 +14,6 @@ export interface ParameterRepository {
   add(runId: RunId, parameters: readonly Parameter[]): Promise<number>;
   /** Per run, its parameters sorted by key. Runs without parameters map to []. */
   listForRuns(runIds: readonly RunId[]): Promise<Map<RunId, Parameter[]>>;
+  /** Each (key, value) held by the experiment's runs, with how many runs hold it; any order. */
+  valueCounts(experimentId: ExperimentId): Promise<ParameterValueCount[]>;
 }

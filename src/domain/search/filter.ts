@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { fieldName, fieldType, hasText, literalFor } from './values.js';
 
 /**
  * The run filter language, one for every API and the UI:
@@ -52,15 +53,16 @@ interface Token {
   at: number;
 }
 
-/** A syntax error: 400 on `/filter`, saying where (1-based character) and what was expected. */
-export function filterError(filterText: string, at: number, message: string): InvalidArgumentError {
+/** A syntax error: 400 on `path` (`/filter` unless said), saying where (1-based character) and what was expected. */
+export function errorAt(filterText: string, at: number, message: string, path = '/filter'): InvalidArgumentError {
   const shown = at >= filterText.length ? 'the end of the filter' : `'${[...filterText.slice(at)].slice(0, 20).join('')}'`;
   // Counted in characters (code points), as a person counts them, not in UTF-16 units.
   const character = [...filterText.slice(0, at)].length + 1;
-  return InvalidArgumentError.field('/filter', `at character ${character} (${shown}): ${message}`);
+  return InvalidArgumentError.field(path, `at character ${character} (${shown}): ${message}`);
 }
 
-function tokenize(text: string): Token[] {
+function tokenize(text: string, path: string): Token[] {
+  const filterError = (source: string, at: number, message: string) => errorAt(source, at, message, path);
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -87,6 +89,7 @@ function tokenize(text: string): Token[] {
         value += text[i];
         i++;
       }
+      if (/[\uD800-\uDFFF]/u.test(value)) throw filterError(text, start, 'this text is not well-formed Unicode (it holds an unpaired surrogate)');
       tokens.push({ type: c === '`' ? 'quoted-name' : 'string', text: text.slice(start, i), value, at: start });
       continue;
     }
@@ -139,7 +142,42 @@ const isKeyword = (token: Token, keyword: string): boolean => token.type === 'wo
 export function parseFilter(text: string): Filter | undefined {
   if (text.length > MAX_FILTER_LENGTH) throw InvalidArgumentError.field('/filter', `must be at most ${MAX_FILTER_LENGTH} characters`);
   if (text.trim() === '') return undefined;
-  const tokens = tokenize(text);
+  const p = parser(text, '/filter');
+  const filter = p.parseOr(0);
+  if (p.peek().type !== 'end') p.fail(p.peek(), "'and', 'or' or the end of the filter");
+  return filter;
+}
+
+/** One sort term: a field of the filter language, ascending unless `desc`. */
+export interface OrderTerm {
+  field: Field;
+  descending: boolean;
+}
+
+export const MAX_ORDER_TERMS = 5;
+
+/**
+ * Parses sort terms such as `metrics.acc desc`, `params.lr`, `startedAt desc`.
+ * @throws InvalidArgumentError on `/orderBy/<i>`
+ */
+export function parseOrderBy(terms: readonly string[]): OrderTerm[] {
+  if (terms.length > MAX_ORDER_TERMS) throw InvalidArgumentError.field('/orderBy', `must hold at most ${MAX_ORDER_TERMS} terms`);
+  return terms.map((term, i) => {
+    const path = `/orderBy/${i}`;
+    if (term.length > 1_000) throw InvalidArgumentError.field(path, 'must be at most 1000 characters');
+    const p = parser(term, path);
+    const field = p.parseField();
+    const direction = p.peek();
+    const descending = isKeyword(direction, 'desc');
+    if (descending || isKeyword(direction, 'asc')) p.next();
+    if (p.peek().type !== 'end') p.fail(p.peek(), "'asc', 'desc' or the end of the term");
+    return { field, descending };
+  });
+}
+
+function parser(text: string, path: string) {
+  const filterError = (source: string, at: number, message: string) => errorAt(source, at, message, path);
+  const tokens = tokenize(text, path);
   let position = 0;
   const peek = (): Token => tokens[position] as Token;
   const next = (): Token => tokens[position++] as Token;
@@ -181,9 +219,10 @@ export function parseFilter(text: string): Filter | undefined {
   };
 
   const parseCondition = (): Filter => {
+    const fieldToken = peek();
     const field = parseField();
     const token = next();
-    if (token.type === 'operator') return { type: 'compare', field, operator: token.value as ComparisonOperator, value: parseValue() };
+    if (token.type === 'operator') return { type: 'compare', field, operator: token.value as ComparisonOperator, value: literal(field) };
     let negated = false;
     let keyword = token;
     if (isKeyword(token, 'not')) {
@@ -192,21 +231,30 @@ export function parseFilter(text: string): Filter | undefined {
     }
     if (isKeyword(keyword, 'in')) {
       if (next().type !== '(') fail(tokens[position - 1] as Token, "'(' to start the list");
-      const values = [parseValue()];
+      const values = [literal(field)];
       while (peek().type === ',') {
         next();
-        values.push(parseValue());
+        values.push(literal(field));
       }
       if (peek().type !== ')') fail(peek(), "',' or ')'");
       next();
       return { type: 'in', field, values, negated };
     }
     if (isKeyword(keyword, 'like') || isKeyword(keyword, 'ilike')) {
+      if (!hasText(field)) throw filterError(text, fieldToken.at, `${fieldName(field)} holds ${fieldType(field) === 'time' ? 'times' : 'numbers'}: like and ilike apply to params, tags and text attributes`);
       const pattern = next();
       if (pattern.type !== 'string') fail(pattern, 'a quoted pattern');
       return { type: 'like', field, pattern: pattern.value, caseInsensitive: isKeyword(keyword, 'ilike'), negated };
     }
     return fail(keyword, negated ? "'in', 'like' or 'ilike' after 'not'" : "a comparison (=, !=, <, <=, >, >=, in, not in, like, ilike)");
+  };
+
+  /** A value, checked against the field it is compared with. */
+  const literal = (field: Field): FilterValue => {
+    const at = peek().at;
+    const checked = literalFor(field, parseValue());
+    if ('error' in checked) throw filterError(text, at, checked.error);
+    return checked.value;
   };
 
   const name = (): string => {
@@ -262,7 +310,5 @@ export function parseFilter(text: string): Filter | undefined {
     return fail(token, "a value: 'text', a number, true or false");
   };
 
-  const filter = parseOr(0);
-  if (peek().type !== 'end') fail(peek(), "'and', 'or' or the end of the filter");
-  return filter;
+  return { parseOr, parseField, peek, next, fail };
 }

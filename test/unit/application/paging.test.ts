@@ -198,6 +198,6 @@ describe('paging through runs', () => {
   it('refuses a bad limit', async () => {
     const experiment = await anExperiment(fathom());
     const error = await rejectionOf(fathom().use(ListRuns).execute(experiment.id, { limit: 0 }), InvalidArgumentError);
-    expect(error.issues).toEqual([{ path: '/limit', message: 'must be an integer from 1 to 1000' }]);
+    expect(error.issues).toEqual([{ path: '/limit', message: 'must be an integer from 1 to 10000' }]);
   });
 });

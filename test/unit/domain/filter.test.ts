@@ -79,8 +79,9 @@ describe('parseFilter', () => {
 
   it('reads every attribute, bare or as attributes.<name>, case-insensitively', () => {
     for (const name of ['name', 'status', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy']) {
-      expect(parseFilter(`${name} = 'x'`)).toMatchObject({ field: { kind: 'attribute', name } });
-      expect(parseFilter(`attributes.${name.toUpperCase()} = 'x'`)).toMatchObject({ field: { kind: 'attribute', name } });
+      const value = ['startedAt', 'completedAt', 'duration'].includes(name) ? '0' : "'completed'";
+      expect(parseFilter(`${name} = ${value}`)).toMatchObject({ field: { kind: 'attribute', name } });
+      expect(parseFilter(`attributes.${name.toUpperCase()} = ${value}`)).toMatchObject({ field: { kind: 'attribute', name } });
     }
   });
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { DependencyContainer } from 'tsyringe';
-import { GetMetricHistory } from '../../../application/use-cases/metrics/get-metric-history.js';
+import { GetMetricHistory, type MetricHistory } from '../../../application/use-cases/metrics/get-metric-history.js';
+import { GetMetricSeries, MAX_SERIES_KEYS, MAX_SERIES_RUNS } from '../../../application/use-cases/metrics/get-metric-series.js';
 import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
 import { DEFAULT_MAX_POINTS, DOWNSAMPLE_METHODS, MAX_MAX_POINTS, MIN_MAX_POINTS } from '../../../domain/downsample.js';
@@ -39,10 +40,32 @@ function toInput(p: { key: string; value: unknown; step?: number | undefined; ti
   return input;
 }
 
+const rangeFields = {
+  startStep: Type.Optional(Type.Integer({ minimum: 0 })),
+  endStep: Type.Optional(Type.Integer({ minimum: 0 })),
+  maxPoints: Type.Optional(
+    Type.Integer({ minimum: MIN_MAX_POINTS, maximum: MAX_MAX_POINTS, description: `at most this many points (default ${DEFAULT_MAX_POINTS})` }),
+  ),
+  method: Type.Optional(
+    Type.Union(
+      DOWNSAMPLE_METHODS.map((m) => Type.Literal(m)),
+      { description: 'minmax (default): each bucket keeps its lowest and highest point; lttb: the shape; none: every point' },
+    ),
+  ),
+};
+const History = Type.Object({
+  key: Type.String(),
+  points: Type.Array(Type.Object({ step: Type.Integer(), value: MetricValue, timestamp: Type.String() })),
+  total: Type.Integer({ description: 'points in the range before downsampling' }),
+  returned: Type.Integer(),
+  method: Type.String(),
+});
+
 export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContainer }> = async (app, { container }) => {
   const log = container.resolve(LogMetrics);
   const summaries = container.resolve(GetMetricSummaries);
   const history = container.resolve(GetMetricHistory);
+  const series = container.resolve(GetMetricSeries);
 
   app.post(
     '/runs/:id/metrics',
@@ -84,40 +107,46 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
         description: 'The key is the rest of the path and may contain / (train/loss), encoded or not.',
         // The key is the wildcard ('*') part of the path: TypeBox cannot convert a property named '*'.
         params: IdParams,
-        querystring: Type.Object({
-          startStep: Type.Optional(Type.Integer({ minimum: 0 })),
-          endStep: Type.Optional(Type.Integer({ minimum: 0 })),
-          maxPoints: Type.Optional(
-            Type.Integer({ minimum: MIN_MAX_POINTS, maximum: MAX_MAX_POINTS, description: `at most this many points (default ${DEFAULT_MAX_POINTS})` }),
-          ),
-          method: Type.Optional(
-            Type.Union(
-              DOWNSAMPLE_METHODS.map((m) => Type.Literal(m)),
-              { description: 'minmax (default): each bucket keeps its lowest and highest point; lttb: the shape; none: every point' },
-            ),
-          ),
-        }),
-        response: withProblems({
-          200: Type.Object({
-            key: Type.String(),
-            points: Type.Array(Type.Object({ step: Type.Integer(), value: MetricValue, timestamp: Type.String() })),
-            total: Type.Integer({ description: 'points in the range before downsampling' }),
-            returned: Type.Integer(),
-            method: Type.String(),
-          }),
-        }),
+        querystring: Type.Object(rangeFields),
+        response: withProblems({ 200: History }),
       },
     },
     async (request) => {
       const key = (request.params as { '*'?: string })['*'] ?? '';
-      const result = await history.execute(request.params.id, key, defined(request.query));
-      return {
-        key: result.key,
-        points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: toIso(p.timestamp) })),
-        total: result.total,
-        returned: result.returned,
-        method: result.method,
-      };
+      return presentHistory(await history.execute(request.params.id, key, defined(request.query)));
     },
   );
+
+  app.post(
+    '/metrics/series',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Downsampled series of several runs and keys in one request: what a comparison chart needs',
+        description: 'One series per (run, key), runs in the order given and keys in the order given within each run.',
+        body: Type.Object(
+          {
+            runIds: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_SERIES_RUNS }),
+            keys: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_SERIES_KEYS }),
+            ...rangeFields,
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 200: Type.Object({ series: Type.Array(Type.Object({ runId: Type.String(), ...History.properties })) }) }),
+      },
+    },
+    async (request) => ({
+      series: (await series.execute(defined(request.body))).map((s) => ({ runId: s.runId, ...presentHistory(s) })),
+    }),
+  );
 };
+
+function presentHistory(result: MetricHistory) {
+  return {
+    key: result.key,
+    points: result.points.map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: toIso(p.timestamp) })),
+    total: result.total,
+    returned: result.returned,
+    method: result.method,
+  };
+}

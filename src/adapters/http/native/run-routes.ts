@@ -6,17 +6,24 @@ import { DeleteRun } from '../../../application/use-cases/runs/delete-run.js';
 import { GetRun } from '../../../application/use-cases/runs/get-run.js';
 import { ListChildRuns } from '../../../application/use-cases/runs/list-child-runs.js';
 import { ListRuns } from '../../../application/use-cases/runs/list-runs.js';
+import { MAX_SEARCH_EXPERIMENTS, MAX_SEARCH_LIMIT, SearchRuns } from '../../../application/use-cases/runs/search-runs.js';
+import { MAX_ORDER_TERMS } from '../../../domain/search/filter.js';
 import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
 import { presentRun } from './presenters.js';
-import { defined, timestamp } from './query.js';
+import { csv, defined, timestamp } from './query.js';
 import { IdParams, ParameterValue, Run, RunStatus, withProblems } from './schemas.js';
 
 const RunTags = Type.Record(Type.String(), Type.String(), { description: 'key → value' });
+const FILTER_DESCRIPTION =
+  "the search language, e.g. params.lr < 0.01 and metrics.acc >= 0.9 and tags.team = 'nlp' and status = 'completed' (docs/search.md)";
+const ORDER_DESCRIPTION = 'sort terms such as "metrics.acc desc", "params.lr", "startedAt desc"; newest first by default';
+const RunPage = Type.Object({ runs: Type.Array(Run), nextPageToken: Type.Optional(Type.String()) });
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContainer }> = async (app, { container }) => {
   const create = container.resolve(CreateRun);
   const get = container.resolve(GetRun);
   const list = container.resolve(ListRuns);
+  const search = container.resolve(SearchRuns);
   const children = container.resolve(ListChildRuns);
   const update = container.resolve(UpdateRun);
   const remove = container.resolve(DeleteRun);
@@ -54,18 +61,48 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
     '/experiments/:id/runs',
     {
       schema: {
-        tags: ['runs'],
-        summary: "List an experiment's runs, newest first",
+        tags: ['runs', 'search'],
+        summary: "An experiment's runs, filtered and sorted, with their parameters and latest metrics",
         params: IdParams,
         querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ description: '1-1000, default 100' })),
+          filter: Type.Optional(Type.String({ description: FILTER_DESCRIPTION })),
+          orderBy: Type.Optional(Type.String({ description: `comma-separated ${ORDER_DESCRIPTION}` })),
+          limit: Type.Optional(Type.Integer({ description: `1-${MAX_SEARCH_LIMIT}, default 100` })),
           pageToken: Type.Optional(Type.String()),
         }),
-        response: withProblems({ 200: Type.Object({ runs: Type.Array(Run), nextPageToken: Type.Optional(Type.String()) }) }),
+        response: withProblems({ 200: RunPage }),
       },
     },
     async (request) => {
-      const page = await list.execute(request.params.id, defined(request.query));
+      const { orderBy, ...rest } = request.query;
+      const page = await list.execute(request.params.id, defined({ ...rest, orderBy: csv(orderBy) }));
+      return { ...page, runs: page.runs.map(presentRun) };
+    },
+  );
+
+  app.post(
+    '/runs/search',
+    {
+      schema: {
+        tags: ['runs', 'search'],
+        summary: 'Search runs with the filter language, in a stable order, a page at a time',
+        body: Type.Object(
+          {
+            experimentIds: Type.Optional(
+              Type.Array(Type.String(), { maxItems: MAX_SEARCH_EXPERIMENTS, description: 'default: every active experiment' }),
+            ),
+            filter: Type.Optional(Type.String({ description: FILTER_DESCRIPTION })),
+            orderBy: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_ORDER_TERMS, description: ORDER_DESCRIPTION })),
+            limit: Type.Optional(Type.Integer({ description: `1-${MAX_SEARCH_LIMIT}, default 100` })),
+            pageToken: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 200: RunPage }),
+      },
+    },
+    async (request) => {
+      const page = await search.execute(defined(request.body));
       return { ...page, runs: page.runs.map(presentRun) };
     },
   );

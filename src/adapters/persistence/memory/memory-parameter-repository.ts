@@ -1,6 +1,7 @@
 import type { ParameterRepository } from '../../../application/ports/parameter-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
+import type { ParameterValueCount } from '../../../domain/parameter-space.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
 export class MemoryParameterRepository implements ParameterRepository {
@@ -22,5 +23,19 @@ export class MemoryParameterRepository implements ParameterRepository {
       result.set(runId, held.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(copy));
     }
     return result;
+  }
+
+  async valueCounts(experimentId: string): Promise<ParameterValueCount[]> {
+    const counts = new Map<string, ParameterValueCount>();
+    for (const run of this.db.runs.values()) {
+      if (run.experimentId !== experimentId) continue;
+      for (const { key, value } of this.db.parameters.get(run.id)?.values() ?? []) {
+        const id = JSON.stringify([key, typeof value, value]);
+        const count = counts.get(id);
+        if (count) count.runs++;
+        else counts.set(id, { key, value, runs: 1 });
+      }
+    }
+    return [...counts.values()];
   }
 }

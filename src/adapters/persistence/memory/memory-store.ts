@@ -1,5 +1,6 @@
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { MemoryArtifactRepository } from './memory-artifact-repository.js';
+import { MemoryRunSearch } from './memory-run-search.js';
 import { MemoryDatabase } from './memory-database.js';
 import { MemoryExperimentRepository } from './memory-experiment-repository.js';
 import { MemoryMetricRepository } from './memory-metric-repository.js';
@@ -16,6 +17,7 @@ export function createMemoryStore() {
     parameters: new MemoryParameterRepository(db),
     metrics: new MemoryMetricRepository(db),
     artifacts: new MemoryArtifactRepository(db),
+    runSearch: new MemoryRunSearch(db),
     readiness,
     close: async () => undefined,
   };

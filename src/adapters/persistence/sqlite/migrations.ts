@@ -127,6 +127,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX artifacts_by_blob ON artifacts (blob_key);
     `,
   },
+  {
+    version: 3,
+    name: 'parameter views',
+    // Every parameter gets the text and numeric views searches compare (see the domain's
+    // search/values.ts): `value` is the text view, `number_value` the numeric view, NULL for
+    // booleans and for strings that are not numbers. MLflow clients log every parameter as a
+    // string, so `params.lr < 0.01` needs "0.001" as a number too.
+    sql: `
+      CREATE TABLE parameters_v3 (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('string', 'number', 'boolean')),
+        value TEXT NOT NULL,
+        number_value REAL CHECK ((type <> 'number' OR number_value IS NOT NULL) AND (type <> 'boolean' OR number_value IS NULL)),
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+      INSERT INTO parameters_v3 (run_id, key, type, value, number_value)
+        SELECT run_id, key, type,
+          CASE type WHEN 'string' THEN text_value WHEN 'boolean' THEN iif(number_value = 1, 'true', 'false') ELSE fathom_number_text(number_value) END,
+          CASE type WHEN 'string' THEN fathom_numeric_view(text_value) WHEN 'number' THEN number_value END
+        FROM parameters;
+      DROP TABLE parameters;
+      ALTER TABLE parameters_v3 RENAME TO parameters;
+      -- Serves the parameter space of an experiment and lookups by key.
+      CREATE INDEX parameters_by_key ON parameters (key, number_value, value);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

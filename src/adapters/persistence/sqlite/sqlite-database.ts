@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { DomainError, UnavailableError } from '../../../domain/errors.js';
 import { BackgroundCheckpointer } from './background-checkpointer.js';
+import { likeMatcher, numericView, textView } from '../../../domain/search/values.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
 export type Durability = 'normal' | 'strict';
@@ -93,10 +94,8 @@ export class SqliteDatabase {
       connection.pragma('foreign_keys = ON');
       // A larger page cache keeps metric B-tree pages hot during ingest (negative = KiB).
       connection.pragma('cache_size = -65536');
+      registerFunctions(connection);
       migrate(connection, options.migrations ?? MIGRATIONS, file);
-      connection.function('fathom_icontains', { deterministic: true }, (text: unknown, needle: unknown) =>
-        String(text).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,
-      );
       let checkpointer: BackgroundCheckpointer | undefined;
       if (options.backgroundCheckpoints ?? true) {
         connection.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
@@ -224,6 +223,31 @@ export class SqliteDatabase {
     // Best effort: if the worker cannot run, the writing connection's backstop checkpoints.
     this.checkpointer.request();
   }
+}
+
+/**
+ * SQL functions written in JavaScript, where SQLite's own would disagree with the domain's rules
+ * (case folding beyond ASCII, `like` over code points, numbers printed as JavaScript prints them).
+ * Registered before migrating: migrations may use them.
+ */
+function registerFunctions(connection: Database.Database): void {
+  connection.function('fathom_icontains', { deterministic: true }, (text: unknown, needle: unknown) =>
+    String(text).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,
+  );
+  const matchers = new Map<string, (text: string) => boolean>();
+  connection.function('fathom_like', { deterministic: true }, (text: unknown, pattern: unknown, caseInsensitive: unknown) => {
+    if (text === null) return null;
+    const cacheKey = `${String(caseInsensitive)}:${String(pattern)}`;
+    let matcher = matchers.get(cacheKey);
+    if (!matcher) {
+      if (matchers.size > 1_000) matchers.clear();
+      matcher = likeMatcher(String(pattern), caseInsensitive === 1);
+      matchers.set(cacheKey, matcher);
+    }
+    return matcher(String(text)) ? 1 : 0;
+  });
+  connection.function('fathom_numeric_view', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? numericView(text) : null));
+  connection.function('fathom_number_text', { deterministic: true }, (value: unknown) => (typeof value === 'number' ? textView(value) : null));
 }
 
 function migrate(connection: Database.Database, migrations: readonly Migration[], file: string): void {

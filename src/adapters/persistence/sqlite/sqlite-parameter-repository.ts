@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ParameterRepository } from '../../../application/ports/parameter-repository.js';
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
+import type { ParameterValueCount } from '../../../domain/parameter-space.js';
+import { numericView, textView } from '../../../domain/search/values.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -8,26 +10,35 @@ interface ParameterRow {
   run_id: string;
   key: string;
   type: Parameter['type'];
-  text_value: string | null;
+  value: string;
   number_value: number | null;
 }
 
 /**
- * Parameters keep their type: strings in `text_value`, numbers and booleans (1/0) in
- * `number_value`, so a search can compare numbers as numbers.
+ * Parameters keep their type, their text view in `value` and their numeric view in
+ * `number_value` (see migration 3), so a search compares numbers as numbers, whoever logged them.
  */
 export class SqliteParameterRepository implements ParameterRepository {
   private readonly requireRun: (runId: string) => void;
   private readonly held: Statement;
   private readonly forRuns: Statement;
   private readonly insert: (runId: string, parameter: Parameter) => void;
+  private readonly counts: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
     this.requireRun = requireRun(c);
     this.held = c.prepare('SELECT * FROM parameters WHERE run_id = ? AND key IN (SELECT value FROM json_each(?))');
-    this.forRuns = c.prepare('SELECT * FROM parameters WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
+    // Raw rows: run views read thousands of parameters per page, and row objects cost 3x more.
+    this.forRuns = c
+      .prepare('SELECT run_id, key, type, value, number_value FROM parameters WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key')
+      .raw(true);
     this.insert = insertParameter(c);
+    this.counts = c.prepare(
+      `SELECT p.key, p.type, p.value, p.number_value, count(*) AS runs
+       FROM runs AS r JOIN parameters AS p ON p.run_id = r.id
+       WHERE r.experiment_id = ? GROUP BY p.key, p.type, p.value`,
+    );
   }
 
   add(runId: string, parameters: readonly Parameter[]): Promise<number> {
@@ -43,27 +54,39 @@ export class SqliteParameterRepository implements ParameterRepository {
   async listForRuns(runIds: readonly string[]): Promise<Map<string, Parameter[]>> {
     return this.db.read(() => {
       const result = new Map<string, Parameter[]>(runIds.map((id) => [id, []]));
-      for (const row of this.forRuns.all(JSON.stringify(runIds)) as ParameterRow[]) result.get(row.run_id)?.push(fromRow(row));
+      type Raw = [string, string, Parameter['type'], string, number | null];
+      for (const [runId, key, type, value, numberValue] of this.forRuns.all(JSON.stringify(runIds)) as Raw[]) {
+        result.get(runId)?.push(fromRow({ run_id: runId, key, type, value, number_value: numberValue }));
+      }
       return result;
     });
+  }
+
+  async valueCounts(experimentId: string): Promise<ParameterValueCount[]> {
+    return this.db.read(() =>
+      (this.counts.all(experimentId) as (Omit<ParameterRow, 'run_id'> & { runs: number })[]).map((row) => ({
+        key: row.key,
+        value: fromRow({ ...row, run_id: '' }).value,
+        runs: row.runs,
+      })),
+    );
   }
 }
 
 /** The one way a parameter row is written (also used when a run is created with its parameters). */
 export function insertParameter(connection: Database): (runId: string, parameter: Parameter) => void {
-  const statement = connection.prepare('INSERT INTO parameters (run_id, key, type, text_value, number_value) VALUES (?, ?, ?, ?, ?)');
+  const statement = connection.prepare('INSERT INTO parameters (run_id, key, type, value, number_value) VALUES (?, ?, ?, ?, ?)');
   return (runId, { key, type, value }) => {
-    if (type === 'string') statement.run(runId, key, type, value, null);
-    else statement.run(runId, key, type, null, type === 'boolean' ? (value ? 1 : 0) : value);
+    statement.run(runId, key, type, textView(value), numericView(value));
   };
 }
 
 function fromRow(row: ParameterRow): Parameter {
   switch (row.type) {
     case 'string':
-      return { key: row.key, type: 'string', value: row.text_value as string };
+      return { key: row.key, type: 'string', value: row.value };
     case 'boolean':
-      return { key: row.key, type: 'boolean', value: row.number_value === 1 };
+      return { key: row.key, type: 'boolean', value: row.value === 'true' };
     default:
       return { key: row.key, type: 'number', value: row.number_value as number };
   }

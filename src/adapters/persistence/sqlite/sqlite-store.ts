@@ -6,6 +6,7 @@ import { SqliteExperimentRepository } from './sqlite-experiment-repository.js';
 import { SqliteMetricRepository } from './sqlite-metric-repository.js';
 import { SqliteParameterRepository } from './sqlite-parameter-repository.js';
 import { SqliteRunRepository } from './sqlite-run-repository.js';
+import { SqliteRunSearch } from './sqlite-run-search.js';
 
 /** Every repository over one SQLite file (created and migrated if needed), sharing one connection. */
 export function createSqliteStore(file: string, options: SqliteOptions = {}) {
@@ -26,6 +27,7 @@ export function createSqliteStore(file: string, options: SqliteOptions = {}) {
     parameters: new SqliteParameterRepository(db),
     metrics: new SqliteMetricRepository(db),
     artifacts: new SqliteArtifactRepository(db),
+    runSearch: new SqliteRunSearch(db),
     readiness,
     database: db,
     close: () => db.close(),

@@ -1,0 +1,177 @@
+import { sortKeyKinds, type SortPosition } from '../../../domain/search/evaluate.js';
+import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
+
+/**
+ * Compiles the filter language to SQLite SQL, following the domain's definition rule for rule
+ * (search/evaluate.ts): the literal's type picks the field's view, a missing field is NULL and
+ * SQL's three-valued logic does the rest, `in` is an OR of equalities. Values never enter the
+ * SQL text: every literal and key is a bound parameter; only fixed column names and operators
+ * from closed lists are written into it.
+ */
+export interface CompiledSearch {
+  sql: string;
+  params: unknown[];
+}
+
+type Bindable = string | number | null;
+
+const OPERATORS: Record<ComparisonOperator, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+export function compileSearch(
+  scope: { experimentIds?: readonly string[] },
+  filter: Filter | undefined,
+  orderBy: readonly OrderTerm[],
+  after: SortPosition | undefined,
+  limit: number,
+): CompiledSearch {
+  const joins = new Joins();
+  const where: string[] = [];
+  const whereParams: Bindable[] = [];
+  if (scope.experimentIds) {
+    where.push(`r.experiment_id IN (${scope.experimentIds.map(() => '?').join(', ')})`);
+    whereParams.push(...scope.experimentIds);
+  } else {
+    where.push("r.lifecycle_stage = 'active'");
+  }
+  if (filter) where.push(condition(filter, joins, whereParams));
+
+  // Sort keys: one expression per key of each term, as `sortKeysOf` lists them.
+  const keys: { expression: string; descending: boolean }[] = [];
+  for (const term of orderBy) {
+    const expressions = sortExpressions(term.field, joins);
+    for (const expression of expressions) keys.push({ expression, descending: term.descending });
+  }
+  const idDescending = orderBy[orderBy.length - 1]?.descending ?? false;
+  if (after) where.push(keyset(keys, idDescending, after, whereParams));
+
+  const select = ['r.id AS id', ...keys.map((k, i) => `${k.expression} AS k${i}`)].join(', ');
+  const order = [
+    // Missing values last both ways. DESC NULLS LAST is SQLite's own DESC order, so an index on a
+    // sort key (metric_series_by_key) can serve a descending sort and stop at the limit.
+    ...keys.map((k) => `${k.expression} ${k.descending ? 'DESC' : 'ASC'} NULLS LAST`),
+    `r.id ${idDescending ? 'DESC' : 'ASC'}`,
+  ].join(', ');
+  const sql = `SELECT ${select} FROM runs AS r ${joins.sql()} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
+  return { sql, params: [...joins.params, ...whereParams, limit] };
+}
+
+/** One LEFT JOIN per distinct parameter, metric or tag the query names, shared by filter and order. */
+class Joins {
+  private readonly aliases = new Map<string, string>();
+  private readonly clauses: string[] = [];
+  readonly params: Bindable[] = [];
+
+  of(field: Field & { kind: 'param' | 'metric' | 'tag' }): string {
+    const id = `${field.kind}:${field.key}`;
+    let alias = this.aliases.get(id);
+    if (alias) return alias;
+    alias = `${field.kind[0]}${this.aliases.size}`;
+    const table = field.kind === 'param' ? 'parameters' : field.kind === 'metric' ? 'metric_series' : 'run_tags';
+    this.clauses.push(`LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ?`);
+    this.params.push(field.key);
+    this.aliases.set(id, alias);
+    return alias;
+  }
+
+  sql(): string {
+    return this.clauses.join(' ');
+  }
+}
+
+const ATTRIBUTE_COLUMNS = {
+  name: 'r.name',
+  status: 'r.status',
+  experimentId: 'r.experiment_id',
+  parentRunId: 'r.parent_run_id',
+  createdBy: 'r.created_by',
+  startedAt: 'r.started_at',
+  completedAt: 'r.completed_at',
+  // Seconds, computed as the domain computes them: (completedAt - startedAt) / 1000.
+  duration: '((r.completed_at - r.started_at) / 1000.0)',
+} as const;
+
+/** The SQL for a field's view: NULL where the domain says the value is missing. */
+function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: Joins): string {
+  switch (field.kind) {
+    case 'param': {
+      const p = joins.of(field);
+      if (kind === 'number') return `${p}.number_value`;
+      if (kind === 'text') return `${p}.value`;
+      // The boolean view: 'true' / 'false' in any ASCII case (SQLite's lower() is ASCII only, as
+      // the domain's test is).
+      return `(CASE WHEN lower(${p}.value) IN ('true', 'false') THEN lower(${p}.value) = 'true' END)`;
+    }
+    case 'metric': {
+      const m = joins.of(field);
+      switch (field.aggregate) {
+        case 'latest':
+          return `${m}.last_value`;
+        case 'mean':
+          // NULL when no value is a number, as the domain's NaN mean.
+          return `(${m}.sum / nullif(${m}.numeric_count, 0))`;
+        default:
+          return `${m}.${field.aggregate}`;
+      }
+    }
+    case 'tag':
+      return `${joins.of(field)}.value`;
+    case 'attribute':
+      return ATTRIBUTE_COLUMNS[field.name];
+  }
+}
+
+function sortExpressions(field: Field, joins: Joins): string[] {
+  const kinds = sortKeyKinds(field);
+  return kinds.map((kind) => view(field, kind, joins));
+}
+
+function condition(filter: Filter, joins: Joins, params: Bindable[]): string {
+  switch (filter.type) {
+    case 'and':
+    case 'or':
+      return `(${condition(filter.left, joins, params)} ${filter.type.toUpperCase()} ${condition(filter.right, joins, params)})`;
+    case 'not':
+      return `(NOT ${condition(filter.operand, joins, params)})`;
+    case 'compare':
+      return comparison(filter.field, filter.operator, filter.value, joins, params);
+    case 'in': {
+      const any = `(${filter.values.map((value) => comparison(filter.field, '=', value, joins, params)).join(' OR ')})`;
+      return filter.negated ? `(NOT ${any})` : any;
+    }
+    case 'like': {
+      params.push(filter.pattern, filter.caseInsensitive ? 1 : 0);
+      const like = `fathom_like(${view(filter.field, 'text', joins)}, ?, ?)`;
+      return filter.negated ? `(NOT ${like})` : like;
+    }
+  }
+}
+
+function comparison(field: Field, operator: ComparisonOperator, value: FilterValue, joins: Joins, params: Bindable[]): string {
+  const kind = typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean';
+  params.push(typeof value === 'boolean' ? Number(value) : value);
+  return `(${view(field, kind, joins)} ${OPERATORS[operator]} ?)`;
+}
+
+/**
+ * Rows strictly after the cursor under ORDER BY (k IS NULL), k [dir], ..., id [dir]: for some
+ * key i, the keys before it equal the cursor's and key i comes after it. Missing values sort
+ * last: after a present value come larger (or smaller) values and missing ones; after a missing
+ * value, on that key, nothing.
+ */
+function keyset(keys: readonly { expression: string; descending: boolean }[], idDescending: boolean, after: SortPosition, params: Bindable[]): string {
+  const alternatives: string[] = [];
+  const equalSoFar: string[] = [];
+  const equalParams: Bindable[] = [];
+  keys.forEach((key, i) => {
+    const value = after.keys[i] ?? null;
+    if (value !== null) {
+      alternatives.push(`(${[...equalSoFar, `(${key.expression} ${key.descending ? '<' : '>'} ? OR ${key.expression} IS NULL)`].join(' AND ')})`);
+      params.push(...equalParams, value);
+    }
+    equalSoFar.push(`${key.expression} IS ?`);
+    equalParams.push(value);
+  });
+  alternatives.push(`(${[...equalSoFar, `r.id ${idDescending ? '<' : '>'} ?`].join(' AND ')})`);
+  params.push(...equalParams, after.id);
+  return `(${alternatives.join(' OR ')})`;
+}

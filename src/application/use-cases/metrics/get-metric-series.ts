@@ -1,0 +1,57 @@
+import { inject, injectable } from 'tsyringe';
+import { Issues, NotFoundError } from '../../../domain/errors.js';
+import type { RunId } from '../../../domain/run.js';
+import type { MetricRepository } from '../../ports/metric-repository.js';
+import type { RunRepository } from '../../ports/run-repository.js';
+import { TOKENS } from '../../tokens.js';
+import { assertFewEnough, chartOf, checkHistoryQuery, type HistoryQuery, type MetricHistory } from './get-metric-history.js';
+
+export const MAX_SERIES_RUNS = 100;
+export const MAX_SERIES_KEYS = 20;
+
+export interface SeriesQuery extends HistoryQuery {
+  runIds: readonly RunId[];
+  keys: readonly string[];
+}
+
+export interface RunSeries extends MetricHistory {
+  runId: RunId;
+}
+
+@injectable()
+export class GetMetricSeries {
+  constructor(
+    @inject(TOKENS.Runs) private readonly runs: RunRepository,
+    @inject(TOKENS.Metrics) private readonly metrics: MetricRepository,
+  ) {}
+
+  /**
+   * What a comparison chart needs in one request: one downsampled series per (run, key), runs
+   * in the order asked, keys in the order asked within each run. A run without a key gets an
+   * empty series. @throws NotFoundError (a run), InvalidArgumentError
+   */
+  async execute(query: SeriesQuery): Promise<RunSeries[]> {
+    const issues = new Issues();
+    const runIds = [...new Set(query.runIds)];
+    const keys = [...new Set(query.keys)];
+    if (runIds.length === 0 || runIds.length > MAX_SERIES_RUNS) issues.add('/runIds', `must hold 1 to ${MAX_SERIES_RUNS} runs`);
+    if (keys.length === 0 || keys.length > MAX_SERIES_KEYS) issues.add('/keys', `must hold 1 to ${MAX_SERIES_KEYS} keys`);
+    const checked = checkHistoryQuery(query, issues);
+    issues.throwIfAny();
+    const found = new Set((await this.runs.getMany(runIds)).map((run) => run.id));
+    const missing = runIds.find((id) => !found.has(id));
+    if (missing !== undefined) throw new NotFoundError('run', missing);
+
+    const series: RunSeries[] = [];
+    let total = 0;
+    for (const runId of runIds) {
+      for (const key of keys) {
+        const columns = await this.metrics.history(runId, key, checked.range);
+        total += columns.steps.length;
+        if (checked.method === 'none') assertFewEnough(total);
+        series.push({ runId, ...chartOf(key, columns, checked) });
+      }
+    }
+    return series;
+  }
+}

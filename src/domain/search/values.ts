@@ -1,0 +1,124 @@
+import type { ParameterValue } from '../parameter.js';
+import { RUN_STATUSES } from '../run.js';
+import type { Field, FilterValue } from './filter.js';
+
+/**
+ * What each field holds, and so which values it compares with. One definition, read by the
+ * parser (to refuse a comparison that can never be true), the in-memory evaluator and the SQL
+ * compilers, so every store agrees on what a filter means.
+ *
+ * - `param`: parameters have three views. Text (strings as logged, numbers as JavaScript prints
+ *   them, booleans as 'true'/'false'), numeric (numbers, and strings that read as a number, which
+ *   is how MLflow clients log every value) and boolean (booleans, and 'true'/'false' in any case).
+ *   A literal picks the view: `params.lr < 0.01` compares numbers, `params.opt = 'adam'` text.
+ * - `text`: tags and the attributes name, status, experimentId, parentRunId, createdBy.
+ * - `number`: metric values and aggregates, duration (seconds).
+ * - `time`: startedAt and completedAt, epoch milliseconds or an ISO-8601 date-time in quotes.
+ */
+export type FieldType = 'param' | 'text' | 'number' | 'time';
+
+export function fieldType(field: Field): FieldType {
+  switch (field.kind) {
+    case 'param':
+      return 'param';
+    case 'tag':
+      return 'text';
+    case 'metric':
+      return 'number';
+    case 'attribute':
+      if (field.name === 'startedAt' || field.name === 'completedAt') return 'time';
+      return field.name === 'duration' ? 'number' : 'text';
+  }
+}
+
+/** How a field is written in a filter, for messages. */
+export function fieldName(field: Field): string {
+  switch (field.kind) {
+    case 'param':
+      return `params.${field.key}`;
+    case 'tag':
+      return `tags.${field.key}`;
+    case 'metric':
+      return field.aggregate === 'latest' ? `metrics.${field.key}` : `metrics.${field.key}.${field.aggregate}`;
+    case 'attribute':
+      return field.name;
+  }
+}
+
+/** A number written the way people and MLflow clients write one: 3, -0.5, 1e-05, .5, 2. */
+const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The numeric view of a parameter: numbers, and strings that read as a finite number. */
+export function numericView(value: ParameterValue): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean' || !NUMERIC_TEXT.test(value)) return null;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+/** The text view of a parameter: what `=` with a quoted value and `like` see. */
+export function textView(value: ParameterValue): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** The boolean view of a parameter, from its text view: 'true' or 'false' in any (ASCII) case. */
+export function booleanView(text: string): boolean | null {
+  // Without the u flag, i matches ASCII letters only against ASCII: no 'ſ' for 's'.
+  return /^(?:true|false)$/i.test(text) ? text.toLowerCase() === 'true' : null;
+}
+
+/**
+ * Checks a literal against its field, and turns quoted date-times into epoch milliseconds.
+ * @returns the value to compare with, or a message saying why it cannot be compared.
+ */
+export function literalFor(field: Field, value: FilterValue): { value: FilterValue } | { error: string } {
+  const type = fieldType(field);
+  const name = fieldName(field);
+  if (type === 'param') return { value };
+  if (type === 'text') {
+    if (typeof value !== 'string') return { error: `${name} holds text: quote the value ('${String(value)}')` };
+    if (field.kind === 'attribute' && field.name === 'status' && !(RUN_STATUSES as readonly string[]).includes(value)) {
+      return { error: `status is one of ${RUN_STATUSES.map((s) => `'${s}'`).join(', ')}` };
+    }
+    return { value };
+  }
+  if (type === 'number') {
+    if (typeof value !== 'number') return { error: `${name} holds numbers: compare it with a number` };
+    return { value };
+  }
+  if (typeof value === 'number') return { value };
+  const millis = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(millis)) return { error: `${name} compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')` };
+  return { value: millis };
+}
+
+/** Whether `like` / `ilike` apply: only to what has a text view. */
+export function hasText(field: Field): boolean {
+  const type = fieldType(field);
+  return type === 'param' || type === 'text';
+}
+
+/**
+ * A `like` pattern as a test: `%` any run of characters, `_` one character (a code point), `\`
+ * makes the next character literal. `ilike` compares the lower-case forms (JavaScript's, the
+ * same in every store, since SQL stores call this very function).
+ */
+export function likeMatcher(pattern: string, caseInsensitive: boolean): (text: string) => boolean {
+  let source = '';
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if (c === '\\' && i + 1 < chars.length) {
+      const next = chars[++i] as string;
+      source += escapeRegExp(caseInsensitive ? next.toLowerCase() : next);
+    } else if (c === '%') source += '.*';
+    else if (c === '_') source += '.';
+    else source += escapeRegExp(caseInsensitive ? c.toLowerCase() : c);
+  }
+  const regexp = new RegExp(`^${source}$`, 'su');
+  return caseInsensitive ? (text) => regexp.test(text.toLowerCase()) : (text) => regexp.test(text);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
