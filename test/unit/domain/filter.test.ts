@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/domain/errors.js';
-import { MAX_FILTER_DEPTH, parseFilter, type Filter, type MetricAggregate } from '../../../src/domain/search/filter.js';
+import { MAX_FILTER_DEPTH, MAX_ORDER_TERMS, parseFilter, parseOrderBy, type Filter, type MetricAggregate } from '../../../src/domain/search/filter.js';
 
 function syntaxError(text: string): string {
   try {
@@ -141,5 +141,104 @@ describe('parseFilter, keys and positions', () => {
     expect(syntaxError("tags.x = '😀😀' foo")).toMatch(/^at character 15 \('foo'\)/);
     expect(syntaxError('tags.😀 = 1')).toContain("unexpected character '😀'");
     expect(syntaxError('params.x = 1.5abc')).toContain("found '1.5abc'");
+  });
+});
+
+describe('parseFilter, values the field cannot hold', () => {
+  it('refuses a comparison that can never be true, pointing at the value', () => {
+    expect(syntaxError("metrics.acc = 'high'")).toBe("at character 15 (''high''): metrics.acc holds numbers: compare it with a number");
+    expect(syntaxError('metrics.loss.max > true')).toBe("at character 20 ('true'): metrics.loss.max holds numbers: compare it with a number");
+    expect(syntaxError("duration < '60'")).toBe("at character 12 (''60''): duration holds numbers: compare it with a number");
+    expect(syntaxError('tags.team = 3')).toBe("at character 13 ('3'): tags.team holds text: quote the value ('3')");
+    expect(syntaxError('name = true')).toBe("at character 8 ('true'): name holds text: quote the value ('true')");
+    expect(syntaxError("createdBy = 'x' and experimentId = 2")).toBe("at character 36 ('2'): experimentId holds text: quote the value ('2')");
+    expect(syntaxError("status = 'done'")).toBe("at character 10 (''done''): status is one of 'running', 'completed', 'failed'");
+    expect(syntaxError("status = 'Completed'")).toContain('status is one of');
+  });
+
+  it('points at the offending member of an in list', () => {
+    expect(syntaxError("metrics.acc in (0.9, 'x')")).toBe("at character 22 (''x')'): metrics.acc holds numbers: compare it with a number");
+    expect(syntaxError("status not in ('running', 'paused')")).toBe("at character 27 (''paused')'): status is one of 'running', 'completed', 'failed'");
+  });
+
+  it('refuses like and ilike on numbers and times, pointing at the field', () => {
+    expect(syntaxError("duration like '1%'")).toBe("at character 1 ('duration like '1%''): duration holds numbers: like and ilike apply to params, tags and text attributes");
+    expect(syntaxError("params.a = 1 and metrics.acc not ilike '0.9%'")).toMatch(/^at character 18 \('metrics\.acc not ilik'\): metrics\.acc holds numbers: like/);
+    expect(syntaxError("startedAt like '2026%'")).toContain('startedAt holds times: like and ilike apply to params, tags and text attributes');
+  });
+
+  it('lets params compare with anything, since each value picks a view', () => {
+    expect(parseFilter("params.x = 1 or params.x = 'a' or params.x = true or params.x in (1, 'a', false)")).toBeDefined();
+    expect(parseFilter("params.x like '1%' and tags.t ilike 'A%' and name not like '%tmp%'")).toBeDefined();
+  });
+
+  it('reads a quoted ISO date or date-time as epoch milliseconds for startedAt and completedAt', () => {
+    expect(parseFilter("startedAt >= '2026-01-15T10:00:00Z'")).toMatchObject({ value: Date.UTC(2026, 0, 15, 10) });
+    expect(parseFilter("startedAt < '2026-01-15T12:00:00+02:00'")).toMatchObject({ value: Date.UTC(2026, 0, 15, 10) });
+    expect(parseFilter("completedAt < '2026-01-15'")).toMatchObject({ value: Date.UTC(2026, 0, 15) });
+    expect(parseFilter(`completedAt = ${Date.UTC(2026, 0, 15)}`)).toMatchObject({ value: Date.UTC(2026, 0, 15) });
+    expect(parseFilter("startedAt in ('2026-01-15T10:00:00Z', 0)")).toMatchObject({ values: [Date.UTC(2026, 0, 15, 10), 0] });
+    // Only times convert: the same text is text for a tag.
+    expect(parseFilter("tags.day = '2026-01-15'")).toMatchObject({ value: '2026-01-15' });
+  });
+
+  it('refuses a time that is not a date', () => {
+    const message = "startedAt compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')";
+    expect(syntaxError("startedAt > 'yesterday'")).toBe(`at character 13 (''yesterday''): ${message}`);
+    expect(syntaxError("startedAt = '2026-01-15garbage'")).toContain(message);
+    expect(syntaxError('completedAt = true')).toContain('completedAt compares with epoch milliseconds');
+  });
+
+  it('refuses text that is not well-formed Unicode (a lone surrogate), in values and quoted names', () => {
+    const message = 'this text is not well-formed Unicode (it holds an unpaired surrogate)';
+    expect(syntaxError("tags.t = '\uD800'")).toBe(`at character 10 (''\uD800''): ${message}`);
+    expect(syntaxError("tags.t = '😀' and tags.u = 'a\uD83D'")).toMatch(/^at character 27 /);
+    expect(syntaxError('params.`\uDC00` = 1')).toBe(`at character 8 ('\`\uDC00\` = 1'): ${message}`);
+    expect(parseFilter("tags.t = '😀'")).toMatchObject({ value: '😀' });
+  });
+});
+
+describe('parseOrderBy', () => {
+  function orderByError(terms: string[]): { path: string; message: string } {
+    try {
+      parseOrderBy(terms);
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      const issues = (error as InvalidArgumentError).issues;
+      expect(issues).toHaveLength(1);
+      return issues[0] as { path: string; message: string };
+    }
+    throw new Error(`expected an error for ${JSON.stringify(terms)}`);
+  }
+
+  it('reads fields of the filter language, ascending unless desc, keywords in any case', () => {
+    expect(parseOrderBy(['metrics.acc desc', 'params.lr', 'startedAt ASC', 'metrics.`val.loss`.min DESC', 'tags.team Desc'])).toEqual([
+      { field: metric('acc'), descending: true },
+      { field: param('lr'), descending: false },
+      { field: { kind: 'attribute', name: 'startedAt' }, descending: false },
+      { field: metric('val.loss', 'min'), descending: true },
+      { field: { kind: 'tag', key: 'team' }, descending: true },
+    ]);
+    expect(parseOrderBy(['attributes.Name'])).toEqual([{ field: { kind: 'attribute', name: 'name' }, descending: false }]);
+    expect(parseOrderBy([])).toEqual([]);
+  });
+
+  it(`takes at most ${MAX_ORDER_TERMS} terms`, () => {
+    expect(parseOrderBy(Array.from({ length: MAX_ORDER_TERMS }, (_, i) => `params.p${i}`))).toHaveLength(MAX_ORDER_TERMS);
+    expect(orderByError(Array.from({ length: MAX_ORDER_TERMS + 1 }, (_, i) => `params.p${i}`))).toEqual({ path: '/orderBy', message: `must hold at most ${MAX_ORDER_TERMS} terms` });
+  });
+
+  it('says which term is wrong, where in it and what was expected', () => {
+    expect(orderByError(['params.lr', 'metrics.acc descending'])).toEqual({
+      path: '/orderBy/1',
+      message: "at character 13 ('descending'): expected 'asc', 'desc' or the end of the term, found 'descending'",
+    });
+    expect(orderByError(['params.lr desc desc'])).toEqual({ path: '/orderBy/0', message: "at character 16 ('desc'): expected 'asc', 'desc' or the end of the term, found 'desc'" });
+    expect(orderByError(['startedAt', 'bogus'])).toMatchObject({ path: '/orderBy/1', message: expect.stringMatching(/^at character 1 \('bogus'\): expected a field/) });
+    expect(orderByError(["tags.'team'"])).toMatchObject({ path: '/orderBy/0', message: expect.stringContaining('at character 6') });
+    expect(orderByError(['metrics.loss.median'])).toMatchObject({ path: '/orderBy/0', message: expect.stringContaining('expected one of min, max, mean, count') });
+    expect(orderByError(['params.lr, params.bs'])).toMatchObject({ path: '/orderBy/0', message: expect.stringContaining("at character 10 (', params.bs'): expected 'asc', 'desc' or the end of the term") });
+    expect(orderByError(['params.`\uD800`'])).toMatchObject({ path: '/orderBy/0', message: expect.stringContaining('not well-formed Unicode') });
+    expect(orderByError(['x'.repeat(1001)])).toEqual({ path: '/orderBy/0', message: 'must be at most 1000 characters' });
   });
 });
