@@ -5,6 +5,7 @@ import type { ExperimentRepository } from '../../../src/application/ports/experi
 import type { MetricRepository } from '../../../src/application/ports/metric-repository.js';
 import type { ParameterRepository } from '../../../src/application/ports/parameter-repository.js';
 import type { RunRepository } from '../../../src/application/ports/run-repository.js';
+import type { RunSearch } from '../../../src/application/ports/run-search.js';
 import type { Artifact } from '../../../src/domain/artifact.js';
 import { NotFoundError } from '../../../src/domain/errors.js';
 import type { Experiment, ExperimentFilter, ExperimentOrder, ExperimentSummary } from '../../../src/domain/experiment.js';
@@ -21,6 +22,7 @@ export interface RepositoryStore {
   parameters: ParameterRepository;
   metrics: MetricRepository;
   artifacts: ArtifactRepository;
+  runSearch: RunSearch;
   close(): Promise<void>;
 }
 
