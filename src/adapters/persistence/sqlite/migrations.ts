@@ -129,7 +129,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'parameter views',
+    name: 'search: parameter views, metric indexes',
     // Every parameter gets the text and numeric views searches compare (see the domain's
     // search/values.ts): `value` is the text view, `number_value` the numeric view, NULL for
     // booleans and for strings that are not numbers. MLflow clients log every parameter as a
@@ -152,6 +152,10 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE parameters_v3 RENAME TO parameters;
       -- Serves the parameter space of an experiment and lookups by key.
       CREATE INDEX parameters_by_key ON parameters (key, number_value, value);
+      -- A search ordered by a metric's best value walks these (like metric_series_by_key for the
+      -- latest value) and stops at the page's end.
+      CREATE INDEX metric_series_by_min ON metric_series (key, min);
+      CREATE INDEX metric_series_by_max ON metric_series (key, max);
     `,
   },
 ];

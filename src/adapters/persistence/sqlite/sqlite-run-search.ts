@@ -14,11 +14,17 @@ export class SqliteRunSearch implements RunSearch {
   constructor(private readonly db: SqliteDatabase) {}
 
   async search(query: RunSearchQuery): Promise<SortPosition[]> {
-    const compiled = compileSearch(query, query.filter, query.orderBy, query.after, query.limit);
+    const parts = compileSearch(query, query.filter, query.orderBy, query.after);
     const keyCount = query.orderBy.reduce((n, term) => n + sortKeyKinds(term.field).length, 0);
     return this.db.read(() => {
-      const rows = this.statement(compiled.sql).raw(true).all(...compiled.params) as [string, ...SortValue[]][];
-      return rows.map(([id, ...keys]) => ({ id, keys: keys.slice(0, keyCount) }));
+      const found: SortPosition[] = [];
+      // Parts are in sort order: each one only runs when those before it left the page short.
+      for (const part of parts) {
+        if (found.length >= query.limit) break;
+        const rows = this.statement(part.sql).raw(true).all(...part.params, query.limit - found.length) as [string, ...SortValue[]][];
+        for (const [id, ...keys] of rows) found.push({ id, keys: keys.slice(0, keyCount) });
+      }
+      return found;
     });
   }
 

@@ -10,23 +10,68 @@ import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '
  */
 export interface CompiledSearch {
   sql: string;
-  params: unknown[];
+  /** Every parameter but the last, the LIMIT, which the caller appends. */
+  params: Bindable[];
 }
 
 type Bindable = string | number | null;
 
 const OPERATORS: Record<ComparisonOperator, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
-export function compileSearch(
-  scope: { experimentIds?: readonly string[] },
+/** Metric columns with an index on (key, column): a sort by them can walk the index. */
+const INDEXED_METRIC_COLUMNS: Partial<Record<string, string>> = { latest: 'last_value', min: 'min', max: 'max' };
+
+export interface SearchScope {
+  experimentIds?: readonly string[];
+}
+
+/**
+ * The queries of one search, to run in order until the limit is reached.
+ *
+ * Mostly one query. When the first sort term is a metric with an index (latest, min, max), two:
+ * runs that have a value, found by walking that index from the best value and stopping at the
+ * limit (a page of 100 out of 10,000 runs reads a few hundred rows instead of every run's
+ * parameters), then the runs without one, which sort last. The second runs only when the first
+ * leaves the page short.
+ */
+export function compileSearch(scope: SearchScope, filter: Filter | undefined, orderBy: readonly OrderTerm[], after: SortPosition | undefined): CompiledSearch[] {
+  const first = orderBy[0];
+  const column = first?.field.kind === 'metric' ? INDEXED_METRIC_COLUMNS[first.field.aggregate] : undefined;
+  if (!first || first.field.kind !== 'metric' || column === undefined) return [compilePart(scope, filter, orderBy, after, 'all')];
+  const parts: CompiledSearch[] = [];
+  // After a cursor without a value, only runs without a value remain.
+  if (!after || after.keys[0] !== null) parts.push(compilePart(scope, filter, orderBy, after, 'present'));
+  parts.push(compilePart(scope, filter, orderBy, after, 'missing'));
+  return parts;
+}
+
+function compilePart(
+  scope: SearchScope,
   filter: Filter | undefined,
   orderBy: readonly OrderTerm[],
   after: SortPosition | undefined,
-  limit: number,
+  part: 'all' | 'present' | 'missing',
 ): CompiledSearch {
   const joins = new Joins();
   const where: string[] = [];
   const whereParams: Bindable[] = [];
+  let from = 'runs AS r';
+  if (part === 'present') {
+    // The metric's series table drives the query, in its index order (CROSS JOIN fixes the
+    // order of the loop in SQLite); rows without a value are the other part's.
+    const field = (orderBy[0] as OrderTerm).field as Field & { kind: 'metric' };
+    const alias = joins.driving(field);
+    const column = `${alias}.${INDEXED_METRIC_COLUMNS[field.aggregate] as string}`;
+    from = `metric_series AS ${alias} CROSS JOIN runs AS r ON r.id = ${alias}.run_id`;
+    where.push(`${alias}.key = ?`, `${column} IS NOT NULL`);
+    whereParams.push(field.key);
+    const start = after?.keys[0];
+    if (typeof start === 'number') {
+      // Where the index walk starts: no run before the cursor can follow it.
+      where.push(`${column} ${(orderBy[0] as OrderTerm).descending ? '<=' : '>='} ?`);
+      whereParams.push(start);
+    }
+  }
   if (scope.experimentIds) {
     where.push(`r.experiment_id IN (${scope.experimentIds.map(() => '?').join(', ')})`);
     whereParams.push(...scope.experimentIds);
@@ -38,21 +83,22 @@ export function compileSearch(
   // Sort keys: one expression per key of each term, as `sortKeysOf` lists them.
   const keys: { expression: string; descending: boolean }[] = [];
   for (const term of orderBy) {
-    const expressions = sortExpressions(term.field, joins);
-    for (const expression of expressions) keys.push({ expression, descending: term.descending });
+    for (const expression of sortExpressions(term.field, joins)) keys.push({ expression, descending: term.descending });
   }
+  if (part === 'missing') where.push(`${(keys[0] as { expression: string }).expression} IS NULL`);
   const idDescending = orderBy[orderBy.length - 1]?.descending ?? false;
   if (after) where.push(keyset(keys, idDescending, after, whereParams));
 
   const select = ['r.id AS id', ...keys.map((k, i) => `${k.expression} AS k${i}`)].join(', ');
   const order = [
     // Missing values last both ways. DESC NULLS LAST is SQLite's own DESC order, so an index on a
-    // sort key (metric_series_by_key) can serve a descending sort and stop at the limit.
-    ...keys.map((k) => `${k.expression} ${k.descending ? 'DESC' : 'ASC'} NULLS LAST`),
+    // sort key can serve a descending sort and stop at the limit; where no value is missing
+    // (the 'present' part) a plain ASC can be served by the index too.
+    ...keys.map((k, i) => `${k.expression} ${k.descending ? 'DESC' : 'ASC'}${part === 'present' && i === 0 ? '' : ' NULLS LAST'}`),
     `r.id ${idDescending ? 'DESC' : 'ASC'}`,
   ].join(', ');
-  const sql = `SELECT ${select} FROM runs AS r ${joins.sql()} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
-  return { sql, params: [...joins.params, ...whereParams, limit] };
+  const sql = `SELECT ${select} FROM ${from} ${joins.sql()} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
+  return { sql, params: [...joins.params, ...whereParams] };
 }
 
 /** One LEFT JOIN per distinct parameter, metric or tag the query names, shared by filter and order. */
@@ -60,6 +106,13 @@ class Joins {
   private readonly aliases = new Map<string, string>();
   private readonly clauses: string[] = [];
   readonly params: Bindable[] = [];
+
+  /** The alias of the table that drives the query (it gets no LEFT JOIN of its own). */
+  driving(field: Field & { kind: 'metric' }): string {
+    const alias = `${field.kind[0]}${this.aliases.size}`;
+    this.aliases.set(`${field.kind}:${field.key}`, alias);
+    return alias;
+  }
 
   of(field: Field & { kind: 'param' | 'metric' | 'tag' }): string {
     const id = `${field.kind}:${field.key}`;
