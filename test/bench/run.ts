@@ -10,6 +10,7 @@ import { describeCpu, waitForQuiet, type CpuShares } from './cpu.js';
 import { formatTable, machine, number, revision, writeJson, type Row } from './report.js';
 import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js';
 import { batchIngest, type IngestResult } from './workloads/ingest.js';
+import { comparisonSeries, historyReads, searchRuns, type HistoryResult, type SearchResult, type SeriesResult } from './workloads/reads.js';
 import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
 
 /**
@@ -29,7 +30,12 @@ import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-da
  *   --strict         exit 1 when a target is not met
  */
 
-const TARGETS = { pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40 };
+const TARGETS = { pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300 };
+/** Data sizes of the read workloads: the issue's in a full run, smaller with --quick. */
+const READ_SIZES = {
+  full: { historyPoints: 1_000_000, searchRuns: 10_000, seriesRuns: 100, seriesPoints: 10_000 },
+  quick: { historyPoints: 200_000, searchRuns: 2_000, seriesRuns: 20, seriesPoints: 10_000 },
+};
 const POINTS_PER_REQUEST = 1_000;
 const RESULTS = join(ROOT, 'bench-results');
 
@@ -115,6 +121,7 @@ async function main(): Promise<number> {
   let trivial: TrivialRouteResult;
   let ingest: IngestResult[];
   let storage: { dbBytes: number; files: Record<string, number>; points: number; bytesPerPoint: number } | undefined;
+  let reads: { history: HistoryResult; search: SearchResult; series: SeriesResult };
   let schemaSource: string;
   try {
     const dbFile = join(fathom.dataDir, 'fathom.db');
@@ -184,13 +191,46 @@ async function main(): Promise<number> {
     await fathom.cleanUp();
   }
 
+  // The read workloads get a server and a database of their own, seeded through the API.
+  say(`starting fathom for the read workloads (store: ${opts.store ?? 'default'})`);
+  const reader = await startFathom({ store: opts.store, durability: opts.durability });
+  try {
+    const sizes = opts.quick ? READ_SIZES.quick : READ_SIZES.full;
+    const common = { base: reader.base, target: { host: reader.host, port: reader.port }, warmupMs: opts.warmupMs, durationMs: opts.durationMs, serverPid: reader.pid };
+    const history = await measure(
+      `W4 history of ${number(sizes.historyPoints)} points: downsampled (${opts.durationMs / 1000} s) and full reads`,
+      opts.quiet,
+      reader.pid,
+      () => historyReads({ ...common, points: sizes.historyPoints, repeats: opts.quick ? 2 : 5 }),
+      (r) => [r.downsampled.cpu],
+    );
+    const search = await measure(
+      `W5 search over ${number(sizes.searchRuns)} runs (${opts.durationMs / 1000} s)`,
+      opts.quiet,
+      reader.pid,
+      () => searchRuns({ ...common, runs: sizes.searchRuns }),
+      (r) => [r.cpu],
+    );
+    const series = await measure(
+      `series of ${sizes.seriesRuns} runs × ${number(sizes.seriesPoints)} points (${opts.durationMs / 1000} s)`,
+      opts.quiet,
+      reader.pid,
+      () => comparisonSeries({ ...common, runs: sizes.seriesRuns, pointsPerRun: sizes.seriesPoints }),
+      (r) => [r.cpu],
+    );
+    reads = { history, search, series };
+  } finally {
+    await reader.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
+    await reader.cleanUp();
+  }
+
   let profile: ProfileSummary | undefined;
   if (profileDir) {
     const file = await newestCpuProfile(profileDir);
     if (file) profile = await summariseCpuProfile(file, ingest.map((r) => r.windowUs));
   }
 
-  const rows = tableRows(raw, trivial, ingest, storage);
+  const rows = [...tableRows(raw, trivial, ingest, storage), ...readRows(reads, trivial)];
   const table = formatTable(rows);
   const onDemand = ingest.reduce((sum, r) => sum + r.builtOnDemand, 0);
   const notes = [
@@ -201,6 +241,9 @@ async function main(): Promise<number> {
     ...ingest.map((r) => `W3 ${r.connections} conn: ${number(r.requests)} requests of ${number(r.meanBodyBytes / 1024, 1)} KiB; CPU: ${describeCpu(r.cpu)}`),
     ...Object.entries(trivial.byConnections).map(([conns, r]) => `trivial route ${conns} conn: CPU: ${describeCpu(r.cpu)}`),
     `raw insert: CPU: ${describeCpu(raw.cpu)}`,
+    `W5 filter: ${reads.search.filter}, order by metrics.accuracy desc, limit 100: ${reads.search.matched} runs per page over ${number(reads.search.runs)} runs`,
+    `series: ${reads.series.runs} runs × ${number(reads.series.pointsPerRun)} points, ${number(reads.series.returnedPoints)} points returned`,
+    `W4 full read: ${reads.history.fullRead.pages} pages of up to 100,000 points (method=none), one after another`,
     ...quietNotes,
     ...(onDemand > 0 ? [`${onDemand} W3 request bodies were built during the timed part (the prepared ones ran out): the client used more CPU than planned`] : []),
     ...(opts.profile ? ['the server ran under --cpu-prof: its figures are lower than without profiling'] : []),
@@ -217,7 +260,7 @@ async function main(): Promise<number> {
     targets: TARGETS,
     rows,
     notes,
-    details: { rawInsert: raw, trivialRoute: trivial, ingest, storage, profile },
+    details: { rawInsert: raw, trivialRoute: trivial, ingest, storage, reads, profile },
   });
   say(`wrote ${file}`);
   const unmet = rows.some((r) => r.targets?.some((t) => !t.met));
@@ -279,6 +322,34 @@ function tableRows(raw: RawInsertResult, trivial: TrivialRouteResult, ingest: In
     });
   }
   return rows;
+}
+
+/** Read workloads: requests/s at one connection against the trivial route's, with their latency targets. */
+function readRows(reads: { history: HistoryResult; search: SearchResult; series: SeriesResult }, trivial: TrivialRouteResult): Row[] {
+  const http = trivial.byConnections[1];
+  const ceiling = http && {
+    ceiling: { name: 'trivial route 1 conn', figure: `${number(http.requestsPerSecond)} req/s`, value: http.requestsPerSecond, unit: 'requests/s' },
+  };
+  const latencyRow = (workload: string, r: { latency: { p50: number; p99: number }; requestsPerSecond: number }, targetMs: number): Row => ({
+    workload,
+    figure: `p50 ${number(r.latency.p50, 1)} ms, p99 ${number(r.latency.p99, 1)} ms, ${number(r.requestsPerSecond, 1)} req/s`,
+    value: r.requestsPerSecond,
+    unit: 'requests/s',
+    ...(ceiling && { ...ceiling, ratio: r.requestsPerSecond / (http as { requestsPerSecond: number }).requestsPerSecond }),
+    targets: [{ label: `p50 < ${targetMs} ms`, met: r.latency.p50 < targetMs }],
+  });
+  const { history, search, series } = reads;
+  return [
+    latencyRow(`W4 ${number(history.points)}-point history → 1,000`, history.downsampled, TARGETS.downsampledP50Ms),
+    {
+      workload: `W4 ${number(history.points)}-point history, full`,
+      figure: `p50 ${number(history.fullRead.ms.p50)} ms, ${number(history.fullRead.pointsPerSecond)} points/s`,
+      value: history.fullRead.pointsPerSecond,
+      unit: 'points/s',
+    },
+    latencyRow(`W5 search, ${number(search.runs)} runs`, search, TARGETS.searchP50Ms),
+    latencyRow(`series, ${series.runs} runs × ${number(series.pointsPerRun)}`, series, TARGETS.seriesP50Ms),
+  ];
 }
 
 main().then(
