@@ -120,7 +120,8 @@ export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run
   }
   for (const [key, value] of Object.entries(changes.tags ?? {})) {
     if (value === null) delete next.tags[key];
-    else next.tags[key] = value;
+    // Defined, not assigned: a tag may be named __proto__, and assigning would set the prototype.
+    else Object.defineProperty(next.tags, key, { value, enumerable: true, writable: true, configurable: true });
   }
   if (Object.keys(next.tags).length > MAX_RUN_TAGS) {
     throw InvalidArgumentError.field('/tags', `a run holds at most ${MAX_RUN_TAGS} tags`);

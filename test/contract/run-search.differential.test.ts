@@ -99,12 +99,11 @@ function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
     for (const key of METRIC_KEYS.filter(() => r.chance(0.6))) {
       const steps: number[] = [];
       for (let b = 1 + r.int(3); b > 0; b--) {
-        // Some points log a step again (aggregates are recomputed after a replacement), but each
-        // step first arrives in increasing order: see the skipped BUG test below, and draw steps
-        // freely (r.int(8)) once it passes.
+        // Steps arrive in any order, and some log a step again (aggregates are recomputed after a
+        // replacement): every store must add up the same values in the same order.
         batches.push(
           Array.from({ length: 1 + r.int(4) }, () => {
-            const step = steps.length > 0 && r.chance(0.3) ? r.pick(steps) : (steps[steps.length - 1] ?? -1) + 1 + r.int(2);
+            const step = r.int(8);
             if (!steps.includes(step)) steps.push(step);
             return { key, step, timestamp: T0, value: r.chance(0.7) ? r.pick(METRIC_VALUES) : Math.round(r.next() * 2000) / 1000 - 1 };
           }),
@@ -112,9 +111,8 @@ function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
       }
     }
     const plan: PlannedRun = { run, parameters, batches };
-    // A run holding a __proto__ tag is not changed: see the skipped BUG test below.
-    if (r.chance(0.15) && !Object.hasOwn(run.tags, '__proto__')) {
-      const keys = TAG_KEYS.filter((key) => key !== '__proto__' && r.chance(0.4));
+    if (r.chance(0.15)) {
+      const keys = TAG_KEYS.filter((key) => r.chance(0.4));
       plan.change = { tags: Object.fromEntries(keys.map((key) => [key, r.chance(0.4) ? null : r.pick(TAG_VALUES)])) };
       if (r.chance(0.5)) plan.change.name = r.pick(NAMES);
     }
@@ -365,12 +363,8 @@ describe('RunSearch: disagreements found by the differential test, as explicit e
   }
   const aRun = (id: string, tags: Record<string, string> = {}): Run => ({ id, experimentId: 'exp', status: 'running', tags, createdBy: 'ada', startedAt: T0, lifecycleStage: 'active' });
 
-  // BUG: the mean depends on the order each store adds values up. Memory adds a batch in the order
-  // given and, after a replacement, recomputes in first-arrival order; SQLite adds a batch in step
-  // order and recomputes in step order. For steps [2, 0, 1] = [0.1, 0.2, 0.3] in one batch, memory
-  // holds mean 0.20000000000000004 and SQLite 0.19999999999999998, so `metrics.m.mean < 0.2`
-  // matches the run in SQLite only (and sorting by the mean can differ).
-  it.skip('gives the same mean, whatever order the steps arrived in', async () => {
+  // A float sum depends on its order: stores add a batch up in step order, and recompute in step order.
+  it('gives the same mean, whatever order the steps arrived in', async () => {
     const found = await inBothStores(
       async (store) => {
         await store.runs.create(aRun('r1'), []);
@@ -381,11 +375,8 @@ describe('RunSearch: disagreements found by the differential test, as explicit e
     expect(found.sqlite).toEqual(found.memory);
   });
 
-  // BUG: SQLite reads a run's tags into a plain object (`held[key] = value`), so a tag named
-  // __proto__ (a valid key, and an own property when it comes from JSON) is dropped on every read;
-  // any update then writes the tags back without it. Memory keeps it: after an update that
-  // changes nothing, `tags.__proto__ = 'x'` still matches the run in memory, not in SQLite.
-  it.skip('keeps a tag named __proto__ through an update', async () => {
+  // A tag may be named __proto__ (an own property when it comes from JSON): it is kept, not taken for the prototype.
+  it('keeps a tag named __proto__ through an update', async () => {
     const found = await inBothStores(
       async (store) => {
         await store.runs.create(aRun('r1', Object.fromEntries([['__proto__', 'x']])), []);

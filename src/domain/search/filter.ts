@@ -55,7 +55,8 @@ interface Token {
 
 /** A syntax error: 400 on `path` (`/filter` unless said), saying where (1-based character) and what was expected. */
 export function errorAt(filterText: string, at: number, message: string, path = '/filter'): InvalidArgumentError {
-  const shown = at >= filterText.length ? 'the end of the filter' : `'${[...filterText.slice(at)].slice(0, 20).join('')}'`;
+  const end = path === '/filter' ? 'the end of the filter' : 'the end of the term';
+  const shown = at >= filterText.length ? end : `'${[...filterText.slice(at)].slice(0, 20).join('')}'`;
   // Counted in characters (code points), as a person counts them, not in UTF-16 units.
   const character = [...filterText.slice(0, at)].length + 1;
   return InvalidArgumentError.field(path, `at character ${character} (${shown}): ${message}`);

@@ -1,5 +1,6 @@
 import type { ParameterValue } from '../parameter.js';
 import { RUN_STATUSES } from '../run.js';
+import { parseIsoDate } from '../time.js';
 import type { Field, FilterValue } from './filter.js';
 
 /**
@@ -87,8 +88,9 @@ export function literalFor(field: Field, value: FilterValue): { value: FilterVal
     return { value };
   }
   if (typeof value === 'number') return { value };
-  const millis = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(millis)) return { error: `${name} compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')` };
+  // The API's own reading of dates: a calendar date must exist, and no offset means UTC.
+  const millis = typeof value === 'string' ? parseIsoDate(value) : undefined;
+  if (millis === undefined) return { error: `${name} compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')` };
   return { value: millis };
 }
 
@@ -100,23 +102,43 @@ export function hasText(field: Field): boolean {
 
 /**
  * A `like` pattern as a test: `%` any run of characters, `_` one character (a code point), `\`
- * makes the next character literal. `ilike` compares the lower-case forms (JavaScript's, the
- * same in every store, since SQL stores call this very function).
+ * makes the next character literal. `ilike` ignores case by Unicode simple case folding, one
+ * character to one (so a final ς matches Σ, and İ stays one character); SQL stores call this
+ * very function, so every store folds case alike.
  */
 export function likeMatcher(pattern: string, caseInsensitive: boolean): (text: string) => boolean {
-  let source = '';
+  // The pattern as segments between its %s, each a regular expression of literals and '.' only,
+  // so each matches a fixed number of characters and nothing can backtrack without end (a
+  // pattern like '%a%a%a%a%b' against a long text stays linear per segment).
+  const segments: string[] = [''];
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;
-    if (c === '\\' && i + 1 < chars.length) {
-      const next = chars[++i] as string;
-      source += escapeRegExp(caseInsensitive ? next.toLowerCase() : next);
-    } else if (c === '%') source += '.*';
-    else if (c === '_') source += '.';
-    else source += escapeRegExp(caseInsensitive ? c.toLowerCase() : c);
+    if (c === '%') segments.push('');
+    else segments[segments.length - 1] += c === '_' ? '.' : escapeRegExp(c === '\\' && i + 1 < chars.length ? (chars[++i] as string) : c);
   }
-  const regexp = new RegExp(`^${source}$`, 'su');
-  return caseInsensitive ? (text) => regexp.test(text.toLowerCase()) : (text) => regexp.test(text);
+  const flags = caseInsensitive ? 'isu' : 'su';
+  if (segments.length === 1) {
+    const whole = new RegExp(`^(?:${segments[0] as string})$`, flags);
+    return (text) => whole.test(text);
+  }
+  const first = new RegExp(segments[0] as string, `${flags}y`);
+  const middle = segments.slice(1, -1).filter((s) => s !== '').map((s) => new RegExp(s, `${flags}g`));
+  const last = new RegExp(`(?:${segments[segments.length - 1] as string})$`, `${flags}g`);
+  return (text) => {
+    first.lastIndex = 0;
+    if (!first.test(text)) return false;
+    let position = first.lastIndex;
+    // The leftmost match of each middle segment leaves the most room for the rest.
+    for (const segment of middle) {
+      segment.lastIndex = position;
+      const found = segment.exec(text);
+      if (!found) return false;
+      position = found.index + found[0].length;
+    }
+    last.lastIndex = position;
+    return last.test(text);
+  };
 }
 
 function escapeRegExp(text: string): string {

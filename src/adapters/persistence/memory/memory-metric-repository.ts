@@ -1,8 +1,8 @@
 import type { MetricRepository } from '../../../application/ports/metric-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import {
-  accumulate,
   accumulateAll,
+  accumulateBatch,
   assignSteps,
   toSummary,
   EMPTY_COLUMNS,
@@ -22,7 +22,7 @@ export class MemoryMetricRepository implements MetricRepository {
     if (!this.db.runs.has(runId)) throw new NotFoundError('run', runId);
     const series = this.db.metrics.get(runId) ?? new Map<string, MetricSeries>();
     const points = assignSteps(drafts, (key) => series.get(key)?.acc.lastStep);
-    for (const point of points) insert(series, point);
+    for (const [key, batch] of byKeyInStepOrder(points)) appendToSeries(series, key, batch);
     this.db.metrics.set(runId, series);
     return points.length;
   }
@@ -56,23 +56,37 @@ export class MemoryMetricRepository implements MetricRepository {
   }
 }
 
-function insert(series: Map<string, MetricSeries>, point: MetricPoint): void {
-  const existing = series.get(point.key);
-  if (!existing) {
-    series.set(point.key, { byStep: new Map([[point.step, point]]), steps: [point.step], acc: accumulate(undefined, point) });
-    return;
+/**
+ * A batch's points per key, one per step (the later point at a step wins), in step order.
+ * Aggregates add a batch up in this order, as every store does: a float sum depends on its order,
+ * and searches compare means exactly.
+ */
+function byKeyInStepOrder(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
+  const byKey = new Map<string, Map<number, MetricPoint>>();
+  for (const point of points) {
+    const steps = byKey.get(point.key) ?? new Map<number, MetricPoint>();
+    steps.set(point.step, point);
+    byKey.set(point.key, steps);
   }
-  const replaced = existing.byStep.has(point.step);
-  existing.byStep.set(point.step, point);
-  if (replaced) {
-    // The replaced value may have been the min or the max: recompute this key from its history.
-    existing.acc = accumulateAll(existing.byStep.values()) as MetricAccumulator;
-    return;
+  return new Map([...byKey].map(([key, steps]) => [key, [...steps.values()].sort((a, b) => a.step - b.step)]));
+}
+
+function appendToSeries(all: Map<string, MetricSeries>, key: string, batch: readonly MetricPoint[]): void {
+  const existing = all.get(key);
+  const series: MetricSeries = existing ?? { byStep: new Map(), steps: [], acc: undefined as unknown as MetricAccumulator };
+  let replaced = false;
+  for (const point of batch) {
+    if (series.byStep.has(point.step)) replaced = true;
+    else if (series.steps.length === 0 || point.step > (series.steps[series.steps.length - 1] as number)) series.steps.push(point.step);
+    else series.steps.splice(lowerBound(series.steps, point.step), 0, point.step);
+    series.byStep.set(point.step, point);
   }
-  const last = existing.steps[existing.steps.length - 1] as number;
-  if (point.step > last) existing.steps.push(point.step);
-  else existing.steps.splice(lowerBound(existing.steps, point.step), 0, point.step);
-  existing.acc = accumulate(existing.acc, point);
+  // A replaced value may have been the min or the max: recompute the key from its history, in
+  // step order. Otherwise the batch adds up onto the running aggregates.
+  series.acc = (
+    replaced ? accumulateAll(series.steps.map((step) => series.byStep.get(step) as MetricPoint)) : accumulateBatch(existing?.acc, batch)
+  ) as MetricAccumulator;
+  all.set(key, series);
 }
 
 function lowerBound(sorted: readonly number[], value: number): number {

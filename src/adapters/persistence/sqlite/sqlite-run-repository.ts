@@ -143,7 +143,8 @@ export class SqliteRunRepository implements RunRepository {
     const ids = JSON.stringify([...tags.keys()]);
     for (const { run_id, key, value } of this.selectTags.all(ids) as { run_id: string; key: string; value: string }[]) {
       const held = tags.get(run_id);
-      if (held) held[key] = value;
+      // Defined, not assigned: a tag may be named __proto__, and assigning would set the prototype.
+      if (held) Object.defineProperty(held, key, { value, enumerable: true, writable: true, configurable: true });
     }
     return rows.map((row) => fromRow(row, tags.get(row.id) ?? {}));
   }

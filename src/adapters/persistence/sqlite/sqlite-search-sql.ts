@@ -181,14 +181,27 @@ function sortExpressions(field: Field, joins: Joins): string[] {
 function condition(filter: Filter, joins: Joins, params: Bindable[]): string {
   switch (filter.type) {
     case 'and':
-    case 'or':
-      return `(${condition(filter.left, joins, params)} ${filter.type.toUpperCase()} ${condition(filter.right, joins, params)})`;
+    case 'or': {
+      // A chain of a thousand ors is a thousand levels deep as parsed, past SQLite's limit on
+      // expression depth: the chain is flattened and rebuilt as a balanced tree.
+      const operands = flatten(filter, filter.type).map((operand) => condition(operand, joins, params));
+      return balanced(operands, filter.type.toUpperCase());
+    }
     case 'not':
       return `(NOT ${condition(filter.operand, joins, params)})`;
     case 'compare':
       return comparison(filter.field, filter.operator, filter.value, joins, params);
     case 'in': {
-      const any = `(${filter.values.map((value) => comparison(filter.field, '=', value, joins, params)).join(' OR ')})`;
+      // `x in (a, b)` means `x = a or x = b`. Values of one type become one SQL IN list (the same
+      // three-valued result: NULL for a missing field, never NULL otherwise), the types OR-ed.
+      const lists: string[] = [];
+      for (const kind of ['number', 'text', 'boolean'] as const) {
+        const values = filter.values.filter((value) => kindOf(value) === kind);
+        if (values.length === 0) continue;
+        lists.push(`(${view(filter.field, kind, joins)} IN (${values.map(() => '?').join(', ')}))`);
+        params.push(...values.map((value) => (typeof value === 'boolean' ? Number(value) : value)));
+      }
+      const any = balanced(lists, 'OR');
       return filter.negated ? `(NOT ${any})` : any;
     }
     case 'like': {
@@ -199,10 +212,30 @@ function condition(filter: Filter, joins: Joins, params: Bindable[]): string {
   }
 }
 
+/** The operands of a chain of one connective (a or b or c), however the parser nested it. */
+function flatten(filter: Filter, type: 'and' | 'or'): Filter[] {
+  const operands: Filter[] = [];
+  const pending: Filter[] = [filter];
+  while (pending.length > 0) {
+    const next = pending.pop() as Filter;
+    if (next.type === type) pending.push(next.right, next.left);
+    else operands.push(next);
+  }
+  return operands;
+}
+
+/** `a OP b OP c OP d` as ((a OP b) OP (c OP d)): log2(n) deep. Params stay in textual order. */
+function balanced(operands: readonly string[], operator: string): string {
+  if (operands.length === 1) return operands[0] as string;
+  const middle = Math.ceil(operands.length / 2);
+  return `(${balanced(operands.slice(0, middle), operator)} ${operator} ${balanced(operands.slice(middle), operator)})`;
+}
+
+const kindOf = (value: FilterValue): 'number' | 'text' | 'boolean' => (typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean');
+
 function comparison(field: Field, operator: ComparisonOperator, value: FilterValue, joins: Joins, params: Bindable[]): string {
-  const kind = typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean';
   params.push(typeof value === 'boolean' ? Number(value) : value);
-  return `(${view(field, kind, joins)} ${OPERATORS[operator]} ?)`;
+  return `(${view(field, kindOf(value), joins)} ${OPERATORS[operator]} ?)`;
 }
 
 /**

@@ -53,9 +53,10 @@ export class SearchRuns {
     if (experimentIds && experimentIds.length > MAX_SEARCH_EXPERIMENTS) {
       issues.add('/experimentIds', `must hold at most ${MAX_SEARCH_EXPERIMENTS} experiments`);
     }
+    // Every bad field in one answer: the filter's and the order's errors too.
+    const filter = issues.collect(() => parseFilter(input.filter ?? ''));
+    const parsedOrder = issues.collect(() => parseOrderBy(input.orderBy ?? [])) ?? [];
     issues.throwIfAny();
-    const filter = parseFilter(input.filter ?? '');
-    const parsedOrder = parseOrderBy(input.orderBy ?? []);
     const orderBy = parsedOrder.length > 0 ? parsedOrder : NEWEST_FIRST;
     for (const id of experimentIds ?? []) await this.experiments.get(id);
 
