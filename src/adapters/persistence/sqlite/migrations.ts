@@ -128,6 +128,42 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: 'metric chunks',
+    // A series' older points sealed by the thousand into one row each: reading a million points
+    // is a thousand blob copies instead of a million rows (see docs/storage.md). A v1 series is
+    // all rows, which stays valid: nothing is sealed yet, and its next append seals it.
+    sql: `
+      -- points: count Float64 steps, then count values (NaN stored as NaN), then count
+      -- timestamps, little-endian. The step bounds and count come before the blob, so range
+      -- checks read them from the row's first page and never follow the blob's overflow pages.
+      -- A rowid table, unlike metric_points: in a WITHOUT ROWID table the whole row is the key,
+      -- and SQLite reads a key in full (blob and overflow pages) to compare it at every step of
+      -- a range scan; here the range runs over the small primary-key index instead (a 1M-point
+      -- read: about 45 ms instead of 90).
+      CREATE TABLE metric_chunks (
+        series_id INTEGER NOT NULL,
+        first_step INTEGER NOT NULL,
+        last_step INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        points BLOB NOT NULL,
+        PRIMARY KEY (series_id, first_step)
+      );
+
+      -- sealed_through: the last step held in chunks (NULL while none is); every row left in
+      -- metric_points is past it. tail_count: the points still held as rows.
+      ALTER TABLE metric_series ADD COLUMN sealed_through INTEGER;
+      ALTER TABLE metric_series ADD COLUMN tail_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE metric_series SET tail_count = count;
+
+      DROP TRIGGER metric_series_delete;
+      CREATE TRIGGER metric_series_delete AFTER DELETE ON metric_series BEGIN
+        DELETE FROM metric_points WHERE series_id = OLD.id;
+        DELETE FROM metric_chunks WHERE series_id = OLD.id;
+      END;
+    `,
+  },
+  {
     version: 3,
     name: 'search: parameter views, metric indexes',
     // Every parameter gets the text and numeric views searches compare (see the domain's
