@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertLittleEndian, CHUNK_POINTS } from '../../../src/adapters/persistence/sqlite/metric-chunks.js';
+import { DIRECT_POINTS } from '../../../src/adapters/persistence/sqlite/sqlite-metric-chunk-store.js';
 import { MIGRATIONS } from '../../../src/adapters/persistence/sqlite/migrations.js';
 import { SqliteDatabase } from '../../../src/adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from '../../../src/adapters/persistence/sqlite/sqlite-store.js';
@@ -71,6 +72,11 @@ async function append(model: Model, points: MetricDraft[]): Promise<void> {
   model.add(points);
 }
 
+/** Appends in batches too small to go straight into chunks: through the tail's rows. */
+async function appendSmall(model: Model, points: MetricDraft[]): Promise<void> {
+  for (let i = 0; i < points.length; i += DIRECT_POINTS - 1) await append(model, points.slice(i, i + DIRECT_POINTS - 1));
+}
+
 async function history(range: StepRange = {}, key = 'loss'): Promise<MetricPoint[]> {
   return pointsOf(key, await store.metrics.history(runId, key, range));
 }
@@ -96,23 +102,42 @@ async function expectMatches(model: Model): Promise<void> {
 }
 
 describe('appending across chunk boundaries', () => {
-  it('seals the tail into a chunk when it reaches 1,024 points, then again at 2,048', async () => {
+  it('keeps small batches as rows and seals them into a chunk at 1,024 points, then again at 2,048', async () => {
     const model = new Model();
-    await append(model, series(range(0, 1023)));
+    await appendSmall(model, series(range(0, 1023)));
     expect(layout()).toEqual({ chunks: [], rows: 1023 });
     await append(model, series([1023]));
     expect(layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 0 });
     await append(model, series([1024]));
     await expectMatches(model);
-    for (let from = 1025; from < 2100; from += 100) await append(model, series(range(from, Math.min(from + 100, 2100))));
+    await appendSmall(model, series(range(1025, 2100)));
     expect(layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS], rows: 2100 - 2048 });
     await expectMatches(model);
   });
 
-  it('writes a batch of 10,000 as full chunks and a tail', async () => {
+  it('writes a batch of 10,000 straight into chunks, the last one short', async () => {
     const model = new Model();
     await append(model, series(range(0, 10_000)));
-    expect(layout()).toEqual({ chunks: Array(9).fill(CHUNK_POINTS), rows: 10_000 - 9 * CHUNK_POINTS });
+    expect(layout()).toEqual({ chunks: [...Array<number>(9).fill(CHUNK_POINTS), 10_000 - 9 * CHUNK_POINTS], rows: 0 });
+    await expectMatches(model);
+  });
+
+  it('fills a short last chunk with the next large batches', async () => {
+    const model = new Model();
+    for (let from = 0; from < 1250; from += 250) await append(model, series(range(from, from + 250)));
+    expect(layout()).toEqual({ chunks: [CHUNK_POINTS, 1250 - CHUNK_POINTS], rows: 0 });
+    await expectMatches(model);
+  });
+
+  it('seals the rows with a large batch that follows small ones', async () => {
+    const model = new Model();
+    await append(model, series(range(0, 300)));
+    await appendSmall(model, series(range(300, 400)));
+    expect(layout()).toEqual({ chunks: [300], rows: 100 });
+    await append(model, series(range(400, 500)));
+    expect(layout()).toEqual({ chunks: [300, 200], rows: 0 });
+    await appendSmall(model, series(range(500, 1600)));
+    expect(layout()).toEqual({ chunks: [300, 200, CHUNK_POINTS], rows: 1100 - CHUNK_POINTS });
     await expectMatches(model);
   });
 
@@ -133,7 +158,7 @@ describe('writing into sealed chunks', () => {
     await append(model, [loss(-5, 500), loss(3, 1500)]);
     await expectMatches(model);
     expect(await summary()).toMatchObject({ min: -5, max: 9, count: 3000 });
-    expect(layout().chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS]);
+    expect(layout().chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS, 3000 - 2 * CHUNK_POINTS]);
   });
 
   it('updates the last point and the aggregates when a replacement also reaches the tail', async () => {
@@ -175,7 +200,9 @@ describe('writing into sealed chunks', () => {
 
   it('sorts an unordered batch that touches chunks, the tail and new steps; the later point at a step wins', async () => {
     const model = new Model();
-    await append(model, series(range(0, 1500)));
+    await append(model, series(range(0, CHUNK_POINTS)));
+    await appendSmall(model, series(range(CHUNK_POINTS, 1500)));
+    expect(layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 1500 - CHUNK_POINTS });
     const batch = [loss(1, 2000), loss(2, 10), loss(3, 1400), loss(4, 10), loss(5, 1600), loss(6, 1400)];
     await append(model, batch);
     await expectMatches(model);
@@ -186,7 +213,9 @@ describe('writing into sealed chunks', () => {
 describe('reading ranges', () => {
   it('starts and ends inside chunks, at their edges, in the tail, or past everything', async () => {
     const model = new Model();
-    await append(model, series(range(0, 5000)));
+    await append(model, series(range(0, 4 * CHUNK_POINTS)));
+    await appendSmall(model, series(range(4 * CHUNK_POINTS, 5000)));
+    expect(layout()).toEqual({ chunks: Array<number>(4).fill(CHUNK_POINTS), rows: 5000 - 4 * CHUNK_POINTS });
     const ranges: StepRange[] = [
       { startStep: 0, endStep: 1023 },
       { startStep: 1023, endStep: 1024 },
@@ -215,7 +244,7 @@ describe('reading ranges', () => {
     const model = new Model();
     const special = [NaN, Infinity, -Infinity, 1e-300, -1.5];
     await append(model, series(range(0, 2500), (step) => special[step % special.length] as number));
-    expect(layout().chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS]);
+    expect(layout().chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS, 2500 - 2 * CHUNK_POINTS]);
     expect((await history({ startStep: 1020, endStep: 1030 })).map((p) => p.value)).toEqual(range(1020, 1031).map((s) => special[s % 5]));
     expect(await summary()).toMatchObject({ min: -Infinity, max: Infinity, mean: NaN, count: 2500, last: { value: -1.5, step: 2499 } });
     await append(model, [loss(NaN, 1021), loss(-2, 1022)]);
@@ -279,12 +308,14 @@ describe('a database written by the first schema version', () => {
 it('deleting a run removes its chunks and rows with its series', async () => {
   const other = await givenRun(store, (await givenExperiment(store)).id);
   await store.metrics.append(runId, series(range(0, 5000)));
+  await store.metrics.append(runId, series(range(5000, 5010)));
   await store.metrics.append(other.id, series(range(0, 1500)));
+  await store.metrics.append(other.id, series(range(1500, 1520)));
   const count = (table: string) => store.database.connection.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
-  expect([count('metric_chunks'), count('metric_points')]).toEqual([4 + 1, 5000 - 4 * CHUNK_POINTS + 1500 - CHUNK_POINTS]);
+  expect([count('metric_chunks'), count('metric_points')]).toEqual([5 + 2, 10 + 20]);
   await store.runs.delete(runId);
-  expect([count('metric_series'), count('metric_chunks'), count('metric_points')]).toEqual([1, 1, 1500 - CHUNK_POINTS]);
-  expect(pointsOf('loss', await store.metrics.history(other.id, 'loss', {})).length).toBe(1500);
+  expect([count('metric_series'), count('metric_chunks'), count('metric_points')]).toEqual([1, 2, 20]);
+  expect(pointsOf('loss', await store.metrics.history(other.id, 'loss', {})).length).toBe(1520);
 });
 
 it('refuses a big-endian machine with a clear error', () => {

@@ -39,6 +39,19 @@ export function encodeChunk(columns: MetricColumns, from: number, to: number): B
   return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
 }
 
+/** Points gathered as plain arrays (in step order) as one chunk blob. */
+export function packPoints(steps: readonly number[], values: readonly number[], timestamps: readonly number[]): Buffer {
+  const n = steps.length;
+  const packed = new Float64Array(3 * n);
+  packed.set(steps, 0);
+  packed.set(values, n);
+  packed.set(timestamps, 2 * n);
+  return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+}
+
+/** How many points a chunk blob holds. */
+export const pointsInBlob = (blob: Buffer): number => blob.length / (3 * BYTES);
+
 /** The chunk's points as columns of their own. */
 export function decodeChunk(blob: Buffer, count: number): MetricColumns {
   const columns = allocateColumns(count);
