@@ -112,7 +112,7 @@ function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
     }
     const plan: PlannedRun = { run, parameters, batches };
     if (r.chance(0.15)) {
-      const keys = TAG_KEYS.filter((key) => r.chance(0.4));
+      const keys = TAG_KEYS.filter(() => r.chance(0.4));
       plan.change = { tags: Object.fromEntries(keys.map((key) => [key, r.chance(0.4) ? null : r.pick(TAG_VALUES)])) };
       if (r.chance(0.5)) plan.change.name = r.pick(NAMES);
     }
