@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { MetricColumns, MetricPoint } from '../../../domain/metric.js';
+import { MAX_STEP, type MetricColumns, type MetricPoint } from '../../../domain/metric.js';
 import {
   CHUNK_POINTS,
+  MAX_CHUNK_POINTS,
   allocateColumns,
   assertLittleEndian,
   chunkParts,
@@ -147,6 +148,28 @@ export class SqliteMetricChunkStore {
       n++;
     }
     return sliceColumns(columns, n);
+  }
+
+  /**
+   * Hands the whole series to `visit` in step order, a chunk (then the tail) at a time, in
+   * columns reused from one call to the next: what recomputing aggregates needs, without
+   * allocating the whole history.
+   */
+  forEachBlock(seriesId: number, tailCount: number, visit: (columns: MetricColumns) => void): void {
+    let block = allocateColumns(Math.max(MAX_CHUNK_POINTS, tailCount));
+    for (const chunk of this.chunksIn.iterate({ id: seriesId, start: 0, end: MAX_STEP }) as Iterable<ChunkRow>) {
+      if (chunk.count > block.steps.length) block = allocateColumns(chunk.count);
+      copyFromChunk(chunk.points, chunk.count, 0, chunk.count, block, 0);
+      visit(sliceColumns(block, chunk.count));
+    }
+    let n = 0;
+    for (const row of this.rowsIn.iterate(seriesId, 0, MAX_STEP) as Iterable<PointRow>) {
+      block.steps[n] = row[0];
+      block.values[n] = fromSql(row[1]);
+      block.timestamps[n] = row[2];
+      n++;
+    }
+    if (n > 0) visit(sliceColumns(block, n));
   }
 
   /**

@@ -34,9 +34,6 @@ interface SeriesRow {
   tail_count: number;
 }
 
-/** Points per call to the domain's accumulator when a series' aggregates are recomputed. */
-const ACCUMULATE_BLOCK = 1024;
-
 /**
  * Metric histories, and one `metric_series` row per (run, key) holding the latest point and the
  * running aggregates, updated in the same transaction as the points, so summaries never read
@@ -82,9 +79,7 @@ export class SqliteMetricRepository implements MetricRepository {
         const written = this.points.write(seriesId, layout, row ? row.last_step : -1, batch);
         // A replacement may have removed the min or the max: recompute from the whole series
         // (reading it as columns is cheap). Otherwise the batch adds up onto the aggregates.
-        const acc = written.replaced
-          ? accumulateColumns(this.points.read(seriesId, written.tailCount, 0, MAX_STEP))
-          : accumulateBatch(row && toAccumulator(row), batch);
+        const acc = written.replaced ? this.recompute(seriesId, written.tailCount) : accumulateBatch(row && toAccumulator(row), batch);
         this.saveSeries(seriesId, acc as MetricAccumulator, written.sealedThrough, written.tailCount);
       }
       return points.length;
@@ -109,6 +104,29 @@ export class SqliteMetricRepository implements MetricRepository {
     });
   }
 
+  /**
+   * The aggregates of the whole series by the domain's accumulator, in step order, a chunk at a
+   * time through a block of reused point objects (no object per point), so they add up as
+   * appends do.
+   */
+  private recompute(seriesId: number, tailCount: number): MetricAccumulator | undefined {
+    const block: MetricPoint[] = [];
+    let acc: MetricAccumulator | undefined;
+    this.points.forEachBlock(seriesId, tailCount, ({ steps, values, timestamps }) => {
+      const n = steps.length;
+      while (block.length < n) block.push({ key: '', value: 0, step: 0, timestamp: 0 });
+      block.length = n;
+      for (let i = 0; i < n; i++) {
+        const point = block[i] as MetricPoint;
+        point.step = steps[i] as number;
+        point.value = values[i] as number;
+        point.timestamp = timestamps[i] as number;
+      }
+      acc = accumulateBatch(acc, block);
+    });
+    return acc;
+  }
+
   private saveSeries(seriesId: number, acc: MetricAccumulator, sealedThrough: number | null, tailCount: number): void {
     this.updateSeries.run(
       toSql(acc.lastValue),
@@ -125,26 +143,6 @@ export class SqliteMetricRepository implements MetricRepository {
       seriesId,
     );
   }
-}
-
-/**
- * The domain's accumulator over a whole series, in step order, a block of reused point objects
- * at a time (no object per point), so recomputed aggregates add up as appends do.
- */
-function accumulateColumns(columns: MetricColumns): MetricAccumulator | undefined {
-  const n = columns.steps.length;
-  const block: MetricPoint[] = Array.from({ length: Math.min(ACCUMULATE_BLOCK, n) }, () => ({ key: '', value: 0, step: 0, timestamp: 0 }));
-  let acc: MetricAccumulator | undefined;
-  for (let from = 0; from < n; from += ACCUMULATE_BLOCK) {
-    block.length = Math.min(ACCUMULATE_BLOCK, n - from);
-    block.forEach((point, i) => {
-      point.step = columns.steps[from + i] as number;
-      point.value = columns.values[from + i] as number;
-      point.timestamp = columns.timestamps[from + i] as number;
-    });
-    acc = accumulateBatch(acc, block);
-  }
-  return acc;
 }
 
 /**
