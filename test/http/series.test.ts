@@ -3,8 +3,19 @@ import { createExperiment, createRun, expectProblem, expectStatus, issuePaths, l
 
 const api = useApi();
 
+/**
+ * The series of a request, each with its columns (steps, values, timestamps) also read back as
+ * `points` as GET /api/runs/:id/metrics/:key gives them, so the two can be compared directly.
+ * The columns must be of one length: a point is the same index in each.
+ */
 async function series(body: Record<string, unknown>): Promise<Json[]> {
-  return expectStatus(await api.post('/api/metrics/series', body), 200).series;
+  const result = expectStatus(await api.post('/api/metrics/series', body), 200).series as Json[];
+  return result.map(({ steps, values, timestamps, ...rest }) => {
+    expect(values).toHaveLength(steps.length);
+    expect(timestamps).toHaveLength(steps.length);
+    const points = steps.map((step: number, i: number) => ({ step, value: values[i], timestamp: new Date(timestamps[i]).toISOString() }));
+    return { ...rest, points };
+  });
 }
 
 /** Logs `values` at steps `from`, `from + 1`, … in batches the API accepts. */
@@ -25,6 +36,30 @@ function problemPaths(response: Parameters<typeof expectProblem>[0]): string[] {
 }
 
 describe('POST /api/metrics/series', () => {
+  it('answers each series in columns, as chart libraries take them: steps, values, timestamps in epoch milliseconds', async () => {
+    const run = await createRun(api);
+    await logMetrics(api, run.id, [
+      { key: 'loss', value: 2, step: 0, timestamp: '2026-01-15T10:00:00.000Z' },
+      { key: 'loss', value: 'NaN', step: 1, timestamp: '2026-01-15T10:00:01.000Z' },
+      { key: 'loss', value: 'Infinity', step: 7, timestamp: '2026-01-15T10:00:02.500Z' },
+    ]);
+    const body = expectStatus(await api.post('/api/metrics/series', { runIds: [run.id], keys: ['loss'] }), 200);
+    expect(body).toStrictEqual({
+      series: [
+        {
+          runId: run.id,
+          key: 'loss',
+          steps: [0, 1, 7],
+          values: [2, 'NaN', 'Infinity'],
+          timestamps: [Date.parse('2026-01-15T10:00:00Z'), Date.parse('2026-01-15T10:00:01Z'), Date.parse('2026-01-15T10:00:02.500Z')],
+          total: 3,
+          returned: 3,
+          method: 'minmax',
+        },
+      ],
+    });
+  });
+
   it('gives one series per run and key: runs in the order asked, keys in the order asked within each', async () => {
     const experiment = await createExperiment(api);
     const first = await createRun(api, experiment.id);

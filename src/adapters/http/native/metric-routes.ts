@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { DependencyContainer } from 'tsyringe';
 import { GetMetricHistory, type MetricHistory } from '../../../application/use-cases/metrics/get-metric-history.js';
-import { GetMetricSeries, MAX_SERIES_KEYS, MAX_SERIES_RUNS } from '../../../application/use-cases/metrics/get-metric-series.js';
+import { GetMetricSeries, MAX_SERIES_KEYS, MAX_SERIES_RUNS, type RunSeries } from '../../../application/use-cases/metrics/get-metric-series.js';
 import { GetMetricSummaries } from '../../../application/use-cases/metrics/get-metric-summaries.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
 import { DEFAULT_MAX_POINTS, DOWNSAMPLE_METHODS, MAX_MAX_POINTS, MIN_MAX_POINTS } from '../../../domain/downsample.js';
@@ -56,6 +56,17 @@ const rangeFields = {
 const History = Type.Object({
   key: Type.String(),
   points: Type.Array(Type.Object({ step: Type.Integer(), value: MetricValue, timestamp: Type.String() })),
+  total: Type.Integer({ description: 'points in the range before downsampling' }),
+  returned: Type.Integer(),
+  method: Type.String(),
+});
+
+const Series = Type.Object({
+  runId: Type.String(),
+  key: Type.String(),
+  steps: Type.Array(Type.Integer()),
+  values: Type.Array(MetricValue),
+  timestamps: Type.Array(Type.Number({ description: 'epoch milliseconds' })),
   total: Type.Integer({ description: 'points in the range before downsampling' }),
   returned: Type.Integer(),
   method: Type.String(),
@@ -123,7 +134,9 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
       schema: {
         tags: ['metrics'],
         summary: 'Downsampled series of several runs and keys in one request: what a comparison chart needs',
-        description: 'One series per (run, key), runs in the order given and keys in the order given within each run.',
+        description:
+          'One series per (run, key), runs in the order given and keys in the order given within each run. Each series is ' +
+          'columnar, as chart libraries take it: steps, values and timestamps (epoch milliseconds) at the same index.',
         body: Type.Object(
           {
             runIds: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_SERIES_RUNS }),
@@ -132,14 +145,32 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
           },
           { additionalProperties: false },
         ),
-        response: withProblems({ 200: Type.Object({ series: Type.Array(Type.Object({ runId: Type.String(), ...History.properties })) }) }),
+        response: withProblems({ 200: Type.Object({ series: Type.Array(Series) }) }),
       },
+      // A comparison chart is up to 2,000 series of 1,000 points: the presenter builds exactly the
+      // documented shape (plain arrays of numbers), which JSON.stringify writes several times
+      // faster than a schema serializer checking a union per value.
+      serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async (request) => ({
-      series: (await series.execute(defined(request.body))).map((s) => ({ runId: s.runId, ...presentHistory(s) })),
+      series: (await series.execute(defined(request.body))).map(presentSeries),
     }),
   );
 };
+
+/** Columns of one series, built straight from the chosen points. */
+function presentSeries(result: RunSeries) {
+  const n = result.points.length;
+  const steps = new Array<number>(n);
+  const values = new Array<number | string>(n);
+  const timestamps = new Array<number>(n);
+  result.points.forEach((p, i) => {
+    steps[i] = p.step;
+    values[i] = jsonNumber(p.value);
+    timestamps[i] = p.timestamp;
+  });
+  return { runId: result.runId, key: result.key, steps, values, timestamps, total: result.total, returned: result.returned, method: result.method };
+}
 
 function presentHistory(result: MetricHistory) {
   return {
