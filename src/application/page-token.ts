@@ -32,7 +32,7 @@ export function decodePageToken(token: string | undefined, query: string, valueK
 export function encodeSearchToken(position: SortPosition, query: string): string {
   // JSON has no Infinity (a metric can hold one): numbers that are not finite travel as text.
   const keys = position.keys.map((key) => (typeof key === 'number' && !Number.isFinite(key) ? String(key) : key));
-  return toBase64Url(JSON.stringify({ k: keys, i: position.id, q: query }));
+  return toBase64Url(JSON.stringify({ k: keys, i: position.id, q: fingerprint(query) }));
 }
 
 /**
@@ -50,7 +50,7 @@ export function decodeSearchToken(token: string | undefined, query: string, kind
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid;
   const { k, i, q } = parsed as Record<string, unknown>;
-  if (q !== query || typeof i !== 'string' || !Array.isArray(k) || k.length !== kinds.length) throw invalid;
+  if (q !== fingerprint(query) || typeof i !== 'string' || !Array.isArray(k) || k.length !== kinds.length) throw invalid;
   const keys = k.map((value: unknown, n): SortValue | undefined => {
     if (value === null) return null;
     if (kinds[n] === 'text') return typeof value === 'string' ? value : undefined;
@@ -84,6 +84,24 @@ export function checkLimit(limit: number | undefined, fallback: number, max: num
     issues.add('/limit', message);
   }
   return value;
+}
+
+/**
+ * A short fingerprint of a query (a 53-bit hash, cyrb53), so a token stays small however long
+ * its filter. It guards against mistakes (a token sent with another query), not against forgery:
+ * a forged token can only ask for another position in a query the caller may run anyway.
+ */
+function fingerprint(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 /** base64url of UTF-8 text, with web-standard APIs only (the core does not depend on Node). */

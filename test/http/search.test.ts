@@ -596,7 +596,7 @@ describe('errors', () => {
     ["startedAt like '2026%'", 1, 'like and ilike apply to params, tags and text attributes'],
     ['tags.team = 3', 13, "tags.team holds text: quote the value ('3')"],
     ["status = 'done'", 10, "status is one of 'running', 'completed', 'failed'"],
-    ["startedAt > 'yesterday'", 13, 'epoch milliseconds or an ISO-8601 date-time in quotes'],
+    ["startedAt > 'yesterday'", 13, 'epoch milliseconds or an ISO-8601 date or date-time in quotes'],
     ['duration > true', 12, 'duration holds numbers'],
   ])('a comparison that can never hold, %j, is 400 on /filter too', async (filter, at, expected) => {
     const message = filterProblem(await api.post('/api/runs/search', { filter }));

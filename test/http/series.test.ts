@@ -185,7 +185,7 @@ describe('POST /api/metrics/series', () => {
     const response = await api.post('/api/metrics/series', { runIds: [a.id, b.id], keys: ['loss'], method: 'none' });
     const problem = expectProblem(response, 400, 'INVALID_ARGUMENT');
     expect(issuePaths(problem)).toEqual(['/method']);
-    expect(problem.detail).toContain('100002');
+    expect(problem.detail).toContain('at most 100000 points in one request, and these series hold more');
 
     // Narrowed, or downsampled, the same request is answered.
     const narrowed = await series({ runIds: [a.id, b.id], keys: ['loss'], method: 'none', endStep: 49_999 });

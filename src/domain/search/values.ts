@@ -14,7 +14,7 @@ import type { Field, FilterValue } from './filter.js';
  *   A literal picks the view: `params.lr < 0.01` compares numbers, `params.opt = 'adam'` text.
  * - `text`: tags and the attributes name, status, experimentId, parentRunId, createdBy.
  * - `number`: metric values and aggregates, duration (seconds).
- * - `time`: startedAt and completedAt, epoch milliseconds or an ISO-8601 date-time in quotes.
+ * - `time`: startedAt and completedAt, epoch milliseconds or an ISO-8601 date or date-time in quotes.
  */
 export type FieldType = 'param' | 'text' | 'number' | 'time';
 
@@ -90,7 +90,10 @@ export function literalFor(field: Field, value: FilterValue): { value: FilterVal
   if (typeof value === 'number') return { value };
   // The API's own reading of dates: a calendar date must exist, and no offset means UTC.
   const millis = typeof value === 'string' ? parseIsoDate(value) : undefined;
-  if (millis === undefined) return { error: `${name} compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')` };
+  if (millis === undefined) {
+    const what = typeof value === 'string' ? `'${value}' is not a date that exists` : `${String(value)} is not a time`;
+    return { error: `${name} compares with epoch milliseconds or an ISO-8601 date or date-time in quotes ('2026-01-31', '2026-01-31T12:00:00Z'): ${what}` };
+  }
   return { value: millis };
 }
 

@@ -183,8 +183,8 @@ describe('parseFilter, values the field cannot hold', () => {
   });
 
   it('refuses a time that is not a date', () => {
-    const message = "startedAt compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')";
-    expect(syntaxError("startedAt > 'yesterday'")).toBe(`at character 13 (''yesterday''): ${message}`);
+    const message = "startedAt compares with epoch milliseconds or an ISO-8601 date or date-time in quotes ('2026-01-31', '2026-01-31T12:00:00Z')";
+    expect(syntaxError("startedAt > 'yesterday'")).toBe(`at character 13 (''yesterday''): ${message}: 'yesterday' is not a date that exists`);
     expect(syntaxError("startedAt = '2026-01-15garbage'")).toContain(message);
     expect(syntaxError('completedAt = true')).toContain('completedAt compares with epoch milliseconds');
   });

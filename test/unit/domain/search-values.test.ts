@@ -156,12 +156,15 @@ describe('checking a literal against its field', () => {
   });
 
   it('refuses times that are not a date, and booleans', () => {
-    const error = "startedAt compares with epoch milliseconds or an ISO-8601 date-time in quotes ('2026-01-31T12:00:00Z')";
-    for (const value of ['yesterday', '15/01/2026', '2026-01-15garbage', '', true]) expect(literalFor(attribute('startedAt'), value), String(value)).toEqual({ error });
+    const error = "startedAt compares with epoch milliseconds or an ISO-8601 date or date-time in quotes ('2026-01-31', '2026-01-31T12:00:00Z')";
+    for (const value of ['yesterday', '15/01/2026', '2026-01-15garbage', '']) {
+      expect(literalFor(attribute('startedAt'), value), value).toEqual({ error: `${error}: '${value}' is not a date that exists` });
+    }
+    expect(literalFor(attribute('startedAt'), true)).toEqual({ error: `${error}: true is not a time` });
   });
 
   it('refuses a date that does not exist', () => {
     expect(literalFor(attribute('startedAt'), '2026-02-30')).toHaveProperty('error');
-    expect(() => parseFilter("startedAt < '2026-02-30'")).toThrow(/startedAt compares with/);
+    expect(() => parseFilter("startedAt < '2026-02-30'")).toThrow(/'2026-02-30' is not a date that exists/);
   });
 });

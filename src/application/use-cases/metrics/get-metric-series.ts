@@ -1,10 +1,11 @@
 import { inject, injectable } from 'tsyringe';
-import { Issues, NotFoundError } from '../../../domain/errors.js';
+import { MAX_MAX_POINTS } from '../../../domain/downsample.js';
+import { InvalidArgumentError, Issues, NotFoundError } from '../../../domain/errors.js';
 import type { RunId } from '../../../domain/run.js';
 import type { MetricRepository } from '../../ports/metric-repository.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
-import { assertFewEnough, chartOf, checkHistoryQuery, type HistoryQuery, type MetricHistory } from './get-metric-history.js';
+import { chartOf, checkHistoryQuery, type HistoryQuery, type MetricHistory } from './get-metric-history.js';
 
 export const MAX_SERIES_RUNS = 100;
 export const MAX_SERIES_KEYS = 20;
@@ -48,7 +49,12 @@ export class GetMetricSeries {
       for (const key of keys) {
         const columns = await this.metrics.history(runId, key, checked.range);
         total += columns.steps.length;
-        if (checked.method === 'none') assertFewEnough(total);
+        if (checked.method === 'none' && total > MAX_MAX_POINTS) {
+          throw InvalidArgumentError.field(
+            '/method',
+            `'none' returns at most ${MAX_MAX_POINTS} points in one request, and these series hold more: ask for fewer runs or keys, narrow the steps, or downsample`,
+          );
+        }
         series.push({ runId, ...chartOf(key, columns, checked) });
       }
     }
