@@ -10,6 +10,7 @@ import { describeCpu, waitForQuiet, type CpuShares } from './cpu.js';
 import { formatTable, machine, number, revision, writeJson, type Row } from './report.js';
 import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js';
 import { batchIngest, type IngestResult } from './workloads/ingest.js';
+import { singleMetricLogging, type SingleResult } from './workloads/single.js';
 import { comparisonSeries, historyReads, searchRuns, type HistoryResult, type SearchResult, type SeriesResult } from './workloads/reads.js';
 import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
 
@@ -120,6 +121,9 @@ async function main(): Promise<number> {
   let raw: RawInsertResult;
   let trivial: TrivialRouteResult;
   let ingest: IngestResult[];
+  let single: SingleResult[];
+  // Points of discarded attempts (and of W1/W2) stay in the database, and count for bytes per point.
+  let discardedPoints = 0;
   let storage: { dbBytes: number; files: Record<string, number>; points: number; bytesPerPoint: number } | undefined;
   let reads: { history: HistoryResult; search: SearchResult; series: SeriesResult };
   let schemaSource: string;
@@ -151,10 +155,33 @@ async function main(): Promise<number> {
       (r) => Object.values(r.byConnections).map((l) => l.cpu),
     );
 
+    const singleExperiment = await createExperiment(fathom.base, `bench-w1-${startedAt.toISOString()}`);
+    single = [];
+    for (const [name, connections] of [['W1', 1], ['W2', 32]] as const) {
+      single.push(
+        await measure(
+          `${name} single metric logging at ${connections} connection(s) (${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up)`,
+          opts.quiet,
+          fathom.pid,
+          () =>
+            singleMetricLogging({
+              base: fathom.base,
+              target: { host: fathom.host, port: fathom.port },
+              experimentId: singleExperiment,
+              connections,
+              warmupMs: opts.warmupMs,
+              durationMs: opts.durationMs,
+              label: `${name.toLowerCase()}-${connections}conn`,
+              serverPid: fathom.pid,
+            }),
+          (r) => [r.cpu],
+          (r) => (discardedPoints += r.pointsStored),
+        ),
+      );
+    }
+
     const experimentId = await createExperiment(fathom.base, `bench-w3-${startedAt.toISOString()}`);
     ingest = [];
-    // Points of discarded attempts stay in the database, and count for bytes per point.
-    let discardedPoints = 0;
     for (const connections of [1, 4]) {
       ingest.push(
         await measure(
@@ -184,7 +211,7 @@ async function main(): Promise<number> {
     await fathom.stop();
     stopped = true;
     const size = await databaseBytes(dbFile);
-    const points = ingest.reduce((sum, r) => sum + r.pointsStored, discardedPoints);
+    const points = [...ingest, ...single].reduce((sum, r) => sum + r.pointsStored, discardedPoints);
     if (size) storage = { dbBytes: size.total, files: size.files, points, bytesPerPoint: size.total / points };
   } finally {
     if (!stopped) await fathom.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
@@ -230,7 +257,7 @@ async function main(): Promise<number> {
     if (file) profile = await summariseCpuProfile(file, ingest.map((r) => r.windowUs));
   }
 
-  const rows = [...tableRows(raw, trivial, ingest, storage), ...readRows(reads, trivial)];
+  const rows = [...singleRows(single, trivial), ...tableRows(raw, trivial, ingest, storage), ...readRows(reads, trivial)];
   const table = formatTable(rows);
   const onDemand = ingest.reduce((sum, r) => sum + r.builtOnDemand, 0);
   const notes = [
@@ -238,6 +265,7 @@ async function main(): Promise<number> {
     `raw ceiling connection (opened by the store's SqliteDatabase.open, durability ${opts.durability}): ${Object.entries(raw.pragmas)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ')}`,
+    ...single.map((r) => `W${r.connections === 1 ? 1 : 2} ${r.connections} conn: ${number(r.requests)} requests of one point; CPU: ${describeCpu(r.cpu)}`),
     ...ingest.map((r) => `W3 ${r.connections} conn: ${number(r.requests)} requests of ${number(r.meanBodyBytes / 1024, 1)} KiB; CPU: ${describeCpu(r.cpu)}`),
     ...Object.entries(trivial.byConnections).map(([conns, r]) => `trivial route ${conns} conn: CPU: ${describeCpu(r.cpu)}`),
     `raw insert: CPU: ${describeCpu(raw.cpu)}`,
@@ -260,7 +288,7 @@ async function main(): Promise<number> {
     targets: TARGETS,
     rows,
     notes,
-    details: { rawInsert: raw, trivialRoute: trivial, ingest, storage, reads, profile },
+    details: { rawInsert: raw, trivialRoute: trivial, single, ingest, storage, reads, profile },
   });
   say(`wrote ${file}`);
   const unmet = rows.some((r) => r.targets?.some((t) => !t.met));
@@ -322,6 +350,23 @@ function tableRows(raw: RawInsertResult, trivial: TrivialRouteResult, ingest: In
     });
   }
   return rows;
+}
+
+/** W1 and W2: requests/s against the trivial route at the same number of connections. */
+function singleRows(single: SingleResult[], trivial: TrivialRouteResult): Row[] {
+  return single.map((r) => {
+    const http = trivial.byConnections[r.connections];
+    return {
+      workload: `W${r.connections === 1 ? 1 : 2} single metric, ${r.connections} conn`,
+      figure: `${number(r.requestsPerSecond)} req/s, p50 ${number(r.latency.p50, 2)} ms, p99 ${number(r.latency.p99, 2)} ms`,
+      value: r.requestsPerSecond,
+      unit: 'requests/s',
+      ...(http && {
+        ceiling: { name: `trivial route ${r.connections} conn`, figure: `${number(http.requestsPerSecond)} req/s`, value: http.requestsPerSecond, unit: 'requests/s' },
+        ratio: r.requestsPerSecond / http.requestsPerSecond,
+      }),
+    };
+  });
 }
 
 /** Read workloads: requests/s at one connection against the trivial route's, with their latency targets. */
