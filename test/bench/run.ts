@@ -11,6 +11,7 @@ import { formatTable, machine, number, revision, writeJson, type Row } from './r
 import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js';
 import { batchIngest, type IngestResult } from './workloads/ingest.js';
 import { singleMetricLogging, type SingleResult } from './workloads/single.js';
+import { timeStartup, type StartupResult } from './workloads/startup.js';
 import { comparisonSeries, historyReads, searchRuns, type HistoryResult, type SearchResult, type SeriesResult } from './workloads/reads.js';
 import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
 
@@ -112,6 +113,9 @@ async function main(): Promise<number> {
   }
   if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build');
 
+  say('W7 start-up on an empty data directory (3 starts)');
+  const startup: StartupResult[] = [await timeStartup('empty', { store: opts.store, durability: opts.durability, starts: 3 })];
+
   const profileDir = opts.profile ? join(RESULTS, 'profiles') : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const startedAt = new Date();
@@ -211,6 +215,8 @@ async function main(): Promise<number> {
     await fathom.stop();
     stopped = true;
     const size = await databaseBytes(dbFile);
+    say('W7 start-up on the database W3 left (3 starts)');
+    startup.push(await timeStartup('loaded', { store: opts.store, durability: opts.durability, dataDir: fathom.dataDir, starts: 3 }));
     const points = [...ingest, ...single].reduce((sum, r) => sum + r.pointsStored, discardedPoints);
     if (size) storage = { dbBytes: size.total, files: size.files, points, bytesPerPoint: size.total / points };
   } finally {
@@ -257,7 +263,17 @@ async function main(): Promise<number> {
     if (file) profile = await summariseCpuProfile(file, ingest.map((r) => r.windowUs));
   }
 
-  const rows = [...singleRows(single, trivial), ...tableRows(raw, trivial, ingest, storage), ...readRows(reads, trivial)];
+  const rows: Row[] = [
+    ...singleRows(single, trivial),
+    ...tableRows(raw, trivial, ingest, storage),
+    ...readRows(reads, trivial),
+    ...startup.map((r) => ({
+      workload: `W7 start-up to /readyz, ${r.label}${r.label === 'loaded' && storage ? ` (${number(storage.dbBytes / 1024 ** 2)} MiB)` : ''}`,
+      figure: `best ${number(r.best)} ms of ${r.ms.map((ms) => number(ms)).join(', ')} ms`,
+      value: r.best,
+      unit: 'ms',
+    })),
+  ];
   const table = formatTable(rows);
   const onDemand = ingest.reduce((sum, r) => sum + r.builtOnDemand, 0);
   const notes = [
@@ -288,7 +304,7 @@ async function main(): Promise<number> {
     targets: TARGETS,
     rows,
     notes,
-    details: { rawInsert: raw, trivialRoute: trivial, single, ingest, storage, reads, profile },
+    details: { rawInsert: raw, trivialRoute: trivial, single, ingest, storage, reads, startup, profile },
   });
   say(`wrote ${file}`);
   const unmet = rows.some((r) => r.targets?.some((t) => !t.met));

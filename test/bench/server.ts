@@ -116,6 +116,8 @@ export interface FathomOptions {
   /** Directory for `node --cpu-prof`; undefined runs without profiling. */
   cpuProfileDir?: string;
   logLevel?: string;
+  /** An existing data directory to serve (it is not removed by `cleanUp`); a fresh one otherwise. */
+  dataDir?: string;
 }
 
 export interface RunningFathom extends ChildServer {
@@ -126,7 +128,8 @@ export interface RunningFathom extends ChildServer {
 
 /** `node dist/main.js` on 127.0.0.1 with a free port and a fresh data directory. */
 export async function startFathom(options: FathomOptions = {}): Promise<RunningFathom> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'fathom-bench-'));
+  const owned = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'fathom-bench-')));
   const env: Record<string, string> = {
     FATHOM_HOST: '127.0.0.1',
     FATHOM_PORT: '0',
@@ -151,9 +154,9 @@ export async function startFathom(options: FathomOptions = {}): Promise<RunningF
         }
       },
     });
-    return { ...server, dataDir, cleanUp: () => rm(dataDir, { recursive: true, force: true }) };
+    return { ...server, dataDir, cleanUp: async () => (owned ? rm(dataDir, { recursive: true, force: true }) : undefined) };
   } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
+    if (owned) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
 }

@@ -1,0 +1,39 @@
+import { performance } from 'node:perf_hooks';
+import { startFathom } from '../server.js';
+
+/**
+ * W7, start-up: from spawning `node dist/main.js` to the first 200 from `/readyz`, on an empty
+ * data directory and on one holding a database (the W3 server's, after it stopped). Each is the
+ * best of a few starts: the process start is what is measured, not the machine's other work.
+ */
+export interface StartupResult {
+  label: string;
+  /** Milliseconds to a ready server, per start. */
+  ms: number[];
+  best: number;
+}
+
+export async function timeStartup(label: string, options: { store?: string | undefined; durability?: string | undefined; dataDir?: string; starts: number }): Promise<StartupResult> {
+  const ms: number[] = [];
+  for (let i = 0; i < options.starts; i++) {
+    const started = performance.now();
+    const server = await startFathom({
+      ...(options.store !== undefined && { store: options.store }),
+      ...(options.durability !== undefined && { durability: options.durability }),
+      ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    });
+    try {
+      for (;;) {
+        const response = await fetch(`${server.base}/readyz`).catch(() => undefined);
+        await response?.arrayBuffer();
+        if (response?.status === 200) break;
+        await new Promise((done) => setTimeout(done, 5));
+      }
+      ms.push(performance.now() - started);
+    } finally {
+      await server.stop();
+      await server.cleanUp();
+    }
+  }
+  return { label, ms, best: Math.min(...ms) };
+}
