@@ -12,6 +12,7 @@ import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js'
 import { batchIngest, type IngestResult } from './workloads/ingest.js';
 import { singleMetricLogging, type SingleResult } from './workloads/single.js';
 import { timeStartup, type StartupResult } from './workloads/startup.js';
+import { artifactTransfer, type ArtifactResult } from './workloads/artifacts.js';
 import { comparisonSeries, historyReads, searchRuns, type HistoryResult, type SearchResult, type SeriesResult } from './workloads/reads.js';
 import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
 
@@ -32,11 +33,11 @@ import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-da
  *   --strict         exit 1 when a target is not met
  */
 
-const TARGETS = { pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300 };
+const TARGETS = { pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
 /** Data sizes of the read workloads: the issue's in a full run, smaller with --quick. */
 const READ_SIZES = {
-  full: { historyPoints: 1_000_000, searchRuns: 10_000, seriesRuns: 100, seriesPoints: 10_000 },
-  quick: { historyPoints: 200_000, searchRuns: 2_000, seriesRuns: 20, seriesPoints: 10_000 },
+  full: { historyPoints: 1_000_000, searchRuns: 10_000, seriesRuns: 100, seriesPoints: 10_000, artifactBytes: 1024 ** 3 },
+  quick: { historyPoints: 100_000, searchRuns: 1_000, seriesRuns: 10, seriesPoints: 10_000, artifactBytes: 64 * 1024 ** 2 },
 };
 const POINTS_PER_REQUEST = 1_000;
 const RESULTS = join(ROOT, 'bench-results');
@@ -126,6 +127,7 @@ async function main(): Promise<number> {
   let trivial: TrivialRouteResult;
   let ingest: IngestResult[];
   let single: SingleResult[];
+  let artifact: ArtifactResult;
   // Points of discarded attempts (and of W1/W2) stay in the database, and count for bytes per point.
   let discardedPoints = 0;
   let storage: { dbBytes: number; files: Record<string, number>; points: number; bytesPerPoint: number } | undefined;
@@ -257,6 +259,18 @@ async function main(): Promise<number> {
     await reader.cleanUp();
   }
 
+  // W6 on a fresh server, so its memory is the transfer's and not what earlier workloads left.
+  const artifactBytes = (opts.quick ? READ_SIZES.quick : READ_SIZES.full).artifactBytes;
+  say(`W6: upload and download of ${number(artifactBytes / 1024 ** 2)} MiB on a fresh server`);
+  const carrier = await startFathom({ store: opts.store, durability: opts.durability });
+  try {
+    const experimentId = await createExperiment(carrier.base, `bench-w6-${startedAt.toISOString()}`);
+    artifact = await artifactTransfer({ base: carrier.base, experimentId, bytes: artifactBytes, serverPid: carrier.pid });
+  } finally {
+    await carrier.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
+    await carrier.cleanUp();
+  }
+
   let profile: ProfileSummary | undefined;
   if (profileDir) {
     const file = await newestCpuProfile(profileDir);
@@ -267,6 +281,7 @@ async function main(): Promise<number> {
     ...singleRows(single, trivial),
     ...tableRows(raw, trivial, ingest, storage),
     ...readRows(reads, trivial),
+    ...artifactRows(artifact),
     ...startup.map((r) => ({
       workload: `W7 start-up to /readyz, ${r.label}${r.label === 'loaded' && storage ? ` (${number(storage.dbBytes / 1024 ** 2)} MiB)` : ''}`,
       figure: `best ${number(r.best)} ms of ${r.ms.map((ms) => number(ms)).join(', ')} ms`,
@@ -304,7 +319,7 @@ async function main(): Promise<number> {
     targets: TARGETS,
     rows,
     notes,
-    details: { rawInsert: raw, trivialRoute: trivial, single, ingest, storage, reads, startup, profile },
+    details: { rawInsert: raw, trivialRoute: trivial, single, ingest, storage, reads, artifact, startup, profile },
   });
   say(`wrote ${file}`);
   const unmet = rows.some((r) => r.targets?.some((t) => !t.met));
@@ -366,6 +381,37 @@ function tableRows(raw: RawInsertResult, trivial: TrivialRouteResult, ingest: In
     });
   }
   return rows;
+}
+
+/** W6: each direction against the disk, and the server's peak memory. */
+function artifactRows(a: ArtifactResult): Row[] {
+  const size = `${number(a.bytes / 1024 ** 2)} MiB`;
+  const peakMB = a.peakRssBytes === undefined ? undefined : a.peakRssBytes / 1024 ** 2;
+  return [
+    {
+      workload: `W6 artifact upload, ${size}`,
+      figure: `${number(a.uploadMBps)} MB/s (${number(a.uploadMs)} ms), SHA-256 verified`,
+      value: a.uploadMBps,
+      unit: 'MB/s',
+      ceiling: { name: 'disk write', figure: `${number(a.disk.writeMBps)} MB/s`, value: a.disk.writeMBps, unit: 'MB/s' },
+      ratio: a.uploadMBps / a.disk.writeMBps,
+    },
+    {
+      workload: `W6 artifact download, ${size}`,
+      figure: `${number(a.downloadMBps)} MB/s (${number(a.downloadMs)} ms), SHA-256 verified`,
+      value: a.downloadMBps,
+      unit: 'MB/s',
+      ceiling: { name: 'disk read', figure: `${number(a.disk.readMBps)} MB/s`, value: a.disk.readMBps, unit: 'MB/s' },
+      ratio: a.downloadMBps / a.disk.readMBps,
+    },
+    {
+      workload: 'W6 server peak RSS during transfers',
+      figure: peakMB === undefined ? 'n/a (no /proc)' : `${number(peakMB)} MB (${number((a.startRssBytes ?? 0) / 1024 ** 2)} MB before)`,
+      value: peakMB ?? NaN,
+      unit: 'MB',
+      targets: [{ label: `< ${TARGETS.artifactPeakRssMB} MB`, met: peakMB !== undefined && peakMB < TARGETS.artifactPeakRssMB }],
+    },
+  ];
 }
 
 /** W1 and W2: requests/s against the trivial route at the same number of connections. */
