@@ -183,3 +183,39 @@ export class PreparedQueue {
     return item;
   };
 }
+
+/**
+ * A warm-up, then the timed load, with the requests prepared in between: a few per connection
+ * for the warm-up, then four times what the warm-up's rate would send in the timed part (the
+ * warm-up is slower than the steady state: cold JIT, bodies built on demand), within
+ * `preparedBytesBudget`, so the client spends little CPU while it is timed.
+ */
+export async function warmedUpLoad(options: {
+  target: Target;
+  durationMs: number;
+  warmupMs: number;
+  queues: readonly PreparedQueue[];
+  /** Requests prepared per connection for the warm-up, and spare ones added to the estimate. */
+  initial: number;
+  preparedBytesBudget?: number;
+  serverPid?: number;
+}): Promise<LoadResult> {
+  const { queues } = options;
+  const connections = queues.length;
+  for (const queue of queues) queue.prepare(options.initial);
+  const warmup = await runLoad({ target: options.target, connections, durationMs: options.warmupMs, source: (i) => (queues[i] as PreparedQueue).next });
+  const bodyBytes = warmup.bytesSent / Math.max(1, warmup.requests);
+  const perConnection = Math.ceil(((warmup.requestsPerSecond * options.durationMs) / 1000 / connections) * 4) + options.initial;
+  const affordable = options.preparedBytesBudget === undefined ? Infinity : Math.floor(options.preparedBytesBudget / bodyBytes / connections);
+  for (const queue of queues) {
+    queue.prepare(Math.min(perConnection, affordable));
+    queue.builtOnDemand = 0;
+  }
+  return runLoad({
+    target: options.target,
+    connections,
+    durationMs: options.durationMs,
+    source: (i) => (queues[i] as PreparedQueue).next,
+    ...(options.serverPid !== undefined && { serverPid: options.serverPid }),
+  });
+}

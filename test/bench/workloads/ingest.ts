@@ -1,6 +1,6 @@
 import { createRun, storedPoints } from '../api.js';
 import type { CpuShares } from '../cpu.js';
-import { jsonRequest, PreparedQueue, runLoad, type LatencySummary, type PreparedRequest, type Target } from '../load.js';
+import { jsonRequest, PreparedQueue, warmedUpLoad, type LatencySummary, type PreparedRequest, type Target } from '../load.js';
 
 /**
  * W3, batch ingest: what a training loop does when it buffers its metrics and flushes them in
@@ -105,24 +105,13 @@ export async function batchIngest(options: IngestOptions): Promise<IngestResult>
   const logs = runIds.map((id, i) => new TrainingLog(id, options.pointsPerRequest, 0x5eed + i));
   const queues = logs.map((log) => new PreparedQueue(log.next));
 
-  // Warm-up: a few bodies prepared, the rest built as needed; its rate sizes the prepared list.
-  for (const queue of queues) queue.prepare(8);
-  const warmup = await runLoad({ target: options.target, connections: options.connections, durationMs: options.warmupMs, source: (i) => queues[i]!.next });
-
-  const bodyBytes = warmup.bytesSent / Math.max(1, warmup.requests);
-  // Generous: the warm-up is slower than the steady state (cold JIT, bodies built on demand).
-  const perConnection = Math.ceil(((warmup.requestsPerSecond * options.durationMs) / 1000 / options.connections) * 4) + 32;
-  const affordable = Math.floor(options.preparedBytesBudget / bodyBytes / options.connections);
-  for (const queue of queues) {
-    queue.prepare(Math.min(perConnection, affordable));
-    queue.builtOnDemand = 0;
-  }
-
-  const timed = await runLoad({
+  const timed = await warmedUpLoad({
     target: options.target,
-    connections: options.connections,
     durationMs: options.durationMs,
-    source: (i) => queues[i]!.next,
+    warmupMs: options.warmupMs,
+    queues,
+    initial: 8,
+    preparedBytesBudget: options.preparedBytesBudget,
     ...(options.serverPid !== undefined && { serverPid: options.serverPid }),
   });
   const pointsSent = logs.reduce((sum, log) => sum + log.sentPoints, 0);

@@ -1,6 +1,6 @@
 import { createRun, storedPoints } from '../api.js';
 import type { CpuShares } from '../cpu.js';
-import { jsonRequest, PreparedQueue, runLoad, type LatencySummary, type PreparedRequest, type Target } from '../load.js';
+import { jsonRequest, PreparedQueue, warmedUpLoad, type LatencySummary, type PreparedRequest, type Target } from '../load.js';
 
 /**
  * W1 and W2, single metric logging: what a training script does when it calls `log_metric` at
@@ -48,19 +48,12 @@ export async function singleMetricLogging(options: SingleOptions): Promise<Singl
   const logs: StepLog[] = [];
   for (let i = 0; i < options.connections; i++) logs.push(new StepLog(await createRun(options.base, options.experimentId, `${options.label}-${i}`)));
   const queues = logs.map((log) => new PreparedQueue(log.next));
-  for (const queue of queues) queue.prepare(64);
-  const warmup = await runLoad({ target: options.target, connections: options.connections, durationMs: options.warmupMs, source: (i) => queues[i]!.next });
-  // Bodies are small: prepare four times what the warm-up's rate would send, per connection.
-  const perConnection = Math.ceil(((warmup.requestsPerSecond * options.durationMs) / 1000 / options.connections) * 4) + 64;
-  for (const queue of queues) {
-    queue.prepare(perConnection);
-    queue.builtOnDemand = 0;
-  }
-  const timed = await runLoad({
+  const timed = await warmedUpLoad({
     target: options.target,
-    connections: options.connections,
     durationMs: options.durationMs,
-    source: (i) => queues[i]!.next,
+    warmupMs: options.warmupMs,
+    queues,
+    initial: 64,
     ...(options.serverPid !== undefined && { serverPid: options.serverPid }),
   });
   // Every acknowledged point is stored: what was prepared and not sent does not count.
