@@ -11,17 +11,26 @@ export function encodePageToken(cursor: Cursor, query: string): string {
   return toBase64Url(JSON.stringify({ v: cursor.value, i: cursor.id, q: query }));
 }
 
-export function decodePageToken(token: string | undefined, query: string, valueKind: 'number' | 'string'): Cursor | undefined {
+const invalidToken = (): InvalidArgumentError => InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
+
+/** The fields of a token, or undefined when there is none. @throws InvalidArgumentError when it is not one of ours. */
+function readToken(token: string | undefined): Record<string, unknown> | undefined {
   if (token === undefined || token === '') return undefined;
-  const invalid = InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromBase64Url(token));
   } catch {
-    throw invalid;
+    throw invalidToken();
   }
-  if (typeof parsed !== 'object' || parsed === null) throw invalid;
-  const { v, i, q } = parsed as Record<string, unknown>;
+  if (typeof parsed !== 'object' || parsed === null) throw invalidToken();
+  return parsed as Record<string, unknown>;
+}
+
+export function decodePageToken(token: string | undefined, query: string, valueKind: 'number' | 'string'): Cursor | undefined {
+  const fields = readToken(token);
+  if (!fields) return undefined;
+  const invalid = invalidToken();
+  const { v, i, q } = fields;
   // The cursor's value must have the sort field's type: stores compare it with that field.
   const valueOk = typeof v === valueKind && (valueKind === 'string' || Number.isFinite(v));
   if (!valueOk || typeof i !== 'string' || q !== query) throw invalid;
@@ -40,16 +49,10 @@ export function encodeSearchToken(position: SortPosition, query: string): string
  * another type than its key. @throws InvalidArgumentError on `/pageToken`
  */
 export function decodeSearchToken(token: string | undefined, query: string, kinds: readonly ('number' | 'text')[]): SortPosition | undefined {
-  if (token === undefined || token === '') return undefined;
-  const invalid = InvalidArgumentError.field('/pageToken', 'is not a page token of this query; start again without it');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fromBase64Url(token));
-  } catch {
-    throw invalid;
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw invalid;
-  const { k, i, q } = parsed as Record<string, unknown>;
+  const fields = readToken(token);
+  if (!fields) return undefined;
+  const invalid = invalidToken();
+  const { k, i, q } = fields;
   if (q !== fingerprint(query) || typeof i !== 'string' || !Array.isArray(k) || k.length !== kinds.length) throw invalid;
   const keys = k.map((value: unknown, n): SortValue | undefined => {
     if (value === null) return null;
