@@ -1,5 +1,4 @@
 import type { ExperimentId } from '../../domain/experiment.js';
-import type { PageRequest } from '../../domain/paging.js';
 import type { Parameter } from '../../domain/parameter.js';
 import type { Run, RunId } from '../../domain/run.js';
 
@@ -14,12 +13,7 @@ export interface RunRepository {
   get(id: RunId): Promise<Run>;
   /** Several at once, in the order asked; unknown ids are left out. */
   getMany(ids: readonly RunId[]): Promise<Run[]>;
-  /**
-   * Runs of an experiment, newest first (startedAt descending, then id descending), after
-   * `page.after` (whose value is a startedAt).
-   */
-  listByExperiment(experimentId: ExperimentId, page: PageRequest): Promise<Run[]>;
-  /** Every run of these experiments, in the same newest-first order. */
+  /** Every run of these experiments, newest first (startedAt descending, then id descending). */
   listAllByExperiments(experimentIds: readonly ExperimentId[]): Promise<Run[]>;
   /** Runs whose parentRunId is this run, newest first. */
   listChildren(parentRunId: RunId): Promise<Run[]>;

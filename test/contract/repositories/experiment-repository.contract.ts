@@ -138,7 +138,7 @@ export function experimentContract(store: () => RepositoryStore): void {
       const deleted = await moveExperiment(store(), experiment.id, 'deleted');
       expect(deleted.lifecycleStage).toBe('deleted');
       expect(await stages()).toEqual(['deleted', 'deleted', 'active']);
-      expect((await store().runs.listByExperiment(experiment.id, { limit: 10 })).map((r) => r.lifecycleStage)).toEqual(['deleted', 'deleted']);
+      expect((await store().runs.listAllByExperiments([experiment.id])).map((r) => r.lifecycleStage)).toEqual(['deleted', 'deleted']);
 
       await moveExperiment(store(), experiment.id, 'active');
       expect(await stages()).toEqual(['active', 'active', 'active']);
@@ -357,7 +357,7 @@ export function experimentContract(store: () => RepositoryStore): void {
       await expect(store().experiments.get(experiment.id)).rejects.toBeInstanceOf(NotFoundError);
       expect(await store().runs.getMany([first.id, second.id])).toEqual([]);
       await expect(store().runs.get(first.id)).rejects.toBeInstanceOf(NotFoundError);
-      expect(await store().runs.listByExperiment(experiment.id, { limit: 10 })).toEqual([]);
+      expect(await store().runs.listAllByExperiments([experiment.id])).toEqual([]);
       expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual([]);
       expect(await store().artifacts.referencedBlobs([blobKey('one'), blobKey('two'), blobKey('three')])).toEqual(new Set());
       expect(await holdings(store(), first.id)).toEqual(NOTHING);

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors.js';
 import type { Experiment } from '../../../src/domain/experiment.js';
 import type { Run } from '../../../src/domain/run.js';
-import { type RepositoryStore, T0, aRun, blobKey, param, idsOf, range, allPages, race, givenExperiment, givenRun, givenArtifact, holdings, NOTHING, givenFullRun } from './support.js';
+import { type RepositoryStore, T0, aRun, blobKey, param, idsOf, range, race, givenExperiment, givenRun, givenArtifact, holdings, NOTHING, givenFullRun } from './support.js';
 
 /** The RunRepository port's contract: every promise in its doc comments. */
 export function runContract(store: () => RepositoryStore): void {
@@ -54,7 +54,7 @@ export function runContract(store: () => RepositoryStore): void {
       const run = aRun(experiment.id, { parentRunId: 'no-such-run' });
       await expect(store().runs.create(run, [param('lr', 1)])).rejects.toBeInstanceOf(NotFoundError);
       await expect(store().runs.get(run.id)).rejects.toBeInstanceOf(NotFoundError);
-      expect(await store().runs.listByExperiment(experiment.id, { limit: 10 })).toEqual([]);
+      expect(await store().runs.listAllByExperiments([experiment.id])).toEqual([]);
       // Made properly afterwards, the run has no parameters left over from the failed write.
       await givenRun(store(), experiment.id, { id: run.id });
       expect((await store().parameters.listForRuns([run.id])).get(run.id)).toEqual([]);
@@ -69,46 +69,6 @@ export function runContract(store: () => RepositoryStore): void {
       const b = await givenRun(store(), experiment.id);
       expect(await store().runs.getMany([b.id, 'unknown', a.id])).toEqual([b, a]);
       expect(await store().runs.getMany([])).toEqual([]);
-    });
-  });
-
-  describe('listByExperiment', () => {
-    // Newest first is startedAt descending, then id descending: r3, r4, r2, r1, r5.
-    beforeEach(async () => {
-      for (const [id, startedAt] of [['r1', 2000], ['r2', 2000], ['r3', 3000], ['r4', 2000], ['r5', 1000]] as const) {
-        await givenRun(store(), experiment.id, { id, startedAt });
-      }
-      const other = await givenExperiment(store());
-      await givenRun(store(), other.id, { id: 'r0', startedAt: 2500 });
-    });
-
-    const NEWEST_FIRST = ['r3', 'r4', 'r2', 'r1', 'r5'];
-
-    it("lists the experiment's runs newest first, with the id as tie-break, at most page.limit", async () => {
-      expect(idsOf(await store().runs.listByExperiment(experiment.id, { limit: 10 }))).toEqual(NEWEST_FIRST);
-      expect(idsOf(await store().runs.listByExperiment(experiment.id, { limit: 2 }))).toEqual(['r3', 'r4']);
-    });
-
-    it.each([1, 2, 3, 5])('pages of %i never repeat or skip a run, ties split across pages', async (limit) => {
-      const pages = await allPages(
-        limit,
-        (page) => store().runs.listByExperiment(experiment.id, page),
-        (run) => ({ value: run.startedAt, id: run.id }),
-      );
-      expect(pages.flatMap(idsOf)).toEqual(NEWEST_FIRST);
-    });
-
-    it('starts strictly after the cursor (a startedAt and an id), whether or not that id exists', async () => {
-      const after = async (value: number, id: string) => idsOf(await store().runs.listByExperiment(experiment.id, { limit: 10, after: { value, id } }));
-      expect(await after(2000, 'r4')).toEqual(['r2', 'r1', 'r5']);
-      expect(await after(2000, 'r3')).toEqual(['r2', 'r1', 'r5']);
-      expect(await after(2500, 'zzz')).toEqual(['r4', 'r2', 'r1', 'r5']);
-      expect(await after(1000, 'r5')).toEqual([]);
-    });
-
-    it('gives [] for an experiment without runs', async () => {
-      const empty = await givenExperiment(store());
-      expect(await store().runs.listByExperiment(empty.id, { limit: 10 })).toEqual([]);
     });
   });
 
@@ -231,7 +191,7 @@ export function runContract(store: () => RepositoryStore): void {
       await givenArtifact(store(), run, { name: 'plot.png', type: 'figure', path: blobKey('two') });
       expect(new Set(await store().runs.delete(run.id))).toEqual(new Set([blobKey('one'), blobKey('two')]));
       await expect(store().runs.get(run.id)).rejects.toBeInstanceOf(NotFoundError);
-      expect(await store().runs.listByExperiment(experiment.id, { limit: 10 })).toEqual([]);
+      expect(await store().runs.listAllByExperiments([experiment.id])).toEqual([]);
       expect(await store().artifacts.find(run.id, 'model.pt')).toBeUndefined();
       expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual([]);
       expect(await store().artifacts.referencedBlobs([blobKey('one'), blobKey('two')])).toEqual(new Set());
@@ -277,7 +237,7 @@ export function runContract(store: () => RepositoryStore): void {
     await store().runs.create(run, []);
     run.tags.given = 'later';
     (await store().runs.get(run.id)).tags.returned = 'later';
-    const [listed] = await store().runs.listByExperiment(experiment.id, { limit: 1 });
+    const [listed] = await store().runs.listAllByExperiments([experiment.id]);
     if (listed) listed.tags.listed = 'later';
     const [many] = await store().runs.getMany([run.id]);
     if (many) many.tags.many = 'later';

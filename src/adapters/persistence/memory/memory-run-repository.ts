@@ -1,6 +1,6 @@
 import type { RunRepository } from '../../../application/ports/run-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
-import { compareIds, type PageRequest } from '../../../domain/paging.js';
+import { compareIds } from '../../../domain/paging.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { Run } from '../../../domain/run.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
@@ -29,16 +29,6 @@ export class MemoryRunRepository implements RunRepository {
       const run = this.db.runs.get(id);
       return run ? [copy(run)] : [];
     });
-  }
-
-  async listByExperiment(experimentId: string, page: PageRequest): Promise<Run[]> {
-    const after = page.after;
-    return [...this.db.runs.values()]
-      .filter((r) => r.experimentId === experimentId)
-      .filter((r) => !after || newestFirst(r, { ...r, startedAt: Number(after.value), id: after.id }) > 0)
-      .sort(newestFirst)
-      .slice(0, page.limit)
-      .map(copy);
   }
 
   async listAllByExperiments(experimentIds: readonly string[]): Promise<Run[]> {

@@ -1,7 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { RunRepository } from '../../../application/ports/run-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
-import type { PageRequest } from '../../../domain/paging.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { Run } from '../../../domain/run.js';
 import { insertParameter } from './sqlite-parameter-repository.js';
@@ -31,8 +30,6 @@ export class SqliteRunRepository implements RunRepository {
   private readonly selectTags: Statement;
   private readonly insertTag: Statement;
   private readonly deleteTags: Statement;
-  private readonly pageFirst: Statement;
-  private readonly pageAfter: Statement;
   private readonly allOfExperiments: Statement;
   private readonly children: Statement;
   private readonly updateRow: Statement;
@@ -53,8 +50,6 @@ export class SqliteRunRepository implements RunRepository {
     this.selectTags = c.prepare('SELECT run_id, key, value FROM run_tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key');
     this.insertTag = c.prepare('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)');
     this.deleteTags = c.prepare('DELETE FROM run_tags WHERE run_id = ?');
-    this.pageFirst = c.prepare(`SELECT * FROM runs WHERE experiment_id = ? ${NEWEST_FIRST} LIMIT ?`);
-    this.pageAfter = c.prepare(`SELECT * FROM runs WHERE experiment_id = ? AND (started_at, id) < (?, ?) ${NEWEST_FIRST} LIMIT ?`);
     this.allOfExperiments = c.prepare(
       `SELECT runs.* FROM json_each(?) AS wanted JOIN runs ON runs.experiment_id = wanted.value
        ORDER BY wanted.key, runs.started_at DESC, runs.id DESC`,
@@ -84,15 +79,6 @@ export class SqliteRunRepository implements RunRepository {
     return this.db.read(() => {
       const byId = new Map(this.withTags(this.selectMany.all(JSON.stringify(ids)) as RunRow[]).map((r) => [r.id, r]));
       return ids.flatMap((id) => byId.get(id) ?? []);
-    });
-  }
-
-  async listByExperiment(experimentId: string, page: PageRequest): Promise<Run[]> {
-    return this.db.read(() => {
-      const rows = page.after
-        ? this.pageAfter.all(experimentId, Number(page.after.value), page.after.id, page.limit)
-        : this.pageFirst.all(experimentId, page.limit);
-      return this.withTags(rows as RunRow[]);
     });
   }
 
