@@ -11,7 +11,7 @@ import { RUN_STATUSES, type Run } from '../../src/domain/run.js';
 import type { SortPosition } from '../../src/domain/search/evaluate.js';
 import { ATTRIBUTES, parseFilter, parseOrderBy, type Attribute, type ComparisonOperator, type Field, type Filter, type FilterValue } from '../../src/domain/search/filter.js';
 import { fieldType, hasText, literalFor } from '../../src/domain/search/values.js';
-import type { RepositoryStore } from './repositories/support.js';
+import { anExperiment, type RepositoryStore } from './repositories/support.js';
 
 /**
  * The memory store evaluates the domain's definition of a search; the SQLite store compiles it
@@ -58,6 +58,7 @@ const CREATORS = ['ada', 'Ada', 'bob', 'zoë'];
 const LIKE_PATTERNS = [
   '%', '_', '__', '%a%', 'a%', '%A%', 'resnet%', 'RES%', '%🚀', '_🚀', '🚀_', 'run\\_%', 'run\\%%', '%\\%', '%\\\\%', 'a\\\\b', 'a_b',
   'ΟΔΟ_', 'οδο%', 'STRA%E', 'straße', '%ÉSUMÉ', 'é', '_%_', '1%', '0.%', '%e%', 'tru_', 'i', 'İ', '', "it''s", '%.%',
+  'run-%', 'RUN-%a%', 'run-_0%', '%f',
 ];
 const AGGREGATES = ['latest', 'latest', 'min', 'max', 'mean', 'count'] as const;
 
@@ -80,13 +81,15 @@ function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
   const ids = new Set<string>();
   for (let i = 0; i < RUNS; i++) {
     let id: string;
-    do id = `run-${r.int(0xffffff).toString(16).padStart(6, '0')}`;
+    // Mostly lower-case ids, some not: ids compare and sort by code point like any text.
+    do id = `${r.pick(['run-', 'run-', 'run-', 'Run-', 'RUN_'])}${r.int(0xffffff).toString(16).padStart(6, '0')}`;
     while (ids.has(id));
     ids.add(id);
     const status = r.pick(RUN_STATUSES);
     const startedAt = T0 + r.pick([0, 0, 1000, 60_000, r.int(10_000_000)]);
     const run: Run = { id, experimentId: r.pick(experimentIds), status, tags: {}, createdBy: r.pick(CREATORS), startedAt, lifecycleStage: 'active' };
-    if (status !== 'running') run.completedAt = startedAt + r.pick([0, 1500, 1500, 60_000, r.int(10_000_000)]);
+    // Only a finished run has an end: not a running one, nor one still waiting to start.
+    if (!(['running', 'scheduled'] as string[]).includes(status)) run.completedAt = startedAt + r.pick([0, 1500, 1500, 60_000, r.int(10_000_000)]);
     if (r.chance(0.7)) run.name = r.pick(NAMES);
     if (planned.length > 0 && r.chance(0.2)) run.parentRunId = r.pick(planned).run.id;
     // Own properties even for keys such as __proto__, as JSON.parse gives them.
@@ -124,7 +127,7 @@ function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
 
 async function populate(store: RepositoryStore, experimentIds: readonly string[], deleted: string, planned: readonly PlannedRun[]): Promise<void> {
   for (const id of experimentIds) {
-    await store.experiments.create({ id, name: `experiment ${id}`, tags: [], createdBy: 'ada', createdAt: T0, updatedAt: T0, lifecycleStage: 'active' });
+    await store.experiments.create(anExperiment({ id, name: `experiment ${id}`, createdAt: T0, updatedAt: T0 }));
   }
   for (const { run, parameters, batches } of planned) {
     await store.runs.create(structuredClone(run), parameters);
@@ -226,6 +229,9 @@ function aLiteral(r: Random, field: Field, words: Vocabulary): { text: string; v
           return literal(r.pick([...words.experimentIds, 'exp-none']));
         case 'parentRunId':
           return literal(r.pick(words.runIds));
+        case 'id':
+          // Ids that exist, and prefixes and near misses that fall between them when compared.
+          return literal(r.chance(0.7) ? r.pick(words.runIds) : r.pick(['run-', 'run-8', 'run-80', 'RUN-0', 'run-fffffff', 'run-zz', '']));
         case 'createdBy':
           return literal(r.pick([...CREATORS, 'zoe']));
         default:
@@ -274,8 +280,12 @@ function aFilter(r: Random, words: Vocabulary, depth = 0): { text: string; filte
   return { text: `${wrap(left)} ${mixCase(r, type)} ${wrap(right)}`, filter: { type, left: left.filter, right: right.filter }, compound: true };
 }
 
+const ID: Field = { kind: 'attribute', name: 'id' };
+
 function anOrder(r: Random): string[] {
-  return Array.from({ length: 1 + r.int(3) }, () => `${fieldText(r, aField(r))}${r.pick(['', '', ` ${mixCase(r, 'asc')}`, ` ${mixCase(r, 'desc')}`, ` ${mixCase(r, 'desc')}`])}`);
+  // Now and then by id, anywhere in the order: a term that never ties, whose key pages must carry.
+  const field = (): Field => (r.chance(0.1) ? ID : aField(r));
+  return Array.from({ length: 1 + r.int(3) }, () => `${fieldText(r, field())}${r.pick(['', '', ` ${mixCase(r, 'asc')}`, ` ${mixCase(r, 'desc')}`, ` ${mixCase(r, 'desc')}`])}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +361,7 @@ describe('RunSearch: disagreements found by the differential test, as explicit e
     try {
       const found: Record<string, SortPosition[]> = {};
       for (const [name, store] of Object.entries(stores)) {
-        await store.experiments.create({ id: 'exp', name: 'e', tags: [], createdBy: 'ada', createdAt: T0, updatedAt: T0, lifecycleStage: 'active' });
+        await store.experiments.create(anExperiment({ id: 'exp', name: 'e', createdAt: T0, updatedAt: T0 }));
         await setUp(store);
         found[name] = await store.runSearch.search({ ...search, limit: 100 });
       }

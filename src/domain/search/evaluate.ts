@@ -140,6 +140,8 @@ function textOf(field: Field, facts: RunFacts): string | null {
       return Object.hasOwn(run.tags, field.key) ? (run.tags[field.key] as string) : null;
     case 'attribute':
       switch (field.name) {
+        case 'id':
+          return run.id;
         case 'name':
           return run.name ?? null;
         case 'status':

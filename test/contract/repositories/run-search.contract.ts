@@ -115,6 +115,15 @@ export function runSearchContract(store: () => RepositoryStore): void {
       expect(await ids({ filter: "parentRunId = 'r-a' or name = 'Résumé'" })).toEqual(['r-b', 'r-c']);
     });
 
+    it('finds runs by id, as text: equality, in lists, comparisons and like', async () => {
+      expect(await ids({ filter: "id = 'r-b'" })).toEqual(['r-b']);
+      expect(await ids({ filter: "id in ('r-c', 'r-a', 'r-z')" })).toEqual(['r-a', 'r-c']);
+      expect(await ids({ filter: "id not in ('r-c')" })).toEqual(['r-a', 'r-b']);
+      expect(await ids({ filter: "id > 'r-a' and id != 'r-c'" })).toEqual(['r-b']);
+      expect(await ids({ filter: "id ilike 'R-_' and not id like '%b'" })).toEqual(['r-a', 'r-c']);
+      expect(await ids({ filter: "id = 'R-A'" })).toEqual([]);
+    });
+
     it('compares Infinity, duration in seconds, and times; a running run has no completedAt', async () => {
       expect(await ids({ filter: 'metrics.acc > 1e308' })).toEqual(['r-c']);
       expect(await ids({ filter: 'duration = 1.5' })).toEqual(['r-b']);
@@ -195,9 +204,19 @@ export function runSearchContract(store: () => RepositoryStore): void {
       [['params.p', 'metrics.acc desc'], ['k2', 'k1', 'k6', 'k8', 'k9', 'k5', 'k3', 'k4', 'k7']],
       [['params.p desc', 'metrics.acc'], ['k8', 'k1', 'k2', 'k6', 'k3', 'k5', 'k9', 'k4', 'k7']],
       [['startedAt desc'], ['k9', 'k8', 'k7', 'k6', 'k5', 'k4', 'k3', 'k2', 'k1']],
+      [['id desc'], ['k9', 'k8', 'k7', 'k6', 'k5', 'k4', 'k3', 'k2', 'k1']],
+      [['id', 'metrics.acc desc'], ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9']],
+      [['params.p desc', 'id desc'], ['k8', 'k6', 'k2', 'k1', 'k3', 'k9', 'k5', 'k7', 'k4']],
+      [['metrics.acc', 'id'], ['k4', 'k8', 'k1', 'k2', 'k5', 'k9', 'k3', 'k6', 'k7']],
     ])('pages through %j without repeating or skipping a run', async (orderBy, expected) => {
       expect(await ids({ orderBy })).toEqual(expected);
       for (const limit of [1, 2, 4]) expect((await pages({ orderBy }, limit)).flat(), `limit ${limit}`).toEqual(expected);
+    });
+
+    it('gives the id as a sort key of an id term, so a page token can start after it', async () => {
+      expect(await positions({ orderBy: ['id desc'], limit: 2 })).toEqual([{ id: 'k9', keys: ['k9'] }, { id: 'k8', keys: ['k8'] }]);
+      expect(await ids({ orderBy: ['id desc'], after: { id: 'k5', keys: ['k5'] } })).toEqual(['k4', 'k3', 'k2', 'k1']);
+      expect(await ids({ filter: "id >= 'k3'", orderBy: ['id'], after: { id: 'k6', keys: ['k6'] } })).toEqual(['k7', 'k8', 'k9']);
     });
 
     it('pages within the filter and the scope', async () => {

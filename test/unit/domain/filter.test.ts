@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/domain/errors.js';
+import { RUN_STATUSES } from '../../../src/domain/run.js';
 import { MAX_FILTER_DEPTH, MAX_ORDER_TERMS, parseFilter, parseOrderBy, type Filter, type MetricAggregate } from '../../../src/domain/search/filter.js';
 
 function syntaxError(text: string): string {
@@ -15,6 +16,8 @@ function syntaxError(text: string): string {
   throw new Error(`expected a syntax error for ${text}`);
 }
 
+/** The message for a status that is not one, whichever statuses runs have. */
+const STATUS_LIST = `status is one of ${RUN_STATUSES.map((status) => `'${status}'`).join(', ')}`;
 const param = (key: string) => ({ kind: 'param', key }) as const;
 const metric = (key: string, aggregate: MetricAggregate = 'latest') => ({ kind: 'metric', key, aggregate }) as const;
 
@@ -78,11 +81,21 @@ describe('parseFilter', () => {
   });
 
   it('reads every attribute, bare or as attributes.<name>, case-insensitively', () => {
-    for (const name of ['name', 'status', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy']) {
+    for (const name of ['id', 'name', 'status', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy']) {
       const value = ['startedAt', 'completedAt', 'duration'].includes(name) ? '0' : "'completed'";
       expect(parseFilter(`${name} = ${value}`)).toMatchObject({ field: { kind: 'attribute', name } });
       expect(parseFilter(`attributes.${name.toUpperCase()} = ${value}`)).toMatchObject({ field: { kind: 'attribute', name } });
     }
+  });
+
+  it('reads id, the run id, as a text attribute: comparisons, in lists and like', () => {
+    const id = { kind: 'attribute', name: 'id' } as const;
+    expect(parseFilter("id = '01a229a0ba4f0e138ab6fa23213eff6a'")).toEqual({ type: 'compare', field: id, operator: '=', value: '01a229a0ba4f0e138ab6fa23213eff6a' });
+    expect(parseFilter("attributes.ID not in ('a', \"b\")")).toEqual({ type: 'in', field: id, values: ['a', 'b'], negated: true });
+    expect(parseFilter("Id >= '01a2' and id < '01a3'")).toMatchObject({ left: { field: id, operator: '>=' }, right: { field: id, operator: '<' } });
+    expect(parseFilter("id ilike '01A2%'")).toEqual({ type: 'like', field: id, pattern: '01A2%', caseInsensitive: true, negated: false });
+    // A key named id stays a key of its kind.
+    expect(parseFilter("params.id = 'x' and tags.id = 'y'")).toMatchObject({ left: { field: param('id') }, right: { field: { kind: 'tag', key: 'id' } } });
   });
 
   it('reads values: both quotes with doubled quotes inside, numbers of every shape, booleans', () => {
@@ -152,13 +165,14 @@ describe('parseFilter, values the field cannot hold', () => {
     expect(syntaxError('tags.team = 3')).toBe("at character 13 ('3'): tags.team holds text: quote the value ('3')");
     expect(syntaxError('name = true')).toBe("at character 8 ('true'): name holds text: quote the value ('true')");
     expect(syntaxError("createdBy = 'x' and experimentId = 2")).toBe("at character 36 ('2'): experimentId holds text: quote the value ('2')");
-    expect(syntaxError("status = 'done'")).toBe("at character 10 (''done''): status is one of 'running', 'completed', 'failed'");
+    expect(syntaxError("status = 'done'")).toBe(`at character 10 (''done''): ${STATUS_LIST}`);
+    expect(syntaxError('id = 42')).toBe("at character 6 ('42'): id holds text: quote the value ('42')");
     expect(syntaxError("status = 'Completed'")).toContain('status is one of');
   });
 
   it('points at the offending member of an in list', () => {
     expect(syntaxError("metrics.acc in (0.9, 'x')")).toBe("at character 22 (''x')'): metrics.acc holds numbers: compare it with a number");
-    expect(syntaxError("status not in ('running', 'paused')")).toBe("at character 27 (''paused')'): status is one of 'running', 'completed', 'failed'");
+    expect(syntaxError("status not in ('running', 'paused')")).toBe(`at character 27 (''paused')'): ${STATUS_LIST}`);
   });
 
   it('refuses like and ilike on numbers and times, pointing at the field', () => {
@@ -220,6 +234,11 @@ describe('parseOrderBy', () => {
       { field: { kind: 'tag', key: 'team' }, descending: true },
     ]);
     expect(parseOrderBy(['attributes.Name'])).toEqual([{ field: { kind: 'attribute', name: 'name' }, descending: false }]);
+    expect(parseOrderBy(['id desc', 'ID', 'attributes.id asc'])).toEqual([
+      { field: { kind: 'attribute', name: 'id' }, descending: true },
+      { field: { kind: 'attribute', name: 'id' }, descending: false },
+      { field: { kind: 'attribute', name: 'id' }, descending: false },
+    ]);
     expect(parseOrderBy([])).toEqual([]);
   });
 

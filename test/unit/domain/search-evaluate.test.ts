@@ -191,6 +191,20 @@ describe('matching a filter', () => {
       expect(matching("parentRunId != 'x'", [finished, running])).toEqual([]);
       expect(matching("status = 'running' and experimentId = 'exp-1' and createdBy = 'ada'", [finished, running])).toEqual(['running']);
     });
+
+    it('id is the run id, compared as text: equality, in lists, order and like', () => {
+      const runs = [aRun('01a2'), aRun('01b0'), aRun('01B1'), aRun('ff00')];
+      expect(matching("id = '01b0'", runs)).toEqual(['01b0']);
+      expect(matching("id != '01b0'", runs)).toEqual(['01a2', '01B1', 'ff00']);
+      expect(matching("id in ('ff00', '01a2', 'none')", runs)).toEqual(['01a2', 'ff00']);
+      expect(matching("id not in ('ff00', '01a2')", runs)).toEqual(['01b0', '01B1']);
+      // By code point: upper-case before lower-case.
+      expect(matching("id < '01b'", runs)).toEqual(['01a2', '01B1']);
+      expect(matching("id >= '01b0' and id <= 'ff00'", runs)).toEqual(['01b0', 'ff00']);
+      expect(matching("id like '01b_'", runs)).toEqual(['01b0']);
+      expect(matching("id ilike '01b_'", runs)).toEqual(['01b0', '01B1']);
+      expect(matching("not id like '01%'", runs)).toEqual(['ff00']);
+    });
   });
 });
 
@@ -252,5 +266,27 @@ describe('sorting', () => {
   it('gives each term its keys: a parameter its numeric and text views, other fields one value', () => {
     const facts = aRun('r', { params: { lr: '1e-3' }, tags: { team: 'nlp' }, metrics: { acc: [0.5, 0.75] }, run: { completedAt: T0 + 30_000, status: 'completed' } });
     expect(sortKeysOf(parseOrderBy(['params.lr', 'tags.team', 'metrics.acc.mean', 'duration', 'params.none']), facts)).toEqual([0.001, '1e-3', 'nlp', 0.625, 30, null, null]);
+    // The id is a sort key like any other, so a page token holds it whatever term it is.
+    expect(sortKeysOf(parseOrderBy(['id desc', 'tags.team']), facts)).toEqual(['r', 'nlp']);
+  });
+
+  it('sorts by id by code point, either way, and an id term decides every later one', () => {
+    const runs = [aRun('b', { params: { p: 1 } }), aRun('B', { params: { p: 2 } }), aRun('a', { params: { p: 2 } }), aRun('🚀', { params: { p: 1 } }), aRun('～', { params: { p: 1 } })];
+    expect(sorted(['id'], runs)).toEqual(['B', 'a', 'b', '～', '🚀']);
+    expect(sorted(['id desc'], runs)).toEqual(['🚀', '～', 'b', 'a', 'B']);
+    // An id never ties, so a later term (and the direction of the last term) changes nothing.
+    expect(sorted(['id', 'params.p desc'], runs)).toEqual(['B', 'a', 'b', '～', '🚀']);
+    expect(sorted(['params.p desc', 'id'], runs)).toEqual(['B', 'a', 'b', '～', '🚀']);
+    expect(sorted(['params.p', 'id desc'], runs)).toEqual(['🚀', '～', 'b', 'a', 'B']);
+  });
+
+  it('pages by id: the runs after a position sorted by id, whichever its direction', () => {
+    const runs = ['r3', 'r1', 'r5', 'r2', 'r4'].map((id) => aRun(id));
+    for (const [terms, expected] of [[['id'], ['r4', 'r5']], [['id desc'], ['r2', 'r1']]] as const) {
+      const orderBy = parseOrderBy(terms);
+      const after = { keys: sortKeysOf(orderBy, aRun('r3')), id: 'r3' };
+      const rest = runs.map((facts) => ({ keys: sortKeysOf(orderBy, facts), id: facts.run.id })).filter((position) => comparePositions(orderBy, position, after) > 0);
+      expect(rest.sort((a, b) => comparePositions(orderBy, a, b)).map((position) => position.id)).toEqual(expected);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RUN_STATUSES } from '../../../src/domain/run.js';
 import { parseFilter, type Field } from '../../../src/domain/search/filter.js';
 import { booleanView, fieldType, hasText, likeMatcher, literalFor, numericView, textView } from '../../../src/domain/search/values.js';
 
@@ -11,7 +12,7 @@ describe('what each field holds', () => {
   it('params have views, tags and text attributes hold text, metrics and duration numbers, start and end times', () => {
     expect(fieldType(param)).toBe('param');
     expect(fieldType(tag)).toBe('text');
-    for (const name of ['name', 'status', 'experimentId', 'parentRunId', 'createdBy'] as const) expect(fieldType(attribute(name))).toBe('text');
+    for (const name of ['id', 'name', 'status', 'experimentId', 'parentRunId', 'createdBy'] as const) expect(fieldType(attribute(name))).toBe('text');
     expect(fieldType(metric)).toBe('number');
     expect(fieldType({ kind: 'metric', key: 'acc', aggregate: 'count' })).toBe('number');
     expect(fieldType(attribute('duration'))).toBe('number');
@@ -20,7 +21,7 @@ describe('what each field holds', () => {
   });
 
   it('lets like and ilike apply only to what has text', () => {
-    expect([param, tag, attribute('name')].map(hasText)).toEqual([true, true, true]);
+    expect([param, tag, attribute('name'), attribute('id')].map(hasText)).toEqual([true, true, true, true]);
     expect([metric, attribute('duration'), attribute('startedAt')].map(hasText)).toEqual([false, false, false]);
   });
 });
@@ -137,8 +138,10 @@ describe('checking a literal against its field', () => {
     expect(literalFor(tag, 'nlp')).toEqual({ value: 'nlp' });
     expect(literalFor(tag, 3)).toEqual({ error: "tags.team holds text: quote the value ('3')" });
     expect(literalFor(attribute('name'), true)).toEqual({ error: "name holds text: quote the value ('true')" });
-    for (const status of ['running', 'completed', 'failed']) expect(literalFor(attribute('status'), status)).toEqual({ value: status });
-    expect(literalFor(attribute('status'), 'Completed')).toEqual({ error: "status is one of 'running', 'completed', 'failed'" });
+    for (const status of RUN_STATUSES) expect(literalFor(attribute('status'), status)).toEqual({ value: status });
+    expect(literalFor(attribute('status'), 'Completed')).toEqual({ error: `status is one of ${RUN_STATUSES.map((s) => `'${s}'`).join(', ')}` });
+    expect(literalFor(attribute('id'), '01a2')).toEqual({ value: '01a2' });
+    expect(literalFor(attribute('id'), 12)).toEqual({ error: "id holds text: quote the value ('12')" });
   });
 
   it('wants numbers for metrics, their aggregates and duration', () => {

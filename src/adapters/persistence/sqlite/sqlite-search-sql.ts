@@ -132,6 +132,7 @@ class Joins {
 }
 
 const ATTRIBUTE_COLUMNS = {
+  id: 'r.id',
   name: 'r.name',
   status: 'r.status',
   experimentId: 'r.experiment_id',
