@@ -1,6 +1,7 @@
 import { type InvalidArgumentError, Issues } from './errors.js';
 import { normalizeTags } from './experiment.js';
 import type { ExperimentId } from './experiment.js';
+import { checkText } from './keys.js';
 import type { RunId } from './run.js';
 import type { Millis } from './time.js';
 
@@ -30,14 +31,27 @@ export const MAX_VERSION_LENGTH = 64;
 export const MAX_METADATA_BYTES = 64 * 1024;
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-const SEGMENT = /^[A-Za-z0-9_.-]+$/;
 const VERSION = /^[A-Za-z0-9_.+-]+$/;
 const CONTENT_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\p{Cc}]*"|[\w.+-]+))*$/u;
 
+/** Control characters, and the line and paragraph separators that would break a name over lines. */
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+/** A Windows drive (`C:`): `C:/x` is absolute there, and `C:x` escapes a folder on another drive. */
+const DRIVE = /^[A-Za-z]:/;
+const EDGE_SPACE = /^\s|\s$/u;
+
 /**
- * Artifact names are relative paths: `/`-separated segments of letters, digits, `_ - .`.
- * Empty segments, `.` and `..`, absolute paths, backslashes and control characters are refused,
- * so a name can never point outside its run, whatever a store later does with it.
+ * Artifact names are relative paths of `/`-separated segments, as MLflow clients send them
+ * (`model/MLmodel`, `checkpoints/epoch=3-step=1000.ckpt`, `plots/loss curve.png`). A name never
+ * becomes a path on the server (blobs are stored under their content address), so a segment may
+ * hold any printable Unicode: letters of any script, digits, spaces inside it, punctuation.
+ *
+ * Refused, so that a client which does write a name to disk (downloading a run's artifacts into
+ * a folder) can never be pointed outside that folder, and so that names stay unambiguous in a
+ * URL path: absolute paths (a leading `/`, or a Windows drive such as `C:`), backslashes, empty,
+ * `.` and `..` segments, control characters and line separators, unpaired surrogates, and
+ * segments that start or end with whitespace (invisible in listings, and trimmed by some tools).
+ * Names are kept exactly as given (no Unicode normalisation): a client gets back what it sent.
  */
 export function checkArtifactName(name: string, issues: Issues, path = '/name'): void {
   if (name.length < 1 || name.length > MAX_ARTIFACT_NAME) {
@@ -45,15 +59,23 @@ export function checkArtifactName(name: string, issues: Issues, path = '/name'):
     return;
   }
   if (name.startsWith('/')) return issues.add(path, 'must be a relative path, not an absolute one');
+  if (DRIVE.test(name)) return issues.add(path, 'must be a relative path, not one starting with a drive letter such as C:');
   if (name.includes('\\')) return issues.add(path, 'must use / to separate segments, not backslashes');
+  if (CONTROL.test(name)) return issues.add(path, 'must not contain control characters or line breaks');
+  if (!checkText(name, path, issues)) return;
   for (const segment of name.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
       return issues.add(path, "must not hold empty, '.' or '..' segments");
     }
-    if (!SEGMENT.test(segment)) {
-      return issues.add(path, 'segments may contain only letters, digits and _ - .');
-    }
+    if (EDGE_SPACE.test(segment)) return issues.add(path, 'segments must not start or end with whitespace');
   }
+}
+
+/** @throws InvalidArgumentError naming `path` when the name is not a valid artifact name. */
+export function assertArtifactName(name: string, path = '/name'): void {
+  const issues = new Issues();
+  checkArtifactName(name, issues, path);
+  issues.throwIfAny();
 }
 
 export function isArtifactName(name: string): boolean {

@@ -1,70 +1,10 @@
-import { createHash } from 'node:crypto';
-import { readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aRun } from '../support/builders.js';
 import { aServer, type TestServer } from '../support/fathom.js';
-
-const BOUNDARY = '----fathom-test-boundary-7MA4YWxkTrZu0gW';
-
-type FormPart = { name: string; value: string } | { name: string; filename: string; content: string | Buffer; contentType?: string };
-
-/** A multipart/form-data body built by hand, parts in the order given. */
-function multipart(parts: FormPart[], boundary = BOUNDARY): { payload: Buffer; headers: Record<string, string> } {
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
-    if ('filename' in part) {
-      head += `; filename="${part.filename}"\r\n`;
-      if (part.contentType !== undefined) head += `Content-Type: ${part.contentType}\r\n`;
-      chunks.push(Buffer.from(`${head}\r\n`), Buffer.from(part.content), Buffer.from('\r\n'));
-    } else {
-      chunks.push(Buffer.from(`${head}\r\n\r\n${part.value}\r\n`));
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
-const file = (content: string | Buffer, filename = 'model.bin', contentType?: string): FormPart => ({
-  name: 'file',
-  filename,
-  content,
-  ...(contentType !== undefined ? { contentType } : {}),
-});
-const field = (name: string, value: string): FormPart => ({ name, value });
-
-const sha256 = (content: string | Buffer): string => createHash('sha256').update(content).digest('hex');
-
-/** Every file (not directory) under `dir`, relative to it. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
-}
-
-interface ArtifactJson {
-  id: string;
-  runId: string;
-  experimentId: string;
-  name: string;
-  type: string;
-  path: string;
-  size: number;
-  sha256: string;
-  version: string;
-  tags: string[];
-  contentType: string;
-  metadata: Record<string, unknown>;
-  uploadedAt: string;
-}
-
-interface ProblemJson {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
+import { BOUNDARY, field, file, filesUnder, multipart, sha256, type ArtifactJson, type FormPart, type ProblemJson } from './artifact-support.js';
 
 describe('artifacts over HTTP', () => {
   let fathom: TestServer;

@@ -311,6 +311,22 @@ describe('downloading an artifact', () => {
     expect(await bytesOf(await download.open())).toBe('w');
   });
 
+  it('finds names with spaces, punctuation and any script, exactly as uploaded', async () => {
+    const run = await aRun(fathom());
+    const names = ['plots/loss curve.png', 'checkpoints/epoch=3-step=1000.ckpt', 'data/train (v2).csv', '模型/权重.bin', 'café', 'cafe\u0301'];
+    for (const name of names) await upload(run.id, `bytes of ${name}`, { name });
+    for (const name of names) {
+      const download = await fathom().use(DownloadArtifact).execute(run.id, name);
+      expect(await bytesOf(await download.open())).toBe(`bytes of ${name}`);
+    }
+    expect((await fathom().use(ListRunArtifacts).execute(run.id)).map((a) => a.name).sort()).toEqual([...names].sort());
+  });
+
+  it.each([['../model.pt'], ['/etc/passwd'], ['a\\b'], ['model\u0000.pt'], ['']])('refuses the name %j as invalid, before looking anything up', async (name) => {
+    const error = await rejectionOf(fathom().use(DownloadArtifact).execute('no-such-run', name), InvalidArgumentError);
+    expect(error.issues.map((i) => i.path)).toEqual(['/name']);
+  });
+
   it('is a NotFoundError for an unknown name, version or run', async () => {
     const run = await aRun(fathom());
     await upload(run.id, 'a', { name: 'model.pt' });

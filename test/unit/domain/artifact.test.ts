@@ -8,30 +8,71 @@ function issuesOf(fn: () => unknown) {
 }
 
 describe('artifact names', () => {
-  it.each([['model.pt'], ['checkpoints/epoch-10/weights.bin'], ['a'], ['.hidden'], ['v1.0_final-2'], ['n'.repeat(255)]])(
-    'accepts %s',
-    (name) => {
-      expect(isArtifactName(name)).toBe(true);
-    },
-  );
+  it.each([
+    ['model.pt'],
+    ['checkpoints/epoch-10/weights.bin'],
+    ['a'],
+    ['.hidden'],
+    ['...'],
+    ['v1.0_final-2'],
+    ['n'.repeat(255)],
+    // What MLflow clients upload.
+    ['model/MLmodel'],
+    ['checkpoints/epoch=3-step=1000.ckpt'],
+    ['plots/loss curve.png'],
+    ['data/train (v2).csv'],
+    ['my model.pt'],
+    ["= + @ , ~ ( ) [ ] # % ! & ' $ ; : ` ^ { } | < > * ? \""],
+    ['100% done?/#1 & more'],
+    ['runs:1/C:d'],
+    ['x/C:y'],
+    // Any script, and characters outside the Basic Multilingual Plane.
+    ['模型/权重.bin'],
+    ['données/été.csv'],
+    ['модель/веса'],
+    ['نموذج'],
+    ['मॉडल.pt'],
+    ['😀/🚀 launch.bin'],
+    ['n\u00a0b'],
+    ['zwj\u200dzwnj\u200c'],
+  ])('accepts %j', (name) => {
+    expect(isArtifactName(name)).toBe(true);
+    expect(toArtifactFields({ name }, undefined).name).toBe(name);
+  });
 
   it.each([
     ['', 'must be 1-255 characters'],
     ['n'.repeat(256), 'must be 1-255 characters'],
     ['/etc/passwd', 'must be a relative path, not an absolute one'],
+    ['/', 'must be a relative path, not an absolute one'],
+    ['C:model', 'must be a relative path, not one starting with a drive letter such as C:'],
+    ['c:/windows/system32', 'must be a relative path, not one starting with a drive letter such as C:'],
     ['..', "must not hold empty, '.' or '..' segments"],
+    ['.', "must not hold empty, '.' or '..' segments"],
     ['../secrets', "must not hold empty, '.' or '..' segments"],
     ['models/../../secrets', "must not hold empty, '.' or '..' segments"],
+    ['models/..', "must not hold empty, '.' or '..' segments"],
     ['./model.pt', "must not hold empty, '.' or '..' segments"],
     ['models//model.pt', "must not hold empty, '.' or '..' segments"],
     ['models/', "must not hold empty, '.' or '..' segments"],
     ['models\\model.pt', 'must use / to separate segments, not backslashes'],
     ['..\\..\\windows', 'must use / to separate segments, not backslashes'],
-    ['model\u0000.pt', 'segments may contain only letters, digits and _ - .'],
-    ['model\n.pt', 'segments may contain only letters, digits and _ - .'],
-    ['model\u007f.pt', 'segments may contain only letters, digits and _ - .'],
-    ['my model.pt', 'segments may contain only letters, digits and _ - .'],
-    ['C:model', 'segments may contain only letters, digits and _ - .'],
+    ['model\u0000.pt', 'must not contain control characters or line breaks'],
+    ['model\n.pt', 'must not contain control characters or line breaks'],
+    ['model\r.pt', 'must not contain control characters or line breaks'],
+    ['model\t.pt', 'must not contain control characters or line breaks'],
+    ['model\u007f.pt', 'must not contain control characters or line breaks'],
+    ['model\u0085.pt', 'must not contain control characters or line breaks'],
+    ['model\u2028.pt', 'must not contain control characters or line breaks'],
+    ['model\ud800.pt', 'must be well-formed Unicode (it holds an unpaired surrogate)'],
+    ['model\udc00', 'must be well-formed Unicode (it holds an unpaired surrogate)'],
+    [' model.pt', 'segments must not start or end with whitespace'],
+    ['model.pt ', 'segments must not start or end with whitespace'],
+    ['plots /loss.png', 'segments must not start or end with whitespace'],
+    ['plots/ loss.png', 'segments must not start or end with whitespace'],
+    [' ', 'segments must not start or end with whitespace'],
+    ['a/\u00a0', 'segments must not start or end with whitespace'],
+    ['\u3000model', 'segments must not start or end with whitespace'],
   ])('refuses %j: %s', (name, message) => {
     expect(isArtifactName(name)).toBe(false);
     expect(issuesOf(() => toArtifactFields({ name }, undefined))).toEqual([{ path: '/name', message }]);

@@ -120,7 +120,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
         .header('etag', etag)
         .header('x-checksum-sha256', artifact.sha256)
         .header('accept-ranges', 'bytes')
-        .header('content-disposition', `attachment; filename="${artifact.name.split('/').pop() ?? 'artifact'}"`);
+        .header('content-disposition', attachment(artifact.name));
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
       const range = requestedRange(request, etag, artifact.size);
       reply.type(artifact.contentType);
@@ -157,8 +157,23 @@ export const downloadResponses = {
   416: Type.Unsafe({ $ref: 'Problem#', description: 'the range is past the end' }),
 };
 
+/** The download URL: each segment percent-encoded (names may hold spaces, `%`, `#`, `?`, any script). */
 export function artifactUrl(runId: string, name: string): string {
-  return `/api/runs/${runId}/artifacts/${name}`;
+  return `/api/runs/${encodeURIComponent(runId)}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * `Content-Disposition: attachment` naming the file after the name's last segment. Header values
+ * are Latin-1 at best, so a segment that is not plain printable ASCII (or holds `"`, `\` or `%`,
+ * which some clients read specially) gets an ASCII stand-in in `filename` and the exact name in
+ * `filename*` (RFC 6266, RFC 8187), which clients prefer when they understand it.
+ */
+function attachment(name: string): string {
+  const file = name.split('/').pop() ?? name;
+  const ascii = file.replace(/[^\x20-\x7e]|["\\%]/gu, '_');
+  if (ascii === file) return `attachment; filename="${file}"`;
+  const encoded = encodeURIComponent(file).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /**

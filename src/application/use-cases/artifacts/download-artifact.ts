@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
-import type { Artifact } from '../../../domain/artifact.js';
+import { assertArtifactName, type Artifact } from '../../../domain/artifact.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { RunId } from '../../../domain/run.js';
 import type { ArtifactRepository } from '../../ports/artifact-repository.js';
@@ -22,8 +22,13 @@ export class DownloadArtifact {
     @inject(TOKENS.Blobs) private readonly blobs: BlobStore,
   ) {}
 
-  /** The newest version of a name in a run, or the given version. @throws NotFoundError */
+  /**
+   * The newest version of a name in a run, or the given version. A name no upload could have
+   * been given (`../x`, `/etc/passwd`) is refused as such rather than looked up.
+   * @throws InvalidArgumentError (the name), NotFoundError
+   */
   async execute(runId: RunId, name: string, version?: string): Promise<ArtifactDownload> {
+    assertArtifactName(name);
     await this.runs.get(runId);
     const artifact = await this.artifacts.find(runId, name, version);
     if (!artifact) throw new NotFoundError('artifact', version === undefined ? name : `${name}@${version}`);
