@@ -145,13 +145,13 @@ describe('artifact names that try to leave the run, over a real socket', () => {
     'models//model.pt',
   ];
 
-  it.each(ATTEMPTS)('refuses GET of %j with a 400 naming /name, serving and removing nothing', async (attempt) => {
+  it.each(ATTEMPTS)('refuses GET and DELETE of %j with a 400 naming /name, serving and removing nothing', async (attempt) => {
     const secret = 'root:x:0:0:top secret';
     await writeFile(join(fathom.dataDir, 'secret.txt'), secret);
     const form = multipart([field('name', 'models/model.pt'), file('the weights')]);
     expect((await fathom.app.inject({ method: 'POST', url: `/api/runs/${runId}/artifacts`, ...form })).statusCode).toBe(201);
 
-    for (const method of ['GET']) {
+    for (const method of ['GET', 'DELETE']) {
       const response = await raw(method, `/api/runs/${runId}/artifacts/${attempt}`);
       expect(response.status, `${method} ${attempt}: ${response.body}`).toBe(400);
       const problem = JSON.parse(response.body) as ProblemJson;

@@ -8,6 +8,12 @@ export type NewArtifact = Omit<Artifact, 'version'> & { version?: string };
 /**
  * Artifact records. Versions are per (experiment, name): numbered "1", "2", … by the store,
  * atomically, unless the caller gives one, which must then be unused.
+ *
+ * Numbering is one more than the highest whole-number version the experiment's records of that
+ * name still hold. So after `deleteByName` (or a run's deletion) removes the highest versions, a
+ * new upload is given their numbers again: "3" can name new content once the old "3" is gone.
+ * (Never giving a number twice needs a record of the highest number per (experiment, name) that
+ * outlives the artifact records; the schema has none yet.)
  */
 export interface ArtifactRepository {
   /**
@@ -21,6 +27,14 @@ export interface ArtifactRepository {
   listByExperiment(experimentId: ExperimentId, filter: ArtifactFilter): Promise<Artifact[]>;
   /** The newest version of a name in a run, or the given version. Undefined when absent. */
   find(runId: RunId, name: string, version?: string): Promise<Artifact | undefined>;
+  /**
+   * Removes every version of a name in a run (the name exactly: not `model/…` under `model`, nor
+   * the name in another run), in one write. Returns the distinct blob keys the removed records
+   * pointed at, for the caller to free those nothing else references; empty when the run holds
+   * no such name.
+   * @throws NotFoundError when the run does not exist.
+   */
+  deleteByName(runId: RunId, name: string): Promise<string[]>;
   /** Which of these blob keys some artifact record still points at (one query for all). */
   referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>>;
 }

@@ -153,6 +153,91 @@ export function artifactContract(store: () => RepositoryStore): void {
     });
   });
 
+  describe('deleteByName', () => {
+    const namesIn = async (r: Run) => ((await store().artifacts.listForRuns([r.id])).get(r.id) ?? []).map((a) => `${a.name}@${a.version}`).sort();
+
+    it('removes every version of the name in that run, and returns the blob keys they pointed at, each once', async () => {
+      await givenArtifact(store(), run, { name: 'model', path: blobKey('v1') });
+      await givenArtifact(store(), run, { name: 'model', path: blobKey('v2') });
+      await givenArtifact(store(), run, { name: 'model', path: blobKey('v2'), version: 'best' });
+      await givenArtifact(store(), run, { name: 'data.csv', path: blobKey('data') });
+      const removed = await store().artifacts.deleteByName(run.id, 'model');
+      expect([...removed].sort()).toEqual([blobKey('v1'), blobKey('v2')].sort());
+      expect(await namesIn(run)).toEqual(['data.csv@1']);
+      expect(await store().artifacts.find(run.id, 'model')).toBeUndefined();
+      expect(await store().artifacts.find(run.id, 'model', 'best')).toBeUndefined();
+    });
+
+    it('leaves the name in other runs, and names that only start with it, alone', async () => {
+      await givenArtifact(store(), run, { name: 'model' });
+      const theirs = await givenArtifact(store(), sibling, { name: 'model' });
+      const nested = await givenArtifact(store(), run, { name: 'model/weights.bin' });
+      const longer = await givenArtifact(store(), run, { name: 'models' });
+      await store().artifacts.deleteByName(run.id, 'model');
+      expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual(expect.arrayContaining([theirs, nested, longer]));
+      expect(await store().artifacts.listByExperiment(experiment.id, {})).toHaveLength(3);
+    });
+
+    it('matches the name exactly: by case, and by code point (no Unicode normalisation)', async () => {
+      const composed = await givenArtifact(store(), run, { name: 'café/model' });
+      const decomposed = await givenArtifact(store(), run, { name: 'cafe\u0301/model' });
+      const upper = await givenArtifact(store(), run, { name: 'Model' });
+      await givenArtifact(store(), run, { name: 'model' });
+      expect(await store().artifacts.deleteByName(run.id, 'model')).toHaveLength(1);
+      expect(await store().artifacts.deleteByName(run.id, 'MODEL')).toEqual([]);
+      expect(await store().artifacts.deleteByName(run.id, 'café/model')).toEqual([composed.path]);
+      expect(idsOf(await store().artifacts.listByExperiment(experiment.id, {})).sort()).toEqual([decomposed.id, upper.id].sort());
+    });
+
+    it('returns the keys even when other records still point at them: freeing is the caller\'s check', async () => {
+      await givenArtifact(store(), run, { name: 'model', path: blobKey('shared') });
+      await givenArtifact(store(), sibling, { name: 'copy', path: blobKey('shared') });
+      expect(await store().artifacts.deleteByName(run.id, 'model')).toEqual([blobKey('shared')]);
+      expect(await store().artifacts.referencedBlobs([blobKey('shared')])).toEqual(new Set([blobKey('shared')]));
+      expect(await store().artifacts.deleteByName(sibling.id, 'copy')).toEqual([blobKey('shared')]);
+      expect(await store().artifacts.referencedBlobs([blobKey('shared')])).toEqual(new Set());
+    });
+
+    it('returns nothing and removes nothing when the run holds no such name', async () => {
+      await givenArtifact(store(), sibling, { name: 'model' });
+      const before = await store().artifacts.listByExperiment(experiment.id, {});
+      expect(await store().artifacts.deleteByName(run.id, 'model')).toEqual([]);
+      expect(await store().artifacts.listByExperiment(experiment.id, {})).toEqual(before);
+    });
+
+    it('throws NotFoundError for an unknown run', async () => {
+      await expect(store().artifacts.deleteByName('no-such-run', 'model')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('lets a version the caller gave be given again once its record is gone', async () => {
+      await givenArtifact(store(), run, { name: 'model', version: 'prod' });
+      await store().artifacts.deleteByName(run.id, 'model');
+      expect((await givenArtifact(store(), sibling, { name: 'model', version: 'prod' })).version).toBe('prod');
+    });
+
+    it('numbers the next upload past the versions other runs still hold', async () => {
+      await givenArtifact(store(), sibling, { name: 'model' });
+      await givenArtifact(store(), run, { name: 'model' });
+      await givenArtifact(store(), sibling, { name: 'model' });
+      await store().artifacts.deleteByName(run.id, 'model');
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('4');
+    });
+
+    it('numbers the next upload from the highest version still held: deleted top numbers are given again', async () => {
+      await givenArtifact(store(), sibling, { name: 'model' });
+      await givenArtifact(store(), run, { name: 'model' });
+      await givenArtifact(store(), run, { name: 'model' });
+      await store().artifacts.deleteByName(run.id, 'model');
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('2');
+    });
+
+    it('of two concurrent deletes of a name, one removes it and the other finds nothing', async () => {
+      await givenArtifact(store(), run, { name: 'model', path: blobKey('m') });
+      const results = await Promise.all([store().artifacts.deleteByName(run.id, 'model'), store().artifacts.deleteByName(run.id, 'model')]);
+      expect(results.sort((a, b) => a.length - b.length)).toEqual([[], [blobKey('m')]]);
+    });
+  });
+
   describe('referencedBlobs', () => {
     it('tells which of the keys some record points at', async () => {
       await givenArtifact(store(), run, { path: blobKey('a') });

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { DependencyContainer } from 'tsyringe';
 import type { ByteRange } from '../../../application/ports/blob-store.js';
+import { DeleteArtifact } from '../../../application/use-cases/artifacts/delete-artifact.js';
 import { DownloadArtifact } from '../../../application/use-cases/artifacts/download-artifact.js';
 import { ListExperimentArtifacts } from '../../../application/use-cases/artifacts/list-experiment-artifacts.js';
 import { ListRunArtifacts } from '../../../application/use-cases/artifacts/list-run-artifacts.js';
@@ -23,6 +24,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
   const listForRun = container.resolve(ListRunArtifacts);
   const listForExperiment = container.resolve(ListExperimentArtifacts);
   const download = container.resolve(DownloadArtifact);
+  const remove = container.resolve(DeleteArtifact);
 
   app.post(
     '/runs/:id/artifacts',
@@ -132,6 +134,24 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
         return reply.send(await open(range));
       }
       return sendWhole(reply, artifact.size, await open());
+    },
+  );
+
+  app.delete(
+    '/runs/:id/artifacts/*',
+    {
+      schema: {
+        tags: ['artifacts'],
+        summary: 'Delete an artifact: every version of the name in that run',
+        description: 'Content no other artifact shares is freed. The numbers of deleted versions may be given again to later uploads.',
+        // The name is the wildcard, as for the download.
+        params: IdParams,
+        response: withProblems({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await remove.execute(request.params.id, (request.params as { '*'?: string })['*'] ?? '');
+      return reply.status(204).send(null);
     },
   );
 };

@@ -42,6 +42,17 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     return found && copy(found);
   }
 
+  async deleteByName(runId: string, name: string): Promise<string[]> {
+    if (!this.db.runs.has(runId)) throw new NotFoundError('run', runId);
+    const blobKeys = new Set<string>();
+    for (const [id, artifact] of this.db.artifacts) {
+      if (artifact.runId !== runId || artifact.name !== name) continue;
+      blobKeys.add(artifact.path);
+      this.db.artifacts.delete(id);
+    }
+    return [...blobKeys];
+  }
+
   async referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>> {
     const wanted = new Set(blobKeys);
     const referenced = new Set<string>();

@@ -33,6 +33,7 @@ export class SqliteArtifactRepository implements ArtifactRepository {
   private readonly forRuns: Statement;
   private readonly ofExperiment: Statement;
   private readonly ofName: Statement;
+  private readonly removeName: Statement;
   private readonly referenced: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -48,6 +49,8 @@ export class SqliteArtifactRepository implements ArtifactRepository {
       'SELECT * FROM artifacts WHERE experiment_id = @experimentId AND (@name IS NULL OR name = @name) AND (@type IS NULL OR type = @type)',
     );
     this.ofName = c.prepare('SELECT * FROM artifacts WHERE run_id = @runId AND name = @name AND (@version IS NULL OR version = @version)');
+    // Served by artifacts_by_run (run_id, name).
+    this.removeName = c.prepare('DELETE FROM artifacts WHERE run_id = ? AND name = ? RETURNING blob_key').pluck();
     this.referenced = c.prepare('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key IN (SELECT value FROM json_each(?))').pluck();
   }
 
@@ -83,6 +86,13 @@ export class SqliteArtifactRepository implements ArtifactRepository {
 
   async find(runId: string, name: string, version?: string): Promise<Artifact | undefined> {
     return this.db.read(() => (this.ofName.all({ runId, name, version: version ?? null }) as ArtifactRow[]).map(fromRow).sort(newestFirst)[0]);
+  }
+
+  deleteByName(runId: string, name: string): Promise<string[]> {
+    return this.db.write(() => {
+      this.requireRun(runId);
+      return [...new Set(this.removeName.all(runId, name) as string[])];
+    });
   }
 
   async referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>> {
