@@ -74,6 +74,7 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.Parameters, { useValue: store.parameters });
   container.register(TOKENS.Metrics, { useValue: store.metrics });
   container.register(TOKENS.Artifacts, { useValue: store.artifacts });
+  container.register(TOKENS.RunInputs, { useValue: store.runInputs });
   container.register(TOKENS.RunSearch, { useValue: store.runSearch });
   container.register(TOKENS.Readiness, { useValue: store.readiness });
   container.register(TOKENS.Blobs, { useValue: blobs });

@@ -5,6 +5,7 @@ export const TOKENS = {
   Metrics: Symbol('MetricRepository'),
   Parameters: Symbol('ParameterRepository'),
   Artifacts: Symbol('ArtifactRepository'),
+  RunInputs: Symbol('RunInputRepository'),
   RunSearch: Symbol('RunSearch'),
   Blobs: Symbol('BlobStore'),
   Clock: Symbol('Clock'),

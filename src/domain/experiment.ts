@@ -1,5 +1,5 @@
 import { Issues } from './errors.js';
-import { checkText } from './keys.js';
+import { checkKey, checkText } from './keys.js';
 import type { Millis } from './time.js';
 
 export type ExperimentId = string;
@@ -9,7 +9,10 @@ export interface Experiment {
   id: ExperimentId;
   name: string;
   description?: string;
+  /** Labels, for grouping and filtering. */
   tags: string[];
+  /** Key/value properties (what MLflow calls experiment tags), kept exactly as given. */
+  properties: Record<string, string>;
   createdBy: string;
   createdAt: Millis;
   updatedAt: Millis;
@@ -25,6 +28,39 @@ export const MAX_DESCRIPTION = 10_000;
 export const MAX_TAG_LENGTH = 64;
 export const MAX_TAGS = 64;
 export const DEFAULT_CREATOR = 'anonymous';
+export const MAX_PROPERTIES = 1_000;
+export const MAX_PROPERTY_VALUE = 5_000;
+
+/** Property keys follow the key rules of run tags; values are text of at most 5,000 characters. A null value (in changes) removes the key. */
+export function checkProperties(properties: Readonly<Record<string, string | null>>, issues: Issues, path = '/properties'): void {
+  const keys = Object.keys(properties);
+  if (keys.length > MAX_PROPERTIES) issues.add(path, `must hold at most ${MAX_PROPERTIES} properties`);
+  for (const key of keys) {
+    checkKey(key, `${path}/${key}`, issues);
+    const value = properties[key];
+    if (typeof value === 'string' && value.length > MAX_PROPERTY_VALUE) {
+      issues.add(`${path}/${key}`, `value must be at most ${MAX_PROPERTY_VALUE} characters`);
+    } else if (typeof value === 'string') {
+      checkText(value, `${path}/${key}`, issues);
+    }
+  }
+}
+
+/** Merges property changes (null removes a key) without ever touching a prototype. */
+export function mergeProperties(current: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | null>>): Record<string, string> {
+  const next: Record<string, string> = {};
+  for (const [key, value] of Object.entries(current)) define(next, key, value);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else define(next, key, value);
+  }
+  return next;
+}
+
+function define(target: Record<string, string>, key: string, value: string): void {
+  // Defined, not assigned: a key may be __proto__, and assigning would set the prototype.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 export function checkExperimentName(name: string, issues: Issues, path = '/name'): string {
   const trimmed = name.trim();
@@ -64,6 +100,7 @@ export interface NewExperimentInput {
   name: string;
   description?: string;
   tags?: readonly string[];
+  properties?: Readonly<Record<string, string>>;
   createdBy?: string;
 }
 
@@ -73,6 +110,7 @@ export function newExperiment(id: ExperimentId, input: NewExperimentInput, now: 
   const name = checkExperimentName(input.name, issues);
   if (input.description !== undefined) checkDescription(input.description, issues);
   const tags = normalizeTags(input.tags ?? [], issues);
+  checkProperties(input.properties ?? {}, issues);
   const createdBy = (input.createdBy ?? '').trim() || DEFAULT_CREATOR;
   if (createdBy.length > 256) issues.add('/createdBy', 'must be at most 256 characters');
   else checkText(createdBy, '/createdBy', issues);
@@ -82,6 +120,7 @@ export function newExperiment(id: ExperimentId, input: NewExperimentInput, now: 
     name,
     ...(input.description !== undefined ? { description: input.description } : {}),
     tags,
+    properties: mergeProperties({}, input.properties ?? {}),
     createdBy,
     createdAt: now,
     updatedAt: now,
@@ -93,6 +132,8 @@ export interface ExperimentChanges {
   name?: string;
   description?: string;
   tags?: readonly string[];
+  /** Merged into the properties; a null value removes that key. */
+  properties?: Readonly<Record<string, string | null>>;
 }
 
 export function applyExperimentChanges(current: Experiment, changes: ExperimentChanges, now: Millis): Experiment {
@@ -104,6 +145,11 @@ export function applyExperimentChanges(current: Experiment, changes: ExperimentC
     next.description = changes.description;
   }
   if (changes.tags !== undefined) next.tags = normalizeTags(changes.tags, issues);
+  if (changes.properties !== undefined) {
+    checkProperties(changes.properties, issues);
+    next.properties = mergeProperties(current.properties, changes.properties);
+    if (Object.keys(next.properties).length > MAX_PROPERTIES) issues.add('/properties', `an experiment holds at most ${MAX_PROPERTIES} properties`);
+  }
   issues.throwIfAny();
   return next;
 }

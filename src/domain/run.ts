@@ -4,8 +4,13 @@ import { checkKey, checkText } from './keys.js';
 import type { Millis } from './time.js';
 
 export type RunId = string;
-export type RunStatus = 'running' | 'completed' | 'failed';
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed'];
+/**
+ * Where a run is. `running` and `scheduled` are unfinished; `completed`, `failed` and `killed`
+ * are finished (killed: stopped from outside, as MLflow clients report a run ended by a signal).
+ */
+export type RunStatus = 'running' | 'scheduled' | 'completed' | 'failed' | 'killed';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'scheduled', 'completed', 'failed', 'killed'];
+export const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'killed'];
 
 /** A run as stored. Its parameters, metrics and artifacts live behind their own ports. */
 export interface Run {
@@ -80,15 +85,25 @@ export interface RunChanges {
   /** Merged into the run's tags; a null value removes that tag. */
   tags?: Record<string, string | null>;
   completedAt?: Millis;
+  /**
+   * Lets a finished run change status again: back to running (how MLflow clients resume a run),
+   * or to another finished status. Without it a finished run is never reopened or finished again.
+   */
+  reopen?: boolean;
+}
+
+export function isFinishedStatus(status: RunStatus): boolean {
+  return FINISHED_STATUSES.includes(status);
 }
 
 export function isFinished(run: Run): boolean {
-  return run.status !== 'running';
+  return isFinishedStatus(run.status);
 }
 
 /**
- * Applies a change to a run. Status only moves forward: running → completed | failed, and a
- * finished run is never reopened. Finishing sets completedAt (now, unless given).
+ * Applies a change to a run. Status only moves forward: an unfinished run (running, scheduled)
+ * may finish (completed, failed, killed), and a finished one is never reopened, unless the change
+ * says `reopen`. Finishing sets completedAt (now, unless given); reopening clears it.
  */
 export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run {
   const issues = new Issues();
@@ -98,20 +113,23 @@ export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run
     issues.add('/completedAt', 'must be an ISO-8601 date-time');
     issues.throwIfAny();
   }
-  if (isFinished(run) && changes.completedAt !== undefined && changes.completedAt !== run.completedAt) {
+  const reopen = changes.reopen === true;
+  if (isFinished(run) && !reopen && changes.completedAt !== undefined && changes.completedAt !== run.completedAt) {
     throw new ConflictError(`run '${run.id}' is ${run.status}; its completedAt does not change`);
   }
   const next: Run = { ...run, tags: { ...run.tags } };
-  if (changes.status !== undefined && changes.status !== run.status) {
-    if (isFinished(run)) {
-      throw new ConflictError(`run '${run.id}' is ${run.status}; a finished run is never reopened or finished again`);
-    }
-    next.status = changes.status;
+  const status = changes.status ?? run.status;
+  if (status !== run.status && isFinished(run) && !reopen) {
+    throw new ConflictError(`run '${run.id}' is ${run.status}; a finished run is never reopened or finished again`);
+  }
+  next.status = status;
+  if (!isFinishedStatus(status)) {
+    if (changes.completedAt !== undefined) issues.add('/completedAt', 'can only be given together with a finishing status');
+    delete next.completedAt;
+  } else if (status !== run.status || (reopen && changes.completedAt !== undefined)) {
     const completedAt = changes.completedAt ?? Math.max(now, run.startedAt);
     if (completedAt < run.startedAt) issues.add('/completedAt', 'must not be before the run started');
     next.completedAt = completedAt;
-  } else if (changes.completedAt !== undefined && changes.status === undefined && !isFinished(run)) {
-    issues.add('/completedAt', 'can only be given together with a finishing status');
   }
   issues.throwIfAny();
   if (changes.name !== undefined) {
@@ -134,9 +152,22 @@ export function runDuration(run: Run): number | undefined {
   return run.completedAt === undefined ? undefined : (run.completedAt - run.startedAt) / 1000;
 }
 
+/** Moves a run to the trash: it stays readable, takes no writes, and can be restored. */
+export function markRunDeleted(run: Run): Run {
+  return { ...run, lifecycleStage: 'deleted' };
+}
+
+/** Brings a run back from the trash; not while its experiment is deleted (restore that instead). */
+export function restoreRun(run: Run, experimentStage: LifecycleStage): Run {
+  if (experimentStage === 'deleted') {
+    throw new ConflictError(`run '${run.id}' belongs to a deleted experiment; restore the experiment instead`);
+  }
+  return { ...run, lifecycleStage: 'active' };
+}
+
 /** Logging into a deleted run (or one of a deleted experiment) is refused: restore it first. */
 export function assertWritable(run: Run): void {
   if (run.lifecycleStage === 'deleted') {
-    throw new ConflictError(`run '${run.id}' is deleted; restore its experiment before logging to it`);
+    throw new ConflictError(`run '${run.id}' is deleted; restore it (or its experiment) before logging to it`);
   }
 }

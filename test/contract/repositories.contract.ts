@@ -4,6 +4,7 @@ import { experimentContract } from './repositories/experiment-repository.contrac
 import { metricContract } from './repositories/metric-repository.contract.js';
 import { parameterContract } from './repositories/parameter-repository.contract.js';
 import { runContract } from './repositories/run-repository.contract.js';
+import { runInputContract } from './repositories/run-input-repository.contract.js';
 import { runSearchContract } from './repositories/run-search.contract.js';
 import type { RepositoryStore } from './repositories/support.js';
 
@@ -37,6 +38,7 @@ export function repositoryContract(name: string, makeStore: () => Promise<Reposi
     describe('ParameterRepository', () => parameterContract(store));
     describe('MetricRepository', () => metricContract(store));
     describe('ArtifactRepository', () => artifactContract(store));
+    describe('RunInputRepository', () => runInputContract(store));
     describe('RunSearch', () => runSearchContract(store));
   });
 }

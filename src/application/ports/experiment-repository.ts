@@ -11,10 +11,15 @@ export interface ExperimentListQuery {
  * Experiments. Names are unique among active experiments; the store enforces it atomically.
  */
 export interface ExperimentRepository {
-  /** @throws AlreadyExistsError when an active experiment already has this name. */
+  /** @throws AlreadyExistsError when an active experiment already has this name, or the id is taken. */
   create(experiment: Experiment): Promise<void>;
   /** @throws NotFoundError */
   get(id: ExperimentId): Promise<Experiment>;
+  /**
+   * The experiment with exactly this name: the active one, else the most recently updated
+   * deleted one (names are unique among active experiments only). Undefined when none.
+   */
+  findByName(name: string): Promise<Experiment | undefined>;
   /** Several at once, in the order asked; unknown ids are left out. */
   getMany(ids: readonly ExperimentId[]): Promise<Experiment[]>;
   /**

@@ -23,6 +23,37 @@ export function experimentContract(store: () => RepositoryStore): void {
       await expect(store().experiments.get('no-such-experiment')).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('keeps properties exactly, keys such as __proto__ and non-ASCII values included', async () => {
+      const properties: Record<string, string> = { 'mlflow.note.content': '# Notes\nline 2', owner: 'Zoë 🚀', empty: '' };
+      Object.defineProperty(properties, '__proto__', { value: 'not a prototype', enumerable: true, writable: true, configurable: true });
+      const experiment = anExperiment({ properties });
+      await store().experiments.create(experiment);
+      const got = await store().experiments.get(experiment.id);
+      expect(got.properties).toEqual(properties);
+      expect(Object.getPrototypeOf(got.properties)).toBe(Object.prototype);
+      expect(Object.keys(got.properties).sort()).toEqual(['__proto__', 'empty', 'mlflow.note.content', 'owner']);
+      const [listed] = (await store().experiments.getMany([experiment.id])) as Experiment[];
+      expect(listed?.properties).toEqual(properties);
+    });
+
+    it('refuses an id that is taken, and keeps the first', async () => {
+      const first = await givenExperiment(store(), { id: 'fixed-id' });
+      await expect(store().experiments.create(anExperiment({ id: 'fixed-id', name: 'another name' }))).rejects.toBeInstanceOf(AlreadyExistsError);
+      expect(await store().experiments.get('fixed-id')).toEqual(first);
+    });
+
+    it('finds by exact name: the active one first, else the most recently updated deleted one', async () => {
+      expect(await store().experiments.findByName('nobody')).toBeUndefined();
+      const old = await givenExperiment(store(), { name: 'sweep', lifecycleStage: 'deleted', updatedAt: T0 + 1 });
+      const newer = await givenExperiment(store(), { name: 'sweep', lifecycleStage: 'deleted', updatedAt: T0 + 2 });
+      expect(await store().experiments.findByName('sweep')).toEqual(newer);
+      const active = await givenExperiment(store(), { name: 'sweep', updatedAt: T0 });
+      expect(await store().experiments.findByName('sweep')).toEqual(active);
+      expect(await store().experiments.findByName('Sweep')).toBeUndefined();
+      expect(await store().experiments.findByName('swee')).toBeUndefined();
+      expect(old.id).not.toBe(active.id);
+    });
+
     it('getMany gives experiments in the order asked and leaves unknown ids out', async () => {
       const a = await givenExperiment(store());
       const b = await givenExperiment(store());
@@ -75,6 +106,12 @@ export function experimentContract(store: () => RepositoryStore): void {
       expect(first).toEqual({ ...experiment, name: 'after', description: 'now described', updatedAt: T0 + 1 });
       expect(second).toEqual({ ...first, tags: ['a', 'b'], updatedAt: T0 + 2 });
       expect(await store().experiments.get(experiment.id)).toEqual(second);
+    });
+
+    it('replaces the properties with those of the result', async () => {
+      const experiment = await givenExperiment(store(), { properties: { a: '1', b: '2' } });
+      await store().experiments.update(experiment.id, (e) => ({ ...e, properties: { b: '3', c: '' } }));
+      expect((await store().experiments.get(experiment.id)).properties).toEqual({ b: '3', c: '' });
     });
 
     it('can remove the description', async () => {

@@ -131,7 +131,7 @@ export function runContract(store: () => RepositoryStore): void {
       expect([got.name, got.completedAt]).toEqual([undefined, undefined]);
     });
 
-    it('writes only name, status, tags and completedAt', async () => {
+    it('writes only name, status, tags, completedAt and the lifecycle stage', async () => {
       const other = await givenExperiment(store());
       const parent = await givenRun(store(), experiment.id);
       const run = await givenRun(store(), experiment.id, { parentRunId: parent.id });
@@ -144,8 +144,21 @@ export function runContract(store: () => RepositoryStore): void {
         lifecycleStage: 'deleted',
         parentRunId: 'elsewhere',
       }));
-      expect(updated).toEqual({ ...run, status: 'completed' });
-      expect(await store().runs.get(run.id)).toEqual({ ...run, status: 'completed' });
+      expect(updated).toEqual({ ...run, status: 'completed', lifecycleStage: 'deleted' });
+      expect(await store().runs.get(run.id)).toEqual({ ...run, status: 'completed', lifecycleStage: 'deleted' });
+    });
+
+    it('keeps every status, and moves a single run to the trash and back', async () => {
+      for (const status of ['scheduled', 'killed', 'failed', 'running'] as const) {
+        const run = await givenRun(store(), experiment.id);
+        await store().runs.update(run.id, (r) => ({ ...r, status }));
+        expect((await store().runs.get(run.id)).status).toBe(status);
+      }
+      const run = await givenRun(store(), experiment.id);
+      await store().runs.update(run.id, (r) => ({ ...r, lifecycleStage: 'deleted' }));
+      expect((await store().runs.get(run.id)).lifecycleStage).toBe('deleted');
+      await store().runs.update(run.id, (r) => ({ ...r, lifecycleStage: 'active' }));
+      expect(await store().runs.get(run.id)).toEqual(run);
     });
 
     it('leaves the run untouched when the change throws, and rethrows what it threw', async () => {

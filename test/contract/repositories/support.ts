@@ -5,6 +5,7 @@ import type { ExperimentRepository } from '../../../src/application/ports/experi
 import type { MetricRepository } from '../../../src/application/ports/metric-repository.js';
 import type { ParameterRepository } from '../../../src/application/ports/parameter-repository.js';
 import type { RunRepository } from '../../../src/application/ports/run-repository.js';
+import type { RunInputRepository } from '../../../src/application/ports/run-input-repository.js';
 import type { RunSearch } from '../../../src/application/ports/run-search.js';
 import type { Artifact } from '../../../src/domain/artifact.js';
 import { NotFoundError } from '../../../src/domain/errors.js';
@@ -22,6 +23,7 @@ export interface RepositoryStore {
   parameters: ParameterRepository;
   metrics: MetricRepository;
   artifacts: ArtifactRepository;
+  runInputs: RunInputRepository;
   runSearch: RunSearch;
   close(): Promise<void>;
 }
@@ -40,7 +42,7 @@ export function uniqueId(prefix: string): string {
 
 export function anExperiment(overrides: Partial<Experiment> = {}): Experiment {
   const id = overrides.id ?? uniqueId('exp-');
-  return { id, name: `experiment ${id}`, tags: [], createdBy: 'ada', createdAt: T0, updatedAt: T0, lifecycleStage: 'active', ...overrides };
+  return { id, name: `experiment ${id}`, tags: [], properties: {}, createdBy: 'ada', createdAt: T0, updatedAt: T0, lifecycleStage: 'active', ...overrides };
 }
 
 export function aRun(experimentId: string, overrides: Partial<Run> = {}): Run {

@@ -274,6 +274,7 @@ describe('the SQLite store', () => {
       id: 'e1',
       name: 'n',
       tags: ['a'],
+      properties: {},
       createdBy: 'ada',
       createdAt: 1,
       updatedAt: 1,
@@ -283,5 +284,49 @@ describe('the SQLite store', () => {
     const { stat } = await import('node:fs/promises');
     const wal = await stat(`${file}-wal`).catch(() => undefined);
     expect(wal?.size ?? 0).toBe(0);
+  });
+});
+
+describe('migration 4 (run statuses, experiment properties, run inputs)', () => {
+  it('rebuilds the runs table without losing a run or anything under it, and then takes the new statuses', async () => {
+    const v3 = openDb({ migrations: MIGRATIONS.filter((m) => m.version <= 3), backgroundCheckpoints: false });
+    const c = v3.connection;
+    c.prepare("INSERT INTO experiments (id, name, created_by, created_at, updated_at, lifecycle_stage) VALUES ('e1', 'n', 'ada', 1, 1, 'active')").run();
+    c.prepare("INSERT INTO runs (id, experiment_id, status, created_by, started_at, lifecycle_stage) VALUES ('parent', 'e1', 'completed', 'ada', 1, 'active')").run();
+    c.prepare(
+      "INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, lifecycle_stage) VALUES ('child', 'e1', 'c', 'running', 'parent', 'ada', 2, 'active')",
+    ).run();
+    c.prepare("INSERT INTO run_tags (run_id, key, value) VALUES ('child', 'team', 'nlp')").run();
+    c.prepare("INSERT INTO parameters (run_id, key, type, value, number_value) VALUES ('child', 'lr', 'string', '0.1', 0.1)").run();
+    await v3.close();
+    open.splice(open.indexOf(v3), 1);
+
+    const store = createSqliteStore(file, { backgroundCheckpoints: false });
+    try {
+      const child = await store.runs.get('child');
+      expect(child).toMatchObject({ name: 'c', parentRunId: 'parent', tags: { team: 'nlp' }, status: 'running' });
+      expect((await store.parameters.listForRuns(['child'])).get('child')).toEqual([{ key: 'lr', value: '0.1', type: 'string' }]);
+      expect(store.database.connection.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(store.database.connection.pragma('foreign_key_check')).toEqual([]);
+      await store.runs.update('child', (r) => ({ ...r, status: 'killed' }));
+      expect((await store.runs.get('child')).status).toBe('killed');
+      // The rebuilt table still cascades and detaches as before.
+      await store.runs.delete('parent');
+      expect((await store.runs.get('child')).parentRunId).toBeUndefined();
+      await store.runs.delete('child');
+      expect((await store.parameters.listForRuns(['child'])).get('child')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses (and rolls back) a migration that would leave a broken reference', () => {
+    const migrations: Migration[] = [
+      { version: 1, name: 'parents', sql: 'CREATE TABLE parents (id TEXT PRIMARY KEY); CREATE TABLE children (parent TEXT REFERENCES parents (id))' },
+      { version: 2, name: 'orphan', sql: "INSERT INTO children (parent) VALUES ('missing')" },
+    ];
+    expect(() => SqliteDatabase.open(file, { migrations })).toThrow(/broken references/);
+    const connection = rawConnection();
+    expect(connection.prepare("SELECT name FROM sqlite_master WHERE name = 'children'").all()).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ describe('a new experiment', () => {
       id: 'e1',
       name: 'resnet sweep',
       tags: [],
+      properties: {},
       createdBy: 'anonymous',
       createdAt: NOW,
       updatedAt: NOW,

@@ -3,6 +3,7 @@ import type { Experiment } from '../../../domain/experiment.js';
 import type { MetricAccumulator, MetricPoint } from '../../../domain/metric.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { Run } from '../../../domain/run.js';
+import type { DatasetInput } from '../../../domain/run-input.js';
 
 /** One key's history: points by step, steps kept sorted so reads need no sort. */
 export interface MetricSeries {
@@ -22,12 +23,14 @@ export class MemoryDatabase {
   readonly parameters = new Map<string, Map<string, Parameter>>();
   readonly metrics = new Map<string, Map<string, MetricSeries>>();
   readonly artifacts = new Map<string, Artifact>();
+  readonly inputs = new Map<string, DatasetInput[]>();
 
   /** Removes a run and what belongs to it; detaches its children. Returns its artifacts' blob keys. */
   removeRun(runId: string): string[] {
     this.runs.delete(runId);
     this.parameters.delete(runId);
     this.metrics.delete(runId);
+    this.inputs.delete(runId);
     const blobKeys: string[] = [];
     for (const [id, artifact] of this.artifacts) {
       if (artifact.runId === runId) {

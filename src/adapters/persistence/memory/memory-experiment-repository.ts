@@ -9,11 +9,19 @@ export class MemoryExperimentRepository implements ExperimentRepository {
 
   async create(experiment: Experiment): Promise<void> {
     this.assertNameFree(experiment);
+    if (this.db.experiments.has(experiment.id)) throw new AlreadyExistsError(`an experiment with id '${experiment.id}' already exists`);
     this.db.experiments.set(experiment.id, copy(experiment));
   }
 
   async get(id: string): Promise<Experiment> {
     return copy(this.find(id));
+  }
+
+  async findByName(name: string): Promise<Experiment | undefined> {
+    const named = [...this.db.experiments.values()].filter((e) => e.name === name);
+    const rank = (e: Experiment): number => (e.lifecycleStage === 'active' ? 1 : 0);
+    named.sort((a, b) => rank(b) - rank(a) || b.updatedAt - a.updatedAt || compareIds(b.id, a.id));
+    return named[0] && copy(named[0]);
   }
 
   async getMany(ids: readonly string[]): Promise<Experiment[]> {

@@ -49,7 +49,7 @@ export class MemoryRunRepository implements RunRepository {
   async update(id: string, change: (current: Run) => Run): Promise<Run> {
     const current = this.find(id);
     const run = change(copy(current));
-    const next: Run = { ...current, status: run.status, tags: { ...run.tags } };
+    const next: Run = { ...current, status: run.status, lifecycleStage: run.lifecycleStage, tags: { ...run.tags } };
     if (run.name === undefined) delete next.name;
     else next.name = run.name;
     if (run.completedAt === undefined) delete next.completedAt;

@@ -1,3 +1,4 @@
+import { MemoryRunInputRepository } from './memory-run-input-repository.js';
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { MemoryArtifactRepository } from './memory-artifact-repository.js';
 import { MemoryRunSearch } from './memory-run-search.js';
@@ -17,6 +18,7 @@ export function createMemoryStore() {
     parameters: new MemoryParameterRepository(db),
     metrics: new MemoryMetricRepository(db),
     artifacts: new MemoryArtifactRepository(db),
+    runInputs: new MemoryRunInputRepository(db),
     runSearch: new MemoryRunSearch(db),
     readiness,
     close: async () => undefined,

@@ -194,6 +194,50 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX metric_series_by_max ON metric_series (key, max);
     `,
   },
+  {
+    version: 4,
+    name: 'MLflow parity: run statuses, experiment properties, run inputs',
+    // SQLite cannot widen a CHECK in place, so runs is rebuilt (the migration runner turns
+    // foreign keys off around migrations, so dropping the old table cascades nothing, and checks
+    // every reference before committing). Indexes are recreated as they were.
+    sql: `
+      CREATE TABLE runs_v4 (
+        id TEXT PRIMARY KEY,
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        name TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'scheduled', 'completed', 'failed', 'killed')),
+        parent_run_id TEXT REFERENCES runs (id) ON DELETE SET NULL,
+        created_by TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        completed_at INTEGER,
+        lifecycle_stage TEXT NOT NULL CHECK (lifecycle_stage IN ('active', 'deleted'))
+      );
+      INSERT INTO runs_v4 (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage)
+        SELECT id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_v4 RENAME TO runs;
+      CREATE INDEX runs_by_experiment ON runs (experiment_id, started_at DESC, id DESC);
+      CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+      -- Key/value properties of an experiment (MLflow's experiment tags).
+      CREATE TABLE experiment_properties (
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+      ) WITHOUT ROWID;
+
+      -- Datasets a run used (MLflow's log-inputs), one per (name, digest), as JSON documents.
+      CREATE TABLE run_inputs (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        PRIMARY KEY (run_id, name, digest)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

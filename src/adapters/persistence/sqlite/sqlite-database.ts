@@ -252,6 +252,10 @@ function registerFunctions(connection: Database.Database): void {
 
 function migrate(connection: Database.Database, migrations: readonly Migration[], file: string): void {
   const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  // Foreign keys are off while migrating (the pragma is a no-op inside a transaction, so it is
+  // set around it): a migration that rebuilds a table must be able to drop the old one without
+  // cascading deletes into its children. Every reference is checked before committing instead.
+  connection.pragma('foreign_keys = OFF');
   // IMMEDIATE takes the write lock first: a second process starting at the same moment waits
   // here (busy timeout), then sees the migrations already recorded.
   connection.prepare('BEGIN IMMEDIATE').run();
@@ -272,15 +276,26 @@ function migrate(connection: Database.Database, migrations: readonly Migration[]
       );
     }
     const record = connection.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    let ran = false;
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
       connection.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
+      ran = true;
+    }
+    if (ran) {
+      const broken = connection.pragma('foreign_key_check') as { table: string; parent: string }[];
+      if (broken.length > 0) {
+        const first = broken[0] as { table: string; parent: string };
+        throw new SqliteOpenError(`migrating ${file} would leave ${broken.length} broken references (first: ${first.table} → ${first.parent}); nothing was changed`);
+      }
     }
     connection.prepare('COMMIT').run();
   } catch (error) {
     if (connection.inTransaction) connection.prepare('ROLLBACK').run();
     throw error;
+  } finally {
+    connection.pragma('foreign_keys = ON');
   }
 }
 

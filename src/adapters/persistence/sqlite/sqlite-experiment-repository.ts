@@ -24,9 +24,13 @@ export class SqliteExperimentRepository implements ExperimentRepository {
   private readonly insert: Statement;
   private readonly selectOne: Statement;
   private readonly selectMany: Statement;
+  private readonly selectNamed: Statement;
   private readonly selectTags: Statement;
   private readonly insertTag: Statement;
   private readonly deleteTags: Statement;
+  private readonly selectProperties: Statement;
+  private readonly insertProperty: Statement;
+  private readonly deleteProperties: Statement;
   private readonly updateRow: Statement;
   private readonly moveRuns: Statement;
   private readonly activeNamed: Statement;
@@ -41,11 +45,19 @@ export class SqliteExperimentRepository implements ExperimentRepository {
     );
     this.selectOne = c.prepare('SELECT * FROM experiments WHERE id = ?');
     this.selectMany = c.prepare('SELECT * FROM experiments WHERE id IN (SELECT value FROM json_each(?))');
+    this.selectNamed = c.prepare(
+      "SELECT * FROM experiments WHERE name = ? ORDER BY lifecycle_stage = 'active' DESC, updated_at DESC, id DESC LIMIT 1",
+    );
     this.selectTags = c.prepare(
       'SELECT experiment_id, tag FROM experiment_tags WHERE experiment_id IN (SELECT value FROM json_each(?)) ORDER BY experiment_id, position',
     );
     this.insertTag = c.prepare('INSERT INTO experiment_tags (experiment_id, tag, position) VALUES (?, ?, ?)');
     this.deleteTags = c.prepare('DELETE FROM experiment_tags WHERE experiment_id = ?');
+    this.selectProperties = c.prepare(
+      'SELECT experiment_id, key, value FROM experiment_properties WHERE experiment_id IN (SELECT value FROM json_each(?)) ORDER BY experiment_id, key',
+    );
+    this.insertProperty = c.prepare('INSERT INTO experiment_properties (experiment_id, key, value) VALUES (?, ?, ?)');
+    this.deleteProperties = c.prepare('DELETE FROM experiment_properties WHERE experiment_id = ?');
     this.updateRow = c.prepare(
       `UPDATE experiments SET name = @name, description = @description, updated_at = @updatedAt,
        lifecycle_stage = @lifecycleStage WHERE id = @id`,
@@ -59,6 +71,7 @@ export class SqliteExperimentRepository implements ExperimentRepository {
   create(experiment: Experiment): Promise<void> {
     return this.db.write(() => {
       this.assertNameFree(experiment);
+      if (this.selectOne.get(experiment.id) !== undefined) throw new AlreadyExistsError(`an experiment with id '${experiment.id}' already exists`);
       this.insert.run(toRow(experiment));
       this.writeTags(experiment);
     });
@@ -66,6 +79,13 @@ export class SqliteExperimentRepository implements ExperimentRepository {
 
   async get(id: string): Promise<Experiment> {
     return this.db.read(() => this.find(id));
+  }
+
+  async findByName(name: string): Promise<Experiment | undefined> {
+    return this.db.read(() => {
+      const row = this.selectNamed.get(name) as ExperimentRow | undefined;
+      return row ? this.withTags([row])[0] : undefined;
+    });
   }
 
   async getMany(ids: readonly string[]): Promise<Experiment[]> {
@@ -136,6 +156,7 @@ export class SqliteExperimentRepository implements ExperimentRepository {
       this.assertNameFree(next);
       this.updateRow.run(toRow(next));
       this.deleteTags.run(id);
+      this.deleteProperties.run(id);
       this.writeTags(next);
       if (next.lifecycleStage !== current.lifecycleStage) this.moveRuns.run(next.lifecycleStage, id);
       return next;
@@ -159,17 +180,27 @@ export class SqliteExperimentRepository implements ExperimentRepository {
     return this.withTags([row])[0] as Experiment;
   }
 
+  /** Completes rows with their tags and properties: two queries however many rows. */
   private withTags(rows: ExperimentRow[]): Experiment[] {
     if (rows.length === 0) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
     const tags = new Map<string, string[]>(rows.map((row) => [row.id, []]));
-    for (const { experiment_id, tag } of this.selectTags.all(JSON.stringify(rows.map((r) => r.id))) as { experiment_id: string; tag: string }[]) {
+    for (const { experiment_id, tag } of this.selectTags.all(ids) as { experiment_id: string; tag: string }[]) {
       tags.get(experiment_id)?.push(tag);
     }
-    return rows.map((row) => fromRow(row, tags.get(row.id) ?? []));
+    const properties = new Map<string, Record<string, string>>(rows.map((row) => [row.id, {}]));
+    for (const { experiment_id, key, value } of this.selectProperties.all(ids) as { experiment_id: string; key: string; value: string }[]) {
+      const held = properties.get(experiment_id);
+      // Defined, not assigned: a key may be __proto__, and assigning would set the prototype.
+      if (held) Object.defineProperty(held, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return rows.map((row) => fromRow(row, tags.get(row.id) ?? [], properties.get(row.id) ?? {}));
   }
 
+  /** Writes tags and properties of a new or just-cleared experiment. */
   private writeTags(experiment: Experiment): void {
     experiment.tags.forEach((tag, position) => this.insertTag.run(experiment.id, tag, position));
+    for (const [key, value] of Object.entries(experiment.properties)) this.insertProperty.run(experiment.id, key, value);
   }
 
   private assertNameFree(experiment: Experiment): void {
@@ -192,11 +223,12 @@ function toRow(e: Experiment) {
   };
 }
 
-function fromRow(row: ExperimentRow, tags: string[]): Experiment {
+function fromRow(row: ExperimentRow, tags: string[], properties: Record<string, string>): Experiment {
   const experiment: Experiment = {
     id: row.id,
     name: row.name,
     tags,
+    properties,
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -55,7 +55,7 @@ export class SqliteRunRepository implements RunRepository {
        ORDER BY wanted.key, runs.started_at DESC, runs.id DESC`,
     );
     this.children = c.prepare(`SELECT * FROM runs WHERE parent_run_id = ? ${NEWEST_FIRST}`);
-    this.updateRow = c.prepare('UPDATE runs SET name = @name, status = @status, completed_at = @completedAt WHERE id = @id');
+    this.updateRow = c.prepare('UPDATE runs SET name = @name, status = @status, completed_at = @completedAt, lifecycle_stage = @lifecycleStage WHERE id = @id');
     this.blobKeys = c.prepare('SELECT blob_key FROM artifacts WHERE run_id = ?').pluck();
     this.deleteOne = c.prepare('DELETE FROM runs WHERE id = ?');
     this.addParameter = insertParameter(c);
@@ -94,7 +94,7 @@ export class SqliteRunRepository implements RunRepository {
     return this.db.write(() => {
       const current = this.find(id);
       const changed = change(structuredClone(current));
-      const next: Run = { ...current, status: changed.status, tags: { ...changed.tags } };
+      const next: Run = { ...current, status: changed.status, lifecycleStage: changed.lifecycleStage, tags: { ...changed.tags } };
       if (changed.name === undefined) delete next.name;
       else next.name = changed.name;
       if (changed.completedAt === undefined) delete next.completedAt;

@@ -1,3 +1,4 @@
+import { SqliteRunInputRepository } from './sqlite-run-input-repository.js';
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { UnavailableError } from '../../../domain/errors.js';
 import { SqliteArtifactRepository } from './sqlite-artifact-repository.js';
@@ -27,6 +28,7 @@ export function createSqliteStore(file: string, options: SqliteOptions = {}) {
     parameters: new SqliteParameterRepository(db),
     metrics: new SqliteMetricRepository(db),
     artifacts: new SqliteArtifactRepository(db),
+    runInputs: new SqliteRunInputRepository(db),
     runSearch: new SqliteRunSearch(db),
     readiness,
     database: db,
