@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOp
 import type { DependencyContainer } from 'tsyringe';
 import { healthRoutes } from './health-routes.js';
 import { downloadResponses, uploadForm } from './native/artifact-routes.js';
+import { mlflowApi } from './mlflow/mlflow-api.js';
 import { nativeApi } from './native/native-api.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
@@ -96,6 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { container: options.container });
   await app.register(nativeApi, { container: options.container, prefix: '/api' });
+  await app.register(mlflowApi, { container: options.container });
   return app;
 }
 

@@ -32,6 +32,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
             name: Type.String({ description: '1-256 characters, unique among active experiments' }),
             description: Type.Optional(Type.String()),
             tags: Type.Optional(Tags),
+            properties: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'key/value properties (MLflow experiment tags)' })),
             createdBy: Type.Optional(Type.String()),
           },
           { additionalProperties: false },
@@ -109,7 +110,14 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
         summary: 'Rename, describe or re-tag an experiment',
         params: IdParams,
         body: Type.Object(
-          { name: Type.Optional(Type.String()), description: Type.Optional(Type.String()), tags: Type.Optional(Tags) },
+          {
+            name: Type.Optional(Type.String()),
+            description: Type.Optional(Type.String()),
+            tags: Type.Optional(Tags),
+            properties: Type.Optional(
+              Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), { description: 'merged into the properties; null removes a key' }),
+            ),
+          },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: withProblems({ 200: Experiment }),

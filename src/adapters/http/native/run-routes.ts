@@ -132,7 +132,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
       schema: {
         tags: ['runs'],
         summary: 'Finish, rename or re-tag a run',
-        description: 'Status only moves from running to completed or failed. Tags are merged; a null value removes a tag.',
+        description:
+          'Status only moves forward, from running or scheduled to completed, failed or killed; with reopen: true a finished run may change status again (back to running clears completedAt). Tags are merged; a null value removes a tag.',
         params: IdParams,
         body: Type.Object(
           {
@@ -140,6 +141,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
             name: Type.Optional(Type.String()),
             tags: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]))),
             completedAt: Type.Optional(Type.String({ description: 'ISO-8601; with a finishing status, defaults to now' })),
+            reopen: Type.Optional(Type.Boolean({ description: 'let a finished run change status again (resume it)' })),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

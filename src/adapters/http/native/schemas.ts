@@ -35,8 +35,18 @@ export const Artifact = Type.Object({
   uploadedAt: Timestamp,
 });
 
-export const RunStatus = Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]);
+export const RunStatus = Type.Union([Type.Literal('running'), Type.Literal('scheduled'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('killed')]);
 const Lifecycle = Type.Union([Type.Literal('active'), Type.Literal('deleted')]);
+
+export const DatasetInput = Type.Object({
+  name: Type.String(),
+  digest: Type.String(),
+  sourceType: Type.String(),
+  source: Type.String(),
+  schema: Type.Optional(Type.String()),
+  profile: Type.Optional(Type.String()),
+  tags: Type.Record(Type.String(), Type.String()),
+});
 
 export const Run = Type.Object({
   id: Id,
@@ -47,6 +57,7 @@ export const Run = Type.Object({
   parameters: Type.Array(Parameter),
   metrics: Type.Array(Metric, { description: 'the latest point of each key' }),
   artifacts: Type.Array(Artifact),
+  inputs: Type.Array(DatasetInput, { description: 'the datasets the run used (logged through the MLflow API)' }),
   tags: Type.Record(Type.String(), Type.String()),
   parentRunId: Type.Optional(Id),
   createdBy: Type.String(),
@@ -60,6 +71,7 @@ const experimentFields = {
   name: Type.String(),
   description: Type.Optional(Type.String()),
   tags: Type.Array(Type.String()),
+  properties: Type.Record(Type.String(), Type.String(), { description: 'key/value properties (MLflow experiment tags)' }),
   createdBy: Type.String(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

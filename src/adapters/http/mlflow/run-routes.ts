@@ -1,0 +1,258 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { DependencyContainer } from 'tsyringe';
+import { CreateRun } from '../../../application/use-cases/runs/create-run.js';
+import { GetRun } from '../../../application/use-cases/runs/get-run.js';
+import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
+import { LogParameters } from '../../../application/use-cases/parameters/log-parameters.js';
+import { LogRunBatch } from '../../../application/use-cases/runs/log-run-batch.js';
+import { LogRunInputs } from '../../../application/use-cases/runs/log-run-inputs.js';
+import { MarkRunDeleted } from '../../../application/use-cases/runs/mark-run-deleted.js';
+import { RestoreRun } from '../../../application/use-cases/runs/restore-run.js';
+import { MAX_SEARCH_LIMIT, SearchRuns } from '../../../application/use-cases/runs/search-runs.js';
+import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
+import { DEFAULT_EXPERIMENT_ID } from '../../../application/use-cases/experiments/ensure-default-experiment.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import type { MetricInput } from '../../../domain/metric.js';
+import { isFinishedStatus, type RunChanges } from '../../../domain/run.js';
+import { MlflowError, invalid } from './errors.js';
+import { recordOf, SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS, viewTypeOf } from './experiment-routes.js';
+import { PARENT_RUN_TAG, presentRun, presentRunInfo, RUN_NAME_TAG, statusFromMlflow } from './presenters.js';
+import {
+  argsOf,
+  badValue,
+  keyValues,
+  objectList,
+  optionalInteger,
+  optionalString,
+  requiredString,
+  runIdOf,
+  stringList,
+  type Args,
+} from './request.js';
+import { randomRunName } from './run-names.js';
+import { translateRunFilter, translateRunOrderBy } from './search-translation.js';
+
+/** MLflow's log-batch limits. */
+export const BATCH_LIMITS = { metrics: 1_000, params: 100, tags: 100, total: 1_000 } as const;
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A metric value as MLflow clients send it: a number, "NaN", "Infinity", "-Infinity", or a number as text. */
+function metricValueOf(value: unknown): unknown {
+  return typeof value === 'string' && NUMBER_TEXT.test(value.trim()) ? Number(value) : value;
+}
+
+/** A metric as MLflow sends it; the step defaults to 0 (MLflow's default), the timestamp to now. */
+function metricOf(entry: Args, at: string): MetricInput {
+  const key = entry.key;
+  if (typeof key !== 'string' || key === '') badValue(`${at}.key`, key, 'must be a non-empty string');
+  if (entry.value === undefined || entry.value === null) badValue(`${at}.value`, entry.value, 'is required: a number, "NaN", "Infinity" or "-Infinity"');
+  const input: MetricInput = { key, value: metricValueOf(entry.value), step: optionalInteger(entry, 'step', { min: 0 }) ?? 0 };
+  const timestamp = optionalInteger(entry, 'timestamp');
+  if (timestamp !== undefined) input.timestamp = timestamp;
+  return input;
+}
+
+/** Parameters are text in MLflow; a number or boolean sent by a hand-written client is kept as its text. */
+function parameterValueOf(value: unknown, at: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return badValue(at, value, 'must be a string');
+}
+
+/** Splits MLflow's run-name tag out of tags: Fathom keeps the name as the run's name. */
+function withoutNameTag(tags: Record<string, string>): { tags: Record<string, string>; nameTag: string | undefined } {
+  const nameTag = Object.hasOwn(tags, RUN_NAME_TAG) ? tags[RUN_NAME_TAG] : undefined;
+  delete tags[RUN_NAME_TAG];
+  return { tags, nameTag };
+}
+
+/** MLflow's run endpoints over Fathom's run, parameter and metric use cases. */
+export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> = async (app, { container }) => {
+  const create = container.resolve(CreateRun);
+  const get = container.resolve(GetRun);
+  const update = container.resolve(UpdateRun);
+  const trash = container.resolve(MarkRunDeleted);
+  const restore = container.resolve(RestoreRun);
+  const logMetrics = container.resolve(LogMetrics);
+  const logParameters = container.resolve(LogParameters);
+  const logBatch = container.resolve(LogRunBatch);
+  const logInputs = container.resolve(LogRunInputs);
+  const search = container.resolve(SearchRuns);
+  const hidden = { schema: { hide: true } };
+
+  const runExists = async (id: string): Promise<boolean> => {
+    try {
+      await get.execute(id);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  };
+
+  app.post('/runs/create', hidden, async (request) => {
+    const args = argsOf(request);
+    const experimentId = optionalString(args, 'experiment_id') || DEFAULT_EXPERIMENT_ID;
+    const runName = optionalString(args, 'run_name') || undefined;
+    const { tags, nameTag } = withoutNameTag(recordOf(keyValues(args, 'tags')));
+    if (runName !== undefined && nameTag !== undefined && runName !== nameTag) {
+      throw invalid(`Both 'run_name' argument and '${RUN_NAME_TAG}' tag are specified, but with different values (run_name='${runName}', ${RUN_NAME_TAG}='${nameTag}').`);
+    }
+    const startedAt = optionalInteger(args, 'start_time', { min: 0 });
+    const createdBy = optionalString(args, 'user_id') || tags['mlflow.user'];
+    // Nested runs: the parent tag also sets Fathom's lineage, when it names a run Fathom holds.
+    const parent = tags[PARENT_RUN_TAG];
+    const parentRunId = parent !== undefined && (await runExists(parent)) ? parent : undefined;
+    const view = await create.execute(experimentId, {
+      name: runName ?? nameTag ?? randomRunName(),
+      tags,
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...(createdBy ? { createdBy } : {}),
+      ...(parentRunId ? { parentRunId } : {}),
+    });
+    return { run: presentRun(view) };
+  });
+
+  app.get('/runs/get', hidden, async (request) => ({ run: presentRun(await get.execute(runIdOf(argsOf(request)))) }));
+
+  app.post('/runs/update', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    const status = optionalString(args, 'status');
+    const endTime = optionalInteger(args, 'end_time', { min: 0 });
+    const runName = optionalString(args, 'run_name');
+    // MLflow lets a client set any status at any time (resuming a run sets RUNNING again).
+    const changes: RunChanges = { reopen: true };
+    if (status) changes.status = statusFromMlflow(status);
+    if (runName) changes.name = runName;
+    if (endTime !== undefined) {
+      // An end time only means something for a finished run; MLflow sends the old one along when resuming.
+      const finished = changes.status ? isFinishedStatus(changes.status) : isFinishedStatus((await get.execute(id)).status);
+      if (finished) changes.completedAt = endTime;
+    }
+    return { run_info: presentRunInfo(await update.execute(id, changes)) };
+  });
+
+  app.post('/runs/delete', hidden, async (request) => {
+    await trash.execute(runIdOf(argsOf(request)));
+    return {};
+  });
+
+  app.post('/runs/restore', hidden, async (request) => {
+    await restore.execute(runIdOf(argsOf(request)));
+    return {};
+  });
+
+  app.post('/runs/log-metric', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    await logMetrics.execute(id, [metricOf(args, 'metric')]);
+    return {};
+  });
+
+  app.post('/runs/log-parameter', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    const key = requiredString(args, 'key');
+    if (args.value === undefined || args.value === null) badValue('value', args.value, 'is required');
+    await logParameters.execute(id, [{ key, value: parameterValueOf(args.value, 'value') }]);
+    return {};
+  });
+
+  app.post('/runs/log-batch', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    const metrics = objectList(args, 'metrics');
+    const params = keyValuesLenient(args, 'params');
+    const tagList = keyValues(args, 'tags');
+    for (const [name, list] of [['metrics', metrics], ['params', params], ['tags', tagList]] as const) {
+      if (list.length > BATCH_LIMITS[name]) throw invalid(`A batch logging request can contain at most ${BATCH_LIMITS[name]} ${name}. Got ${list.length} ${name}.`);
+    }
+    const total = metrics.length + params.length + tagList.length;
+    if (total > BATCH_LIMITS.total) throw invalid(`A batch logging request can contain at most ${BATCH_LIMITS.total} metrics, params and tags in total. Got ${total}.`);
+    const { tags, nameTag } = withoutNameTag(recordOf(tagList));
+    await logBatch.execute(id, {
+      metrics: metrics.map((m, i) => metricOf(m, `metrics[${i}]`)),
+      parameters: params,
+      tags,
+      ...(nameTag !== undefined ? { name: nameTag } : {}),
+    });
+    return {};
+  });
+
+  app.post('/runs/set-tag', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    const key = requiredString(args, 'key');
+    const value = optionalString(args, 'value') ?? '';
+    await update.execute(id, key === RUN_NAME_TAG ? { name: value } : { tags: { [key]: value } });
+    return {};
+  });
+
+  app.post('/runs/delete-tag', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    const key = requiredString(args, 'key');
+    const run = await get.execute(id);
+    const held = key === RUN_NAME_TAG ? run.name !== undefined : Object.hasOwn(run.tags, key);
+    if (!held) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${id}`);
+    await update.execute(id, key === RUN_NAME_TAG ? { name: '' } : { tags: { [key]: null } });
+    return {};
+  });
+
+  app.post('/runs/search', hidden, async (request) => {
+    const args = argsOf(request);
+    const experimentIds = stringList(args, 'experiment_ids');
+    const maxResults = optionalInteger(args, 'max_results', { min: 1, max: SEARCH_MAX_RESULTS }) ?? SEARCH_DEFAULT_RESULTS;
+    const lifecycle = viewTypeOf(args, 'run_view_type');
+    const translated = translateRunFilter(optionalString(args, 'filter') ?? '');
+    const stage = lifecycle === 'all' ? '' : `lifecycleStage = '${lifecycle}'`;
+    const filter = [translated && `(${translated})`, stage].filter(Boolean).join(' and ');
+    const orderBy = translateRunOrderBy(stringList(args, 'order_by'));
+    // Fathom pages at most 10,000 runs at a time; MLflow allows 50,000: follow the pages.
+    const runs: ReturnType<typeof presentRun>[] = [];
+    let pageToken = optionalString(args, 'page_token') || undefined;
+    do {
+      const page = await search.execute({
+        ...(experimentIds.length > 0 ? { experimentIds } : {}),
+        filter,
+        orderBy,
+        limit: Math.min(MAX_SEARCH_LIMIT, maxResults - runs.length),
+        ...(pageToken ? { pageToken } : {}),
+      });
+      runs.push(...page.runs.map(presentRun));
+      pageToken = page.nextPageToken;
+    } while (pageToken && runs.length < maxResults);
+    return { ...(runs.length > 0 ? { runs } : {}), ...(pageToken ? { next_page_token: pageToken } : {}) };
+  });
+
+  app.post('/runs/log-inputs', hidden, async (request) => {
+    const args = argsOf(request);
+    const id = runIdOf(args);
+    const datasets = objectList(args, 'datasets').map((entry, i) => {
+      const dataset = entry.dataset;
+      if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) badValue(`datasets[${i}].dataset`, dataset, 'must be an object');
+      const d = dataset as Args;
+      return {
+        name: d.name,
+        digest: d.digest,
+        sourceType: d.source_type,
+        source: d.source,
+        ...(d.schema !== undefined ? { schema: d.schema } : {}),
+        ...(d.profile !== undefined ? { profile: d.profile } : {}),
+        tags: keyValues(entry, 'tags'),
+      };
+    });
+    await logInputs.execute(id, datasets);
+    return {};
+  });
+};
+
+/** Params of a batch: `[{key, value}]`, a value that is a number or boolean kept as its text. */
+function keyValuesLenient(args: Args, name: string): { key: string; value: string }[] {
+  return objectList(args, name).map((entry, i) => {
+    if (typeof entry.key !== 'string' || entry.key === '') badValue(`${name}[${i}].key`, entry.key, 'must be a non-empty string');
+    return { key: entry.key, value: parameterValueOf(entry.value, `${name}[${i}].value`) };
+  });
+}
