@@ -181,12 +181,18 @@ function normalizeContentType(contentType: string | undefined): string {
  * the one after it would repeat it.
  */
 export function nextVersion(existing: readonly string[]): string {
-  let highest = 0n;
-  for (const version of existing) {
+  const highest = highestVersion(existing);
+  return String((highest === undefined ? 0n : BigInt(highest)) + 1n);
+}
+
+/** The highest whole-number version among these (one `nextVersion` counts from), if any. */
+export function highestVersion(versions: readonly string[]): string | undefined {
+  let highest: bigint | undefined;
+  for (const version of versions) {
     const number = wholeNumber(version);
-    if (number !== undefined && number > highest) highest = number;
+    if (number !== undefined && (highest === undefined || number > highest)) highest = number;
   }
-  return String(highest + 1n);
+  return highest === undefined ? undefined : String(highest);
 }
 
 /** A whole-number version short enough that the next one still fits the version length limit. */

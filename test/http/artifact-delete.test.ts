@@ -75,14 +75,15 @@ describe('DELETE /api/runs/:id/artifacts/<name>', () => {
     expect(history.json<{ artifacts: ArtifactJson[] }>().artifacts.map((a) => a.version)).toEqual(['2']);
   });
 
-  it('numbers a re-upload one past the highest version still held in the experiment', async () => {
+  it('numbers a re-upload past the deleted versions, never giving a number twice', async () => {
     const sibling = await aRun(fathom, { experimentId });
     await uploaded([field('name', 'model.pt'), file('v1')], sibling.id);
     await uploaded([field('name', 'model.pt'), file('v2')]);
     await uploaded([field('name', 'model.pt'), file('v3')]);
     expect((await remove('model.pt')).statusCode).toBe(204);
     const again = await uploaded([field('name', 'model.pt'), file('new content')]);
-    expect(again.version).toBe('2');
+    expect(again.version).toBe('4');
+    expect((await fathom.app.inject({ method: 'GET', url: `/api/runs/${runId}/artifacts/model.pt?version=3` })).statusCode).toBe(404);
     expect((await download('model.pt')).body).toBe('new content');
   });
 

@@ -9,11 +9,11 @@ export type NewArtifact = Omit<Artifact, 'version'> & { version?: string };
  * Artifact records. Versions are per (experiment, name): numbered "1", "2", … by the store,
  * atomically, unless the caller gives one, which must then be unused.
  *
- * Numbering is one more than the highest whole-number version the experiment's records of that
- * name still hold. So after `deleteByName` (or a run's deletion) removes the highest versions, a
- * new upload is given their numbers again: "3" can name new content once the old "3" is gone.
- * (Never giving a number twice needs a record of the highest number per (experiment, name) that
- * outlives the artifact records; the schema has none yet.)
+ * Numbering is one more than the highest whole-number version ever recorded for that name in
+ * the experiment, including versions whose records are gone (`deleteByName`, a run's deletion):
+ * a number the store gave never names other content later. A version the caller gives only has
+ * to be unused now, so a deleted one may be given again by hand.
+ * Purging the experiment forgets its numbers with it.
  */
 export interface ArtifactRepository {
   /**

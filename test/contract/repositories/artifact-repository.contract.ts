@@ -223,12 +223,31 @@ export function artifactContract(store: () => RepositoryStore): void {
       expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('4');
     });
 
-    it('numbers the next upload from the highest version still held: deleted top numbers are given again', async () => {
+    it('numbers the next upload past the deleted versions too: a number is never given twice', async () => {
       await givenArtifact(store(), sibling, { name: 'model' });
       await givenArtifact(store(), run, { name: 'model' });
       await givenArtifact(store(), run, { name: 'model' });
       await store().artifacts.deleteByName(run.id, 'model');
-      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('2');
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('4');
+      await store().artifacts.deleteByName(run.id, 'model');
+      await store().artifacts.deleteByName(sibling.id, 'model');
+      expect((await givenArtifact(store(), sibling, { name: 'model' })).version).toBe('5');
+    });
+
+    it('counts past a deleted version the caller gave as a whole number', async () => {
+      await givenArtifact(store(), run, { name: 'model', version: '41' });
+      await store().artifacts.deleteByName(run.id, 'model');
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('42');
+    });
+
+    it("numbers past versions whose run was deleted, and not in other names' or experiments' counts", async () => {
+      const other = await givenExperiment(store());
+      await givenArtifact(store(), sibling, { name: 'model' });
+      await givenArtifact(store(), sibling, { name: 'model' });
+      await store().runs.delete(sibling.id);
+      expect((await givenArtifact(store(), run, { name: 'model' })).version).toBe('3');
+      expect((await givenArtifact(store(), run, { name: 'tokenizer' })).version).toBe('1');
+      expect((await givenArtifact(store(), await givenRun(store(), other.id), { name: 'model' })).version).toBe('1');
     });
 
     it('of two concurrent deletes of a name, one removes it and the other finds nothing', async () => {

@@ -108,13 +108,14 @@ describe('numbering after a delete', () => {
     expect((await upload(run.id, 'v3', { name: 'model.pt' })).version).toBe('3');
   });
 
-  it('gives the deleted top numbers again: the next is one past the highest version still held', async () => {
+  it('goes on past the deleted versions: a number never names two contents', async () => {
     const run = await aRun(fathom());
     await upload(run.id, 'v1', { name: 'model.pt' });
     await upload(run.id, 'v2', { name: 'model.pt' });
     await remove(run.id, 'model.pt');
     const again = await upload(run.id, 'new content', { name: 'model.pt' });
-    expect(again.version).toBe('1');
+    expect(again.version).toBe('3');
+    await rejectionOf(fathom().use(DownloadArtifact).execute(run.id, 'model.pt', '2'), NotFoundError);
     expect(await bytesOf(run.id, 'model.pt')).toBe('new content');
   });
 });

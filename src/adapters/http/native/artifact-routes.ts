@@ -143,7 +143,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
       schema: {
         tags: ['artifacts'],
         summary: 'Delete an artifact: every version of the name in that run',
-        description: 'Content no other artifact shares is freed. The numbers of deleted versions may be given again to later uploads.',
+        description: 'Content no other artifact shares is freed. Later uploads of the name are numbered past the deleted versions.',
         // The name is the wildcard, as for the download.
         params: IdParams,
         response: withProblems({ 204: Type.Null() }),

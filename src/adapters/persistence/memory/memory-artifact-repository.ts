@@ -1,5 +1,5 @@
 import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
-import { newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
+import { highestVersion, newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
@@ -14,8 +14,13 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     if (input.version !== undefined && versions.includes(input.version)) {
       throw new AlreadyExistsError(`artifact '${input.name}' already has a version '${input.version}' in this experiment`);
     }
-    const artifact: Artifact = { ...copy(input), version: input.version ?? nextVersion(versions) };
+    const highs = this.db.artifactVersions.get(input.experimentId) ?? new Map<string, string>();
+    const highest = highs.get(input.name);
+    const counted = highest === undefined ? versions : [...versions, highest];
+    const artifact: Artifact = { ...copy(input), version: input.version ?? nextVersion(counted) };
     this.db.artifacts.set(artifact.id, artifact);
+    const raised = highestVersion([...counted, artifact.version]);
+    if (raised !== undefined && raised !== highest) this.db.artifactVersions.set(input.experimentId, highs.set(input.name, raised));
     return copy(artifact);
   }
 

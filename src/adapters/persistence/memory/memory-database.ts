@@ -23,6 +23,8 @@ export class MemoryDatabase {
   readonly parameters = new Map<string, Map<string, Parameter>>();
   readonly metrics = new Map<string, Map<string, MetricSeries>>();
   readonly artifacts = new Map<string, Artifact>();
+  /** Per experiment, per artifact name, the highest whole-number version ever recorded. */
+  readonly artifactVersions = new Map<string, Map<string, string>>();
   readonly inputs = new Map<string, DatasetInput[]>();
 
   /** Removes a run and what belongs to it; detaches its children. Returns its artifacts' blob keys. */

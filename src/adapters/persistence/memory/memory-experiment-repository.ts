@@ -70,6 +70,7 @@ export class MemoryExperimentRepository implements ExperimentRepository {
       if (run.experimentId === id) blobKeys.push(...this.db.removeRun(run.id));
     }
     this.db.experiments.delete(id);
+    this.db.artifactVersions.delete(id);
     return blobKeys;
   }
 

@@ -238,6 +238,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'artifact version numbers outlive their records',
+    // The highest whole-number version ever recorded per (experiment, name), so automatic
+    // numbering continues past versions whose records were deleted (one artifact, or its run)
+    // and a number the store gave never names two different contents. Filled from the records
+    // present; "whole number" as the domain's artifact.ts defines it (1-63 digits, no leading 0).
+    sql: `
+      CREATE TABLE artifact_versions (
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        highest TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, name)
+      ) WITHOUT ROWID;
+      INSERT INTO artifact_versions (experiment_id, name, highest)
+        SELECT experiment_id, name, version FROM (
+          SELECT experiment_id, name, version,
+            row_number() OVER (PARTITION BY experiment_id, name ORDER BY length(version) DESC, version DESC) AS rank
+          FROM artifacts
+          WHERE version GLOB '[1-9]*' AND version NOT GLOB '*[^0-9]*' AND length(version) <= 63
+            AND experiment_id IN (SELECT id FROM experiments)
+        ) WHERE rank = 1;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
-import { newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
+import { highestVersion, newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
 import { AlreadyExistsError } from '../../../domain/errors.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
@@ -24,11 +24,14 @@ interface ArtifactRow {
 /**
  * Artifact records. Versions of a name are numbered inside the write transaction, so two
  * uploads of one name can never get the same version; UNIQUE (experiment, name, version) backs
- * it up. Lists are ordered by the domain's `newestFirst` after the (indexed) selection.
+ * it up. `artifact_versions` keeps the highest number per (experiment, name) beyond its records'
+ * deletion, so numbering never goes back. Lists are ordered by the domain's `newestFirst` after the (indexed) selection.
  */
 export class SqliteArtifactRepository implements ArtifactRepository {
   private readonly requireRun: (runId: string) => void;
   private readonly versions: Statement;
+  private readonly highest: Statement;
+  private readonly raiseHighest: Statement;
   private readonly insert: Statement;
   private readonly forRuns: Statement;
   private readonly ofExperiment: Statement;
@@ -40,6 +43,11 @@ export class SqliteArtifactRepository implements ArtifactRepository {
     const c = db.connection;
     this.requireRun = requireRun(c);
     this.versions = c.prepare('SELECT version FROM artifacts WHERE experiment_id = ? AND name = ?').pluck();
+    this.highest = c.prepare('SELECT highest FROM artifact_versions WHERE experiment_id = ? AND name = ?').pluck();
+    this.raiseHighest = c.prepare(
+      `INSERT INTO artifact_versions (experiment_id, name, highest) VALUES (?, ?, ?)
+       ON CONFLICT (experiment_id, name) DO UPDATE SET highest = excluded.highest`,
+    );
     this.insert = c.prepare(
       `INSERT INTO artifacts (id, run_id, experiment_id, name, type, blob_key, size, sha256, version, tags, content_type, metadata, uploaded_at)
        VALUES (@id, @runId, @experimentId, @name, @type, @path, @size, @sha256, @version, @tags, @contentType, @metadata, @uploadedAt)`,
@@ -61,8 +69,12 @@ export class SqliteArtifactRepository implements ArtifactRepository {
       if (input.version !== undefined && versions.includes(input.version)) {
         throw new AlreadyExistsError(`artifact '${input.name}' already has a version '${input.version}' in this experiment`);
       }
-      const artifact: Artifact = { ...structuredClone(input), version: input.version ?? nextVersion(versions) };
+      const highest = this.highest.get(input.experimentId, input.name) as string | undefined;
+      const counted = highest === undefined ? versions : [...versions, highest];
+      const artifact: Artifact = { ...structuredClone(input), version: input.version ?? nextVersion(counted) };
       this.insert.run({ ...artifact, tags: JSON.stringify(artifact.tags), metadata: JSON.stringify(artifact.metadata) });
+      const raised = highestVersion([...counted, artifact.version]);
+      if (raised !== undefined && raised !== highest) this.raiseHighest.run(input.experimentId, input.name, raised);
       return artifact;
     });
   }
