@@ -11,6 +11,7 @@ import { formatTable, machine, number, revision, writeJson, type Row } from './r
 import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js';
 import { batchIngest, type IngestResult } from './workloads/ingest.js';
 import { singleMetricLogging, type SingleResult } from './workloads/single.js';
+import { MLFLOW_BATCH_METRICS, mlflowBatchLogging, type MlflowBatchResult } from './workloads/mlflow.js';
 import { timeStartup, type StartupResult } from './workloads/startup.js';
 import { artifactTransfer, type ArtifactResult } from './workloads/artifacts.js';
 import { comparisonSeries, historyReads, searchRuns, type HistoryResult, type SearchResult, type SeriesResult } from './workloads/reads.js';
@@ -33,7 +34,7 @@ import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-da
  *   --strict         exit 1 when a target is not met
  */
 
-const TARGETS = { pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
+const TARGETS = { mlflowBatchP50Ms: 5, pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
 /** Data sizes of the read workloads: the issue's in a full run, smaller with --quick. */
 const READ_SIZES = {
   full: { historyPoints: 1_000_000, searchRuns: 10_000, seriesRuns: 100, seriesPoints: 10_000, artifactBytes: 1024 ** 3 },
@@ -127,6 +128,7 @@ async function main(): Promise<number> {
   let trivial: TrivialRouteResult;
   let ingest: IngestResult[];
   let single: SingleResult[];
+  let mlflowBatch: MlflowBatchResult;
   let artifact: ArtifactResult;
   // Points of discarded attempts (and of W1/W2) stay in the database, and count for bytes per point.
   let discardedPoints = 0;
@@ -213,13 +215,31 @@ async function main(): Promise<number> {
       );
     }
 
+    const mlflowExperiment = await createExperiment(fathom.base, `bench-w8-${startedAt.toISOString()}`);
+    mlflowBatch = await measure(
+      `W8 MLflow log-batch of ${number(MLFLOW_BATCH_METRICS)} metrics at 1 connection (${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up)`,
+      opts.quiet,
+      fathom.pid,
+      () =>
+        mlflowBatchLogging({
+          base: fathom.base,
+          target: { host: fathom.host, port: fathom.port },
+          experimentId: mlflowExperiment,
+          warmupMs: opts.warmupMs,
+          durationMs: opts.durationMs,
+          serverPid: fathom.pid,
+        }),
+      (r) => [r.cpu],
+      (r) => (discardedPoints += r.pointsStored),
+    );
+
     say('stopping fathom (SIGTERM)');
     await fathom.stop();
     stopped = true;
     const size = await databaseBytes(dbFile);
     say('W7 start-up on the database W3 left (3 starts)');
     startup.push(await timeStartup('loaded', { store: opts.store, durability: opts.durability, dataDir: fathom.dataDir, starts: 3 }));
-    const points = [...ingest, ...single].reduce((sum, r) => sum + r.pointsStored, discardedPoints);
+    const points = [...ingest, ...single, mlflowBatch].reduce((sum, r) => sum + r.pointsStored, discardedPoints);
     if (size) storage = { dbBytes: size.total, files: size.files, points, bytesPerPoint: size.total / points };
   } finally {
     if (!stopped) await fathom.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
@@ -279,6 +299,7 @@ async function main(): Promise<number> {
 
   const rows: Row[] = [
     ...singleRows(single, trivial),
+    mlflowBatchRow(mlflowBatch, trivial),
     ...tableRows(raw, trivial, ingest, storage),
     ...readRows(reads, trivial),
     ...artifactRows(artifact),
@@ -297,6 +318,7 @@ async function main(): Promise<number> {
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ')}`,
     ...single.map((r) => `W${r.connections === 1 ? 1 : 2} ${r.connections} conn: ${number(r.requests)} requests of one point; CPU: ${describeCpu(r.cpu)}`),
+    `W8: ${number(mlflowBatch.requests)} MLflow log-batch requests of ${number(mlflowBatch.metricsPerRequest)} metrics; CPU: ${describeCpu(mlflowBatch.cpu)}`,
     ...ingest.map((r) => `W3 ${r.connections} conn: ${number(r.requests)} requests of ${number(r.meanBodyBytes / 1024, 1)} KiB; CPU: ${describeCpu(r.cpu)}`),
     ...Object.entries(trivial.byConnections).map(([conns, r]) => `trivial route ${conns} conn: CPU: ${describeCpu(r.cpu)}`),
     `raw insert: CPU: ${describeCpu(raw.cpu)}`,
@@ -319,7 +341,7 @@ async function main(): Promise<number> {
     targets: TARGETS,
     rows,
     notes,
-    details: { rawInsert: raw, trivialRoute: trivial, single, ingest, storage, reads, artifact, startup, profile },
+    details: { rawInsert: raw, trivialRoute: trivial, single, mlflowBatch, ingest, storage, reads, artifact, startup, profile },
   });
   say(`wrote ${file}`);
   const unmet = rows.some((r) => r.targets?.some((t) => !t.met));
@@ -412,6 +434,22 @@ function artifactRows(a: ArtifactResult): Row[] {
       targets: [{ label: `< ${TARGETS.artifactPeakRssMB} MB`, met: peakMB !== undefined && peakMB < TARGETS.artifactPeakRssMB }],
     },
   ];
+}
+
+/** W8: MLflow log-batch latency, its requests/s against the trivial route at one connection. */
+function mlflowBatchRow(r: MlflowBatchResult, trivial: TrivialRouteResult): Row {
+  const http = trivial.byConnections[1];
+  return {
+    workload: `W8 MLflow log-batch, ${number(r.metricsPerRequest)} metrics, 1 conn`,
+    figure: `p50 ${number(r.latency.p50, 2)} ms, p99 ${number(r.latency.p99, 2)} ms, ${number(r.requestsPerSecond)} req/s`,
+    value: r.requestsPerSecond,
+    unit: 'requests/s',
+    ...(http && {
+      ceiling: { name: 'trivial route 1 conn', figure: `${number(http.requestsPerSecond)} req/s`, value: http.requestsPerSecond, unit: 'requests/s' },
+      ratio: r.requestsPerSecond / http.requestsPerSecond,
+    }),
+    targets: [{ label: `p50 < ${TARGETS.mlflowBatchP50Ms} ms`, met: r.latency.p50 < TARGETS.mlflowBatchP50Ms }],
+  };
 }
 
 /** W1 and W2: requests/s against the trivial route at the same number of connections. */
