@@ -74,6 +74,8 @@ interface PlannedRun {
   change?: { tags: Record<string, string | null>; name?: string };
   /** Deleted after every run exists: its children lose their parent. */
   deleted?: boolean;
+  /** Moved to the trash (MLflow's run delete), so lifecycleStage differs within an experiment. */
+  trashed?: boolean;
 }
 
 function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
@@ -120,6 +122,7 @@ function planRuns(r: Random, experimentIds: readonly string[]): PlannedRun[] {
       if (r.chance(0.5)) plan.change.name = r.pick(NAMES);
     }
     plan.deleted = r.chance(0.04);
+    plan.trashed = !plan.deleted && r.chance(0.08);
     planned.push(plan);
   }
   return planned;
@@ -133,7 +136,7 @@ async function populate(store: RepositoryStore, experimentIds: readonly string[]
     await store.runs.create(structuredClone(run), parameters);
     for (const batch of batches) await store.metrics.append(run.id, batch);
   }
-  for (const { run, change, deleted } of planned) {
+  for (const { run, change, deleted, trashed } of planned) {
     if (change) {
       await store.runs.update(run.id, (current) => {
         const tags = { ...current.tags };
@@ -145,6 +148,7 @@ async function populate(store: RepositoryStore, experimentIds: readonly string[]
       });
     }
     if (deleted) await store.runs.delete(run.id);
+    if (trashed) await store.runs.update(run.id, (current) => ({ ...current, lifecycleStage: 'deleted' }));
   }
   await store.experiments.update(deleted, (e) => ({ ...e, lifecycleStage: 'deleted' }));
 }
@@ -225,6 +229,8 @@ function aLiteral(r: Random, field: Field, words: Vocabulary): { text: string; v
       switch (field.kind === 'attribute' ? field.name : '') {
         case 'status':
           return literal(r.pick(RUN_STATUSES));
+        case 'lifecycleStage':
+          return literal(r.pick(['active', 'deleted']));
         case 'experimentId':
           return literal(r.pick([...words.experimentIds, 'exp-none']));
         case 'parentRunId':

@@ -146,6 +146,8 @@ function textOf(field: Field, facts: RunFacts): string | null {
           return run.name ?? null;
         case 'status':
           return run.status;
+        case 'lifecycleStage':
+          return run.lifecycleStage;
         case 'experimentId':
           return run.experimentId;
         case 'parentRunId':

@@ -17,7 +17,7 @@ import { fieldName, fieldType, hasText, literalFor } from './values.js';
  * This module only parses: stores compile the tree (to parameterised SQL, or to an in-memory test).
  */
 
-export const ATTRIBUTES = ['id', 'name', 'status', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy'] as const;
+export const ATTRIBUTES = ['id', 'name', 'status', 'lifecycleStage', 'startedAt', 'completedAt', 'duration', 'experimentId', 'parentRunId', 'createdBy'] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];
 export const METRIC_AGGREGATES = ['min', 'max', 'mean', 'count'] as const;
 export type MetricAggregate = 'latest' | (typeof METRIC_AGGREGATES)[number];

@@ -12,7 +12,7 @@ import type { Field, FilterValue } from './filter.js';
  *   them, booleans as 'true'/'false'), numeric (numbers, and strings that read as a number, which
  *   is how MLflow clients log every value) and boolean (booleans, and 'true'/'false' in any case).
  *   A literal picks the view: `params.lr < 0.01` compares numbers, `params.opt = 'adam'` text.
- * - `text`: tags and the attributes id, name, status, experimentId, parentRunId, createdBy.
+ * - `text`: tags and the attributes id, name, status, lifecycleStage, experimentId, parentRunId, createdBy.
  * - `number`: metric values and aggregates, duration (seconds).
  * - `time`: startedAt and completedAt, epoch milliseconds or an ISO-8601 date or date-time in quotes.
  */
@@ -80,6 +80,9 @@ export function literalFor(field: Field, value: FilterValue): { value: FilterVal
     if (typeof value !== 'string') return { error: `${name} holds text: quote the value ('${String(value)}')` };
     if (field.kind === 'attribute' && field.name === 'status' && !(RUN_STATUSES as readonly string[]).includes(value)) {
       return { error: `status is one of ${RUN_STATUSES.map((s) => `'${s}'`).join(', ')}` };
+    }
+    if (field.kind === 'attribute' && field.name === 'lifecycleStage' && value !== 'active' && value !== 'deleted') {
+      return { error: "lifecycleStage is 'active' or 'deleted'" };
     }
     return { value };
   }

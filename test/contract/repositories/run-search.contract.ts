@@ -74,6 +74,17 @@ export function runSearchContract(store: () => RepositoryStore): void {
       expect(await ids({ experimentIds: [] })).toEqual([]);
     });
 
+    it('filters on the lifecycle stage: a run trashed on its own, and the runs of a deleted experiment', async () => {
+      await givenRun(store(), experiment.id, { id: 'a2' });
+      await store().runs.update('a2', (r) => ({ ...r, lifecycleStage: 'deleted' }));
+      const scope = [experiment.id, gone.id, other.id];
+      expect(await ids({ experimentIds: scope, filter: "lifecycleStage = 'active'" })).toEqual(['a1', 'o1']);
+      expect(await ids({ experimentIds: scope, filter: "lifecycleStage = 'deleted'" })).toEqual(['a2', 'g1']);
+      expect(await ids({ experimentIds: scope, filter: "lifecycleStage != 'deleted' and id like '%1'" })).toEqual(['a1', 'o1']);
+      // Without experiments named, only active runs are searched: a trashed run is left out too.
+      expect(await ids({ orderBy: ['name'] })).toEqual(['a1', 'o1']);
+    });
+
     it('brings runs back when their experiment is restored', async () => {
       await moveExperiment(store(), gone.id, 'active');
       expect(await ids()).toEqual(['a1', 'g1', 'o1']);

@@ -168,6 +168,8 @@ describe('parseFilter, values the field cannot hold', () => {
     expect(syntaxError("status = 'done'")).toBe(`at character 10 (''done''): ${STATUS_LIST}`);
     expect(syntaxError('id = 42')).toBe("at character 6 ('42'): id holds text: quote the value ('42')");
     expect(syntaxError("status = 'Completed'")).toContain('status is one of');
+    expect(syntaxError("lifecycleStage = 'trashed'")).toBe("at character 18 (''trashed''): lifecycleStage is 'active' or 'deleted'");
+    expect(parseFilter("attributes.lifecycleStage in ('active', 'deleted')")).toBeDefined();
   });
 
   it('points at the offending member of an in list', () => {

@@ -135,6 +135,7 @@ const ATTRIBUTE_COLUMNS = {
   id: 'r.id',
   name: 'r.name',
   status: 'r.status',
+  lifecycleStage: 'r.lifecycle_stage',
   experimentId: 'r.experiment_id',
   parentRunId: 'r.parent_run_id',
   createdBy: 'r.created_by',
