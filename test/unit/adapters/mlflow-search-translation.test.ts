@@ -110,6 +110,9 @@ describe('translateRunFilter', () => {
       expect(translated(`${tag} = 'resnet'`)).toBe("name = 'resnet'");
     }
     expect(translated("tags.mlflow.runName LIKE 'res%'")).toBe("name like 'res%'");
+    // Nested runs: the parent tag is Fathom's lineage, which native runs have too.
+    expect(translated("tags.mlflow.parentRunId = 'abc'")).toBe("parentRunId = 'abc'");
+    expect(translated("tags.`mlflow.parentRunId` IN ('a', 'b')")).toBe("parentRunId in ('a', 'b')");
     // Only that tag: others of MLflow's stay tags.
     expect(translated("tags.mlflow.user = 'ada'")).toBe("tags.`mlflow.user` = 'ada'");
   });

@@ -248,6 +248,8 @@ const STATUSES = new Map([
 
 /** MLflow keeps the run name in this tag too; Fathom keeps it as the run's name only. */
 const RUN_NAME_TAG = 'mlflow.runName';
+/** The parent of a nested run: Fathom's lineage attribute, which runs made through either API have. */
+const PARENT_RUN_TAG = 'mlflow.parentRunId';
 const RUN_ATTRIBUTES = 'run_id, run_name, status, start_time (or created), end_time and user_id';
 
 interface Target {
@@ -269,7 +271,9 @@ function runTarget(s: Scanner, { entity, key, at }: Identifier): Target {
     case 'param':
       return { field: `params.${fathomKey(key)}`, kind: 'text' };
     case 'tag':
-      return key === RUN_NAME_TAG ? { field: 'name', kind: 'text' } : { field: `tags.${fathomKey(key)}`, kind: 'text' };
+      if (key === RUN_NAME_TAG) return { field: 'name', kind: 'text' };
+      if (key === PARENT_RUN_TAG) return { field: 'parentRunId', kind: 'text' };
+      return { field: `tags.${fathomKey(key)}`, kind: 'text' };
     case 'dataset':
       return s.fail(at, 'searching by dataset is not supported by Fathom');
     case 'attribute':
