@@ -10,6 +10,19 @@ import { argsOf, decodeToken, encodeToken, optionalInteger, optionalString, requ
 /** MLflow's per-run cap for get-history-bulk-interval, also its default. */
 export const BULK_INTERVAL_MAX_RESULTS = 2_500;
 
+/**
+ * Fathom never downsamples below MIN_MAX_POINTS (first, last, minimum, maximum); a smaller
+ * max_results picks among those as MLflow's sampler picks among steps: evenly spaced from the
+ * first, plus the last one always (so MLflow answers max_results + 1 points at most).
+ */
+function atMost<T>(points: readonly T[], maxResults: number): T[] {
+  if (points.length <= maxResults) return [...points];
+  const kept = new Set<number>();
+  for (let i = 0; i < maxResults; i++) kept.add(Math.floor((i * points.length) / maxResults));
+  kept.add(points.length - 1);
+  return [...kept].sort((a, b) => a - b).map((i) => points[i] as T);
+}
+
 /** MLflow's metric history endpoints over Fathom's reads: full pages, or Fathom's downsampling. */
 export const metricRoutes: FastifyPluginAsync<{ container: DependencyContainer }> = async (app, { container }) => {
   const points = container.resolve(ReadMetricPoints);
@@ -60,7 +73,7 @@ export const metricRoutes: FastifyPluginAsync<{ container: DependencyContainer }
       ...(startStep !== undefined ? { startStep } : {}),
       ...(endStep !== undefined ? { endStep } : {}),
     });
-    const metrics = found.flatMap((s) => s.points.slice(0, maxResults).map((p) => ({ ...presentMetric(p), run_id: s.runId })));
+    const metrics = found.flatMap((s) => atMost(s.points, maxResults).map((p) => ({ ...presentMetric(p), run_id: s.runId })));
     return metrics.length > 0 ? { metrics } : {};
   });
 };
