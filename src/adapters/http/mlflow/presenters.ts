@@ -88,9 +88,13 @@ export function presentMetric(point: MetricPoint) {
   return { key: point.key, value: metricValue(point.value), timestamp: point.timestamp, step: point.step };
 }
 
-/** The run's tags as MLflow clients expect them: the stored ones, with the name and parent as system tags. */
+/**
+ * The run's tags as MLflow clients expect them: the stored ones, with the name and parent as system
+ * tags. The name is the run's name only: a stored mlflow.runName tag (which a native client may
+ * set) is not shown, or a client would read two, and the search by that tag finds the name.
+ */
 export function runTags(run: Run): { key: string; value: string }[] {
-  const tags = keyValues(run.tags);
+  const tags = keyValues(run.tags).filter(({ key }) => key !== RUN_NAME_TAG);
   if (run.name !== undefined) tags.push({ key: RUN_NAME_TAG, value: run.name });
   if (run.parentRunId !== undefined && !Object.hasOwn(run.tags, PARENT_RUN_TAG)) tags.push({ key: PARENT_RUN_TAG, value: run.parentRunId });
   return tags;
