@@ -133,6 +133,15 @@ describe('MLflow runs', () => {
       const tags = (await getRun(s, runId)).data.tags.filter((t: Json) => t.key === 'mlflow.runName');
       expect(tags).toHaveLength(1);
     });
+
+    it('shows one mlflow.runName, the run name, even when a native client stored a tag of that key', async () => {
+      const s = server();
+      const experimentId = await createExperiment(s);
+      const run = ok(await s.native.post(`/api/experiments/${experimentId}/runs`, { name: 'the name', tags: { 'mlflow.runName': 'a stale tag' } }), 201);
+      const got = await getRun(s, run.id);
+      expect(got.info.run_name).toBe('the name');
+      expect(got.data.tags.filter((t: Json) => t.key === 'mlflow.runName')).toEqual([{ key: 'mlflow.runName', value: 'the name' }]);
+    });
   });
 
   describe('tags', () => {
