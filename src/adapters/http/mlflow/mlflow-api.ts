@@ -5,6 +5,7 @@ import { artifactRoutes } from './artifact-routes.js';
 import { MlflowError, sendMlflowError } from './errors.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { metricRoutes } from './metric-routes.js';
+import { modelRoutes } from './model-routes.js';
 import { runRoutes } from './run-routes.js';
 
 const TRACKING_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
@@ -35,7 +36,7 @@ export const mlflowApi: FastifyPluginAsync<{ container: DependencyContainer }> =
         await api.register(experimentRoutes, options);
         await api.register(runRoutes, options);
         await api.register(metricRoutes, options);
-        api.post('/logged-models/search', { schema: { hide: true } }, async () => ({ models: [] }));
+        await api.register(modelRoutes, options);
       },
       { prefix },
     );
