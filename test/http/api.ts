@@ -91,6 +91,14 @@ export async function createExperiment(api: Api, input: Record<string, unknown> 
 }
 let experimentCounter = 0;
 
+/**
+ * Every experiment the server holds, deleted ones too (the default experiment "0" included): take
+ * it before and after a refused request to show that the request stored nothing.
+ */
+export async function allExperiments(api: Api): Promise<Json[]> {
+  return expectStatus(await api.get('/api/experiments?lifecycle=all&limit=1000'), 200).experiments;
+}
+
 export async function createRun(api: Api, experimentId?: string, input: Record<string, unknown> = {}): Promise<Json> {
   const experiment = experimentId ?? (await createExperiment(api)).id;
   return expectStatus(await api.post(`/api/experiments/${experiment}/runs`, input), 201);

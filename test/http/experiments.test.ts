@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/adapters/http/server.js';
 import { createExperiment, createRun, expectProblem, expectStatus, ISO_MS, issuePaths, useApi, type Api, type Json } from './api.js';
 
 const api = useApi();
 
-/** Creates experiments one second apart, so their creation order is unambiguous. */
+/** The default experiment every server has from its first start (created at the test clock's start). */
+const DEFAULT = 'Default';
+
+/**
+ * Creates experiments one second apart, the first one second after the server started, so their
+ * creation order (the default experiment's included) is unambiguous.
+ */
 async function createInOrder(names: string[], extra: (name: string) => Record<string, unknown> = () => ({})): Promise<Json[]> {
   const created: Json[] = [];
   for (const name of names) {
-    created.push(await createExperiment(api, { name, ...extra(name) }));
     api.server.clock.advance(1000);
+    created.push(await createExperiment(api, { name, ...extra(name) }));
   }
   return created;
 }
@@ -31,6 +38,7 @@ describe('POST /api/experiments', () => {
       name: 'resnet sweep',
       description: 'lr search',
       tags: ['vision'],
+      properties: {},
       createdBy: 'ada',
       createdAt: '2026-03-01T12:30:45.678Z',
       updatedAt: '2026-03-01T12:30:45.678Z',
@@ -87,6 +95,117 @@ describe('POST /api/experiments', () => {
   });
 });
 
+describe('properties (key/value, what MLflow calls experiment tags)', () => {
+  it('are kept as given on create, shown on the experiment and in the listing', async () => {
+    const experiment = expectStatus(
+      await api.post('/api/experiments', { name: 'with properties', properties: { 'mlflow.note.content': 'Notes', Team: 'NLP ' } }),
+      201,
+    );
+    expect(experiment.properties).toStrictEqual({ 'mlflow.note.content': 'Notes', Team: 'NLP ' });
+    expect(expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200).properties).toStrictEqual(experiment.properties);
+    const listed = expectStatus(await api.get('/api/experiments?name=with properties'), 200).experiments;
+    expect(listed.map((e: Json) => e.properties)).toStrictEqual([experiment.properties]);
+  });
+
+  it('are merged by PATCH, a null value removing a key, and the other fields stay', async () => {
+    const experiment = await createExperiment(api, { tags: ['t'], properties: { keep: '1', change: 'old', drop: 'x' } });
+    api.server.clock.advance(1000);
+    const updated = expectStatus(await api.patch(`/api/experiments/${experiment.id}`, { properties: { change: 'new', drop: null, add: 'yes' } }), 200);
+    expect(updated).toStrictEqual({
+      ...experiment,
+      properties: { keep: '1', change: 'new', add: 'yes' },
+      updatedAt: new Date(Date.parse(experiment.updatedAt) + 1000).toISOString(),
+    });
+    expect(expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200)).toStrictEqual(updated);
+  });
+
+  it('refuses a bad key, a value over 5,000 characters and a value that is not text: 400 naming each, and changes nothing', async () => {
+    const experiment = await createExperiment(api, { properties: { a: '1' } });
+    const problem = expectProblem(
+      await api.patch(`/api/experiments/${experiment.id}`, { properties: { 'bad key!': 'v', long: 'v'.repeat(5_001), ok: 'fine' } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    expect(issuePaths(problem).sort()).toEqual(['/properties/bad key!', '/properties/long']);
+    const typed = expectProblem(await api.post('/api/experiments', { name: 'typed', properties: { n: 1 } }), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(typed)).toEqual(['/properties/n']);
+    expect(expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200)).toStrictEqual(experiment);
+    expect(await listNames('?name=typed')).toEqual([]);
+  });
+
+  it('accepts a value of exactly 5,000 characters', async () => {
+    const experiment = await createExperiment(api, { properties: { long: 'v'.repeat(5_000) } });
+    expect(experiment.properties.long).toHaveLength(5_000);
+  });
+});
+
+describe('the default experiment', () => {
+  /** Starts another server on the same data, as a restart does. */
+  async function restart(): Promise<void> {
+    const again = await buildServer({ container: api.server.container });
+    await again.ready();
+    await again.close();
+  }
+
+  it('is there from the first start: id "0", named "Default", active, empty, readable and listed', async () => {
+    const experiment = expectStatus(await api.get('/api/experiments/0'), 200);
+    expect(experiment).toStrictEqual({
+      id: '0',
+      name: DEFAULT,
+      tags: [],
+      properties: {},
+      createdBy: 'fathom',
+      createdAt: '2026-01-15T10:00:00.000Z',
+      updatedAt: '2026-01-15T10:00:00.000Z',
+      lifecycleStage: 'active',
+      runs: [],
+    });
+    const listed = expectStatus(await api.get('/api/experiments'), 200).experiments;
+    expect(listed.map((e: Json) => [e.id, e.name])).toEqual([['0', DEFAULT]]);
+  });
+
+  it('takes runs like any other experiment', async () => {
+    const run = await createRun(api, '0', { name: 'logged without an experiment' });
+    expect(run.experimentId).toBe('0');
+    expect(expectStatus(await api.get('/api/experiments/0'), 200).runs.map((r: Json) => r.id)).toEqual([run.id]);
+  });
+
+  it('holds its name like any other: a new experiment cannot take "Default"', async () => {
+    expectProblem(await api.post('/api/experiments', { name: DEFAULT }), 409, 'ALREADY_EXISTS');
+  });
+
+  it('is created once: a restart adds no second one', async () => {
+    await restart();
+    const all = expectStatus(await api.get('/api/experiments?lifecycle=all'), 200).experiments;
+    expect(all.map((e: Json) => [e.id, e.name])).toEqual([['0', DEFAULT]]);
+  });
+
+  it('stays as users left it across a restart: renamed, or deleted', async () => {
+    expectStatus(await api.patch('/api/experiments/0', { name: 'inbox' }), 200);
+    await restart();
+    expect(await listNames('?lifecycle=all')).toEqual(['inbox']);
+
+    expectStatus(await api.del('/api/experiments/0'), 204);
+    await restart();
+    expect(expectStatus(await api.get('/api/experiments/0'), 200)).toMatchObject({ name: 'inbox', lifecycleStage: 'deleted' });
+    expect(await listNames('')).toEqual([]);
+  });
+
+  it('is made again at the next start once permanently deleted, unless an active experiment holds the name "Default"', async () => {
+    expectStatus(await api.del('/api/experiments/0?permanent=true'), 204);
+    expectProblem(await api.get('/api/experiments/0'), 404, 'NOT_FOUND');
+    await restart();
+    expect(expectStatus(await api.get('/api/experiments/0'), 200)).toMatchObject({ id: '0', name: DEFAULT, lifecycleStage: 'active' });
+
+    expectStatus(await api.del('/api/experiments/0?permanent=true'), 204);
+    const mine = await createExperiment(api, { name: DEFAULT });
+    await restart();
+    expectProblem(await api.get('/api/experiments/0'), 404, 'NOT_FOUND');
+    const all = expectStatus(await api.get('/api/experiments?lifecycle=all'), 200).experiments;
+    expect(all.map((e: Json) => e.id)).toEqual([mine.id]);
+  });
+});
+
 describe('GET /api/experiments/:id', () => {
   it('returns the experiment with its runs', async () => {
     const experiment = await createExperiment(api, { name: 'with runs' });
@@ -117,6 +236,7 @@ describe('GET /api/experiments', () => {
         id: newer.id,
         name: 'newer',
         tags: [],
+        properties: {},
         createdBy: 'anonymous',
         createdAt: newer.createdAt,
         updatedAt: newer.updatedAt,
@@ -127,17 +247,44 @@ describe('GET /api/experiments', () => {
         id: older.id,
         name: 'older',
         tags: [],
+        properties: {},
         createdBy: 'anonymous',
         createdAt: older.createdAt,
         updatedAt: older.updatedAt,
         lifecycleStage: 'active',
         runCount: 2,
       },
+      {
+        id: '0',
+        name: DEFAULT,
+        tags: [],
+        properties: {},
+        createdBy: 'fathom',
+        createdAt: '2026-01-15T10:00:00.000Z',
+        updatedAt: '2026-01-15T10:00:00.000Z',
+        lifecycleStage: 'active',
+        runCount: 0,
+      },
     ]);
   });
 
-  it('returns an empty list when there is nothing', async () => {
-    expect(expectStatus(await api.get('/api/experiments'), 200)).toStrictEqual({ experiments: [] });
+  it('lists only the default experiment on a new server', async () => {
+    expect(expectStatus(await api.get('/api/experiments'), 200)).toStrictEqual({
+      experiments: [
+        {
+          id: '0',
+          name: DEFAULT,
+          tags: [],
+          properties: {},
+          createdBy: 'fathom',
+          createdAt: '2026-01-15T10:00:00.000Z',
+          updatedAt: '2026-01-15T10:00:00.000Z',
+          lifecycleStage: 'active',
+          runCount: 0,
+        },
+      ],
+    });
+    expect(expectStatus(await api.get('/api/experiments?lifecycle=deleted'), 200)).toStrictEqual({ experiments: [] });
   });
 
   describe('filters', () => {
@@ -177,7 +324,9 @@ describe('GET /api/experiments', () => {
       await createExperiment(api, { name: 'march' });
 
       expect(await listNames('?createdAfter=2026-02-01')).toEqual(['march', 'february']);
-      expect(await listNames('?createdBefore=2026-02-01T00:00:00Z')).toEqual(['january']);
+      // The default experiment was created when the server started, on 2026-01-15.
+      expect(await listNames('?createdBefore=2026-02-01T00:00:00Z')).toEqual([DEFAULT, 'january']);
+      expect(await listNames('?createdBefore=2026-01-15T00:00:00Z')).toEqual(['january']);
       expect(await listNames('?createdAfter=2026-02-01&createdBefore=2026-03-01')).toEqual(['february']);
     });
 
@@ -189,7 +338,8 @@ describe('GET /api/experiments', () => {
       expectStatus(await api.patch(`/api/experiments/${touched.id}`, { description: 'changed' }), 200);
 
       expect(await listNames('?updatedAfter=2026-05-01')).toEqual(['touched']);
-      expect(await listNames('?updatedBefore=2026-05-01')).toEqual(['untouched']);
+      expect(await listNames('?updatedBefore=2026-05-01')).toEqual([DEFAULT, 'untouched']);
+      expect(await listNames('?updatedBefore=2026-01-15')).toEqual(['untouched']);
     });
 
     it('refuses a date that is not ISO-8601, naming the query field', async () => {
@@ -219,10 +369,10 @@ describe('GET /api/experiments', () => {
       const [kept, gone] = await createInOrder(['kept', 'gone']);
       expectStatus(await api.del(`/api/experiments/${gone.id}`), 204);
 
-      expect(await listNames('')).toEqual(['kept']);
-      expect(await listNames('?lifecycle=active')).toEqual(['kept']);
+      expect(await listNames('')).toEqual(['kept', DEFAULT]);
+      expect(await listNames('?lifecycle=active')).toEqual(['kept', DEFAULT]);
       expect(await listNames('?lifecycle=deleted')).toEqual(['gone']);
-      expect(await listNames('?lifecycle=all')).toEqual(['gone', 'kept']);
+      expect(await listNames('?lifecycle=all')).toEqual(['gone', 'kept', DEFAULT]);
       expect(kept.lifecycleStage).toBe('active');
       expectProblem(await api.get('/api/experiments?lifecycle=archived'), 400, 'INVALID_ARGUMENT');
     });
@@ -236,12 +386,13 @@ describe('GET /api/experiments', () => {
       api.server.clock.advance(1000);
       expectStatus(await api.patch(`/api/experiments/${b.id}`, { description: 'y' }), 200);
 
-      expect(await listNames('?orderBy=name')).toEqual(['alpha', 'bravo', 'charlie']);
-      expect(await listNames('?orderBy=-name')).toEqual(['charlie', 'bravo', 'alpha']);
-      expect(await listNames('?orderBy=createdAt')).toEqual(['bravo', 'alpha', 'charlie']);
-      expect(await listNames('?orderBy=-createdAt')).toEqual(['charlie', 'alpha', 'bravo']);
-      expect(await listNames('?orderBy=updatedAt')).toEqual(['alpha', 'charlie', 'bravo']);
-      expect(await listNames('?orderBy=-updatedAt')).toEqual(['bravo', 'charlie', 'alpha']);
+      // Names compare by code point: 'Default' (the default experiment, oldest and never changed) sorts before lower case.
+      expect(await listNames('?orderBy=name')).toEqual([DEFAULT, 'alpha', 'bravo', 'charlie']);
+      expect(await listNames('?orderBy=-name')).toEqual(['charlie', 'bravo', 'alpha', DEFAULT]);
+      expect(await listNames('?orderBy=createdAt')).toEqual([DEFAULT, 'bravo', 'alpha', 'charlie']);
+      expect(await listNames('?orderBy=-createdAt')).toEqual(['charlie', 'alpha', 'bravo', DEFAULT]);
+      expect(await listNames('?orderBy=updatedAt')).toEqual([DEFAULT, 'alpha', 'charlie', 'bravo']);
+      expect(await listNames('?orderBy=-updatedAt')).toEqual(['bravo', 'charlie', 'alpha', DEFAULT]);
     });
 
     it('refuses an unknown order field', async () => {
@@ -252,7 +403,7 @@ describe('GET /api/experiments', () => {
 
   describe('paging', () => {
     it('limit caps a page and pageToken walks through everything exactly once', async () => {
-      const names = Array.from({ length: 7 }, (_, i) => `exp-${i}`);
+      const names = Array.from({ length: 6 }, (_, i) => `exp-${i}`);
       await createInOrder(names);
 
       const seen: string[] = [];
@@ -268,12 +419,12 @@ describe('GET /api/experiments', () => {
       } while (token !== undefined && pages < 10);
 
       expect(pages).toBe(3);
-      expect(seen).toEqual(names);
+      expect(seen).toEqual([DEFAULT, ...names]);
     });
 
     it('pages through experiments sharing a sort value without repeats or gaps', async () => {
-      // Same clock reading for all: the order falls back to the id.
-      const ids = new Set<string>();
+      // Same clock reading for all, the default experiment's included: the order falls back to the id.
+      const ids = new Set<string>(['0']);
       for (let i = 0; i < 5; i++) ids.add((await createExperiment(api)).id);
 
       const seen: string[] = [];
@@ -284,7 +435,7 @@ describe('GET /api/experiments', () => {
         token = page.nextPageToken;
       } while (token !== undefined && seen.length <= 10);
 
-      expect(seen).toHaveLength(5);
+      expect(seen).toHaveLength(6);
       expect(new Set(seen)).toEqual(ids);
     });
 
@@ -298,11 +449,12 @@ describe('GET /api/experiments', () => {
         seen.push(...page.experiments.map((e: Json) => e.name));
         token = page.nextPageToken;
       } while (token !== undefined && seen.length <= 10);
-      expect(seen).toEqual([...names].reverse());
+      expect(seen).toEqual([...names].reverse().concat(DEFAULT));
     });
 
     it('returns 100 experiments per page by default, and accepts limit=1000', async () => {
-      for (let i = 0; i < 101; i++) await createExperiment(api);
+      // 101 with the default experiment.
+      for (let i = 0; i < 100; i++) await createExperiment(api);
       const first = expectStatus(await api.get('/api/experiments'), 200);
       expect(first.experiments).toHaveLength(100);
       expect(typeof first.nextPageToken).toBe('string');
@@ -314,8 +466,8 @@ describe('GET /api/experiments', () => {
 
     it('has no nextPageToken on the last page', async () => {
       await createInOrder(['one', 'two']);
-      const page = expectStatus(await api.get('/api/experiments?limit=2'), 200);
-      expect(page.experiments).toHaveLength(2);
+      const page = expectStatus(await api.get('/api/experiments?limit=3'), 200);
+      expect(page.experiments.map((e: Json) => e.name)).toEqual(['two', 'one', DEFAULT]);
       expect(page).not.toHaveProperty('nextPageToken');
     });
 
@@ -396,7 +548,7 @@ describe('DELETE /api/experiments/:id and restore', () => {
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
 
-    expect(await listNames('')).toEqual([]);
+    expect(await listNames('')).toEqual([DEFAULT]);
     const deleted = expectStatus(await api.get('/api/experiments?lifecycle=deleted'), 200).experiments;
     expect(deleted).toMatchObject([{ id: experiment.id, lifecycleStage: 'deleted', runCount: 1 }]);
     const fetched = expectStatus(await api.get(`/api/experiments/${experiment.id}`), 200);
@@ -425,7 +577,7 @@ describe('DELETE /api/experiments/:id and restore', () => {
     const restored = expectStatus(await api.post(`/api/experiments/${experiment.id}/restore`), 200);
     expect(restored).toMatchObject({ id: experiment.id, name: 'phoenix', lifecycleStage: 'active' });
     expect(restored.runs).toHaveLength(1);
-    expect(await listNames('')).toEqual(['phoenix']);
+    expect(await listNames('')).toEqual(['phoenix', DEFAULT]);
     // Its runs are writable again.
     expectStatus(await api.post(`/api/runs/${restored.runs[0].id}/metrics`, { key: 'loss', value: 1 }), 201);
   });
@@ -457,7 +609,7 @@ describe('DELETE /api/experiments/:id and restore', () => {
     expectProblem(await api.get(`/api/experiments/${experiment.id}`), 404, 'NOT_FOUND');
     expectProblem(await api.get(`/api/runs/${run.id}`), 404, 'NOT_FOUND');
     expectProblem(await api.get(`/api/runs/${run.id}/metrics`), 404, 'NOT_FOUND');
-    expect(await listNames('?lifecycle=all')).toEqual([]);
+    expect(await listNames('?lifecycle=all')).toEqual([DEFAULT]);
     expectProblem(await api.post(`/api/experiments/${experiment.id}/restore`), 404, 'NOT_FOUND');
   });
 

@@ -24,8 +24,10 @@ describe('POST /api/experiments/:id/runs', () => {
       experimentId: experiment.id,
       name: 'baseline',
       status: 'running',
+      lifecycleStage: 'active',
       metrics: [],
       artifacts: [],
+      inputs: [],
       tags: { 'git.commit': 'abc123', owner: 'ada' },
       startedAt: '2026-04-01T08:00:00.250Z',
     });
@@ -46,7 +48,7 @@ describe('POST /api/experiments/:id/runs', () => {
   it('starts a run from an empty body, with no name and empty collections', async () => {
     const experiment = await createExperiment(api);
     const run = expectStatus(await api.post(`/api/experiments/${experiment.id}/runs`, {}), 201);
-    expect(run).toMatchObject({ status: 'running', parameters: [], metrics: [], artifacts: [], tags: {} });
+    expect(run).toMatchObject({ status: 'running', lifecycleStage: 'active', parameters: [], metrics: [], artifacts: [], inputs: [], tags: {} });
     expect(run).not.toHaveProperty('name');
     expect(run.startedAt).toMatch(ISO_MS);
   });
@@ -243,17 +245,77 @@ describe('PATCH /api/runs/:id', () => {
     expect(failed.completedAt).toMatch(ISO_MS);
   });
 
+  it('a run can be killed (stopped from outside), which finishes it too', async () => {
+    const run = await createRun(api);
+    api.server.clock.advance(2_000);
+    const killed = expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'killed' }), 200);
+    expect(killed).toMatchObject({ status: 'killed', duration: 2 });
+    expect(killed.completedAt).toMatch(ISO_MS);
+  });
+
+  it('a run can wait as scheduled, without an end, and finish from there', async () => {
+    const run = await createRun(api);
+    const scheduled = expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'scheduled' }), 200);
+    expect(scheduled.status).toBe('scheduled');
+    for (const absent of ['completedAt', 'duration']) expect(scheduled).not.toHaveProperty(absent);
+    api.server.clock.advance(500);
+    expect(expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'completed' }), 200)).toMatchObject({ status: 'completed', duration: 0.5 });
+  });
+
   it.each([
     ['completed', 'running'],
     ['completed', 'failed'],
+    ['completed', 'killed'],
+    ['completed', 'scheduled'],
     ['failed', 'running'],
     ['failed', 'completed'],
-  ])('never reopens or re-finishes a %s run (→ %s): 409 CONFLICT', async (finished, next) => {
+    ['killed', 'running'],
+    ['killed', 'completed'],
+  ])('never reopens or re-finishes a %s run (→ %s) without reopen: 409 CONFLICT', async (finished, next) => {
     const run = await createRun(api);
-    expectStatus(await api.patch(`/api/runs/${run.id}`, { status: finished }), 200);
+    const done = expectStatus(await api.patch(`/api/runs/${run.id}`, { status: finished }), 200);
     const problem = expectProblem(await api.patch(`/api/runs/${run.id}`, { status: next }), 409, 'CONFLICT');
     expect(problem.detail).toContain(finished);
-    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200).status).toBe(finished);
+    expect(expectProblem(await api.patch(`/api/runs/${run.id}`, { status: next, reopen: false }), 409, 'CONFLICT').detail).toContain(finished);
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200)).toStrictEqual(done);
+  });
+
+  it('reopen: true resumes a finished run: running again, without completedAt or duration', async () => {
+    const run = await createRun(api);
+    api.server.clock.advance(1_000);
+    expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'killed' }), 200);
+    const resumed = expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'running', reopen: true }), 200);
+    expect(resumed).toMatchObject({ id: run.id, status: 'running' });
+    for (const absent of ['completedAt', 'duration']) expect(resumed).not.toHaveProperty(absent);
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200)).toStrictEqual(resumed);
+    // And it finishes again, with a new end.
+    api.server.clock.advance(4_000);
+    expect(expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'completed' }), 200)).toMatchObject({ status: 'completed', duration: 5 });
+  });
+
+  it('reopen: true lets a finished run take another finished status, ending now or at the completedAt given', async () => {
+    const run = await createRun(api, undefined, { startedAt: '2026-01-15T09:00:00.000Z' });
+    expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'failed', completedAt: '2026-01-15T09:30:00.000Z' }), 200);
+    api.server.clock.set('2026-01-15T11:00:00.000Z');
+    const now = expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'completed', reopen: true }), 200);
+    expect(now).toMatchObject({ status: 'completed', completedAt: '2026-01-15T11:00:00.000Z', duration: 7_200 });
+    const given = expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'killed', reopen: true, completedAt: '2026-01-15T10:00:00.000Z' }), 200);
+    expect(given).toMatchObject({ status: 'killed', completedAt: '2026-01-15T10:00:00.000Z', duration: 3_600 });
+    const early = expectProblem(
+      await api.patch(`/api/runs/${run.id}`, { status: 'completed', reopen: true, completedAt: '2026-01-15T08:00:00.000Z' }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    expect(issuePaths(early)).toEqual(['/completedAt']);
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200)).toStrictEqual(given);
+  });
+
+  it('refuses a reopen that is not a boolean: 400 naming /reopen', async () => {
+    const run = await createRun(api);
+    expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'completed' }), 200);
+    const problem = expectProblem(await api.patch(`/api/runs/${run.id}`, { status: 'running', reopen: 'yes' }), 400, 'INVALID_ARGUMENT');
+    expect(issuePaths(problem)).toEqual(['/reopen']);
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200).status).toBe('completed');
   });
 
   it('merges tags, a null value deleting one', async () => {
@@ -298,6 +360,91 @@ describe('PATCH /api/runs/:id', () => {
 
   it('answers 404 for an unknown run', async () => {
     expectProblem(await api.patch('/api/runs/ghost', { status: 'completed' }), 404, 'NOT_FOUND');
+  });
+});
+
+/** Moves a run to the trash the way MLflow clients delete one. */
+async function trash(runId: string): Promise<void> {
+  expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: runId }), 200);
+}
+
+describe('runs trashed by MLflow clients, and POST /api/runs/:id/restore', () => {
+  it('a trashed run stays readable and listed, as deleted, and takes no writes: 409', async () => {
+    const experiment = await createExperiment(api);
+    const run = await createRun(api, experiment.id, { name: 'trashed' });
+    await logMetrics(api, run.id, [{ key: 'loss', value: 1 }]);
+    await trash(run.id);
+
+    const fetched = expectStatus(await api.get(`/api/runs/${run.id}`), 200);
+    expect(fetched).toMatchObject({ id: run.id, name: 'trashed', lifecycleStage: 'deleted', status: 'running' });
+    expect(fetched.metrics).toHaveLength(1);
+    expectProblem(await api.post(`/api/runs/${run.id}/metrics`, { key: 'loss', value: 2 }), 409, 'CONFLICT');
+    expectProblem(await api.post(`/api/runs/${run.id}/params`, { parameters: [{ key: 'lr', value: 1 }] }), 409, 'CONFLICT');
+    expectProblem(await api.patch(`/api/runs/${run.id}`, { status: 'completed' }), 409, 'CONFLICT');
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200)).toStrictEqual(fetched);
+  });
+
+  it('restore brings it back: 200 with the active run, which takes writes again', async () => {
+    const experiment = await createExperiment(api);
+    const run = await createRun(api, experiment.id, { name: 'phoenix', parameters: [{ key: 'lr', value: 0.1 }] });
+    await trash(run.id);
+
+    const response = await api.post(`/api/runs/${run.id}/restore`);
+    const restored = expectStatus(response, 200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(restored).toStrictEqual({ ...run, lifecycleStage: 'active' });
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200)).toStrictEqual(restored);
+    await logMetrics(api, run.id, [{ key: 'loss', value: 0.5 }]);
+    expect(expectStatus(await api.patch(`/api/runs/${run.id}`, { status: 'completed' }), 200).status).toBe('completed');
+  });
+
+  it('restoring an active run changes nothing: 200 with the run as it was', async () => {
+    const run = await createRun(api, undefined, { name: 'alive' });
+    expect(expectStatus(await api.post(`/api/runs/${run.id}/restore`), 200)).toStrictEqual(run);
+  });
+
+  it('refuses while its experiment is deleted: 409 CONFLICT, and the run stays deleted', async () => {
+    const experiment = await createExperiment(api);
+    const run = await createRun(api, experiment.id);
+    await trash(run.id);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+
+    const problem = expectProblem(await api.post(`/api/runs/${run.id}/restore`), 409, 'CONFLICT');
+    expect(problem.detail).toContain('experiment');
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200).lifecycleStage).toBe('deleted');
+    // Restoring the experiment brings back all of its runs, the one trashed before too (as in MLflow).
+    expectStatus(await api.post(`/api/experiments/${experiment.id}/restore`), 200);
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200).lifecycleStage).toBe('active');
+  });
+
+  it('refuses a run deleted with its experiment too: restore the experiment instead', async () => {
+    const experiment = await createExperiment(api);
+    const run = await createRun(api, experiment.id);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+    expectProblem(await api.post(`/api/runs/${run.id}/restore`), 409, 'CONFLICT');
+    expectStatus(await api.post(`/api/experiments/${experiment.id}/restore`), 200);
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200).lifecycleStage).toBe('active');
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    const problem = expectProblem(await api.post('/api/runs/ghost/restore'), 404, 'NOT_FOUND');
+    expect(problem.detail).toContain('ghost');
+  });
+});
+
+describe('the datasets a run used (inputs)', () => {
+  it('are shown on the run once MLflow clients log them, each (name, digest) once', async () => {
+    const run = await createRun(api);
+    const dataset = {
+      dataset: { name: 'mnist', digest: 'abc123', source_type: 'local', source: '{"uri": "/data/mnist"}', schema: '{}' },
+      tags: [{ key: 'mlflow.data.context', value: 'training' }],
+    };
+    for (let i = 0; i < 2; i++) {
+      expectStatus(await api.post('/api/2.0/mlflow/runs/log-inputs', { run_id: run.id, datasets: [dataset] }), 200);
+    }
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200).inputs).toStrictEqual([
+      { name: 'mnist', digest: 'abc123', sourceType: 'local', source: '{"uri": "/data/mnist"}', schema: '{}', tags: { 'mlflow.data.context': 'training' } },
+    ]);
   });
 });
 

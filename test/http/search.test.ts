@@ -595,7 +595,7 @@ describe('errors', () => {
     ["metrics.acc like '0.9%'", 1, 'like and ilike apply to params, tags and text attributes'],
     ["startedAt like '2026%'", 1, 'like and ilike apply to params, tags and text attributes'],
     ['tags.team = 3', 13, "tags.team holds text: quote the value ('3')"],
-    ["status = 'done'", 10, "status is one of 'running', 'completed', 'failed'"],
+    ["status = 'done'", 10, "status is one of 'running', 'scheduled', 'completed', 'failed', 'killed'"],
     ["startedAt > 'yesterday'", 13, 'epoch milliseconds or an ISO-8601 date or date-time in quotes'],
     ['duration > true', 12, 'duration holds numbers'],
   ])('a comparison that can never hold, %j, is 400 on /filter too', async (filter, at, expected) => {
@@ -675,6 +675,32 @@ describe('scope and results', () => {
 
     expectStatus(await api.post(`/api/experiments/${gone}/restore`), 200);
     expect(await names({ orderBy: ['metrics.acc desc'] })).toEqual(['in deleted', 'in a', 'in b']);
+  });
+
+  it('a run trashed by an MLflow client is left out without experimentIds, and found by lifecycleStage within its experiment', async () => {
+    const e = (await createExperiment(api)).id;
+    await aRun(e, { name: 'kept' });
+    const trashed = await aRun(e, { name: 'trashed' });
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: trashed.id }), 200);
+
+    expect(await names({})).toEqual(['kept']);
+    expect((await names({ experimentIds: [e] })).sort()).toEqual(['kept', 'trashed']);
+    expect(await names({ experimentIds: [e], filter: "lifecycleStage = 'deleted'" })).toEqual(['trashed']);
+    expect(await names({ experimentIds: [e], filter: "lifecycleStage = 'active'" })).toEqual(['kept']);
+    expectStatus(await api.post(`/api/runs/${trashed.id}/restore`), 200);
+    expect((await names({})).sort()).toEqual(['kept', 'trashed']);
+  });
+
+  it('finds runs by each of the five statuses', async () => {
+    const e = (await createExperiment(api)).id;
+    for (const status of ['running', 'scheduled', 'completed', 'failed', 'killed']) {
+      const run = await aRun(e, { name: status });
+      if (status !== 'running') expectStatus(await api.patch(`/api/runs/${run.id}`, { status }), 200);
+    }
+    for (const status of ['running', 'scheduled', 'completed', 'failed', 'killed']) {
+      expect(await names({ filter: `status = '${status}'` })).toEqual([status]);
+    }
+    expect((await names({ filter: "status in ('completed', 'failed', 'killed')" })).sort()).toEqual(['completed', 'failed', 'killed']);
   });
 
   it('each run comes with its parameters, latest metrics and tags, as GET /api/runs/:id shows it', async () => {

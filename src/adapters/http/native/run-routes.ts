@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { DependencyContainer } from 'tsyringe';
+import { RunViews } from '../../../application/run-views.js';
 import { CreateRun } from '../../../application/use-cases/runs/create-run.js';
 import { DeleteRun } from '../../../application/use-cases/runs/delete-run.js';
 import { GetRun } from '../../../application/use-cases/runs/get-run.js';
 import { ListChildRuns } from '../../../application/use-cases/runs/list-child-runs.js';
 import { ListRuns } from '../../../application/use-cases/runs/list-runs.js';
+import { RestoreRun } from '../../../application/use-cases/runs/restore-run.js';
 import { MAX_SEARCH_EXPERIMENTS, MAX_SEARCH_LIMIT, SearchRuns } from '../../../application/use-cases/runs/search-runs.js';
 import { MAX_ORDER_TERMS } from '../../../domain/search/filter.js';
 import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
@@ -27,6 +29,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
   const children = container.resolve(ListChildRuns);
   const update = container.resolve(UpdateRun);
   const remove = container.resolve(DeleteRun);
+  const restore = container.resolve(RestoreRun);
+  const views = container.resolve(RunViews);
 
   app.post(
     '/experiments/:id/runs',
@@ -152,6 +156,23 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
       const { completedAt, ...rest } = request.body;
       return presentRun(await update.execute(request.params.id, defined({ ...rest, completedAt: timestamp(completedAt) })));
     },
+  );
+
+  app.post(
+    '/runs/:id/restore',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Bring back a run from the trash',
+        description:
+          'MLflow clients delete a run by moving it to the trash (lifecycleStage "deleted": readable, but it takes no writes). ' +
+          'This makes it active again; restoring an active run changes nothing. While its experiment is deleted, restore the experiment instead (409).',
+        params: IdParams,
+        response: withProblems({ 200: Run }),
+      },
+    },
+    // The view of the run as restored, not a second read that a concurrent change could overtake.
+    async (request) => presentRun(await views.one(await restore.execute(request.params.id))),
   );
 
   app.delete(
