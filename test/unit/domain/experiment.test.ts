@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../../src/domain/errors.js';
-import { applyExperimentChanges, newExperiment, type Experiment } from '../../../src/domain/experiment.js';
+import { InvalidArgumentError, Issues } from '../../../src/domain/errors.js';
+import {
+  applyExperimentChanges,
+  checkProperties,
+  MAX_PROPERTIES,
+  MAX_PROPERTY_VALUE,
+  mergeProperties,
+  newExperiment,
+  type Experiment,
+} from '../../../src/domain/experiment.js';
 import { thrownBy } from './thrown.js';
 
 const NOW = Date.parse('2026-01-15T10:00:00.000Z');
@@ -101,5 +109,76 @@ describe('changing an experiment', () => {
   it('refuses bad changes, naming each field, and leaves the experiment untouched', () => {
     expect(issuesOf(() => applyExperimentChanges(current, { name: '', tags: [''] }, NOW + 1))).toEqual(['/name', '/tags/0']);
     expect(current).toMatchObject({ name: 'base', tags: ['a'], updatedAt: NOW });
+  });
+});
+
+describe('experiment properties (MLflow experiment tags)', () => {
+  const problems = (properties: Record<string, string | null>): string[] => {
+    const issues = new Issues();
+    checkProperties(properties, issues);
+    return issuesOf(() => issues.throwIfAny());
+  };
+
+  it('are kept on a new experiment exactly as given: keys and values untrimmed, case kept', () => {
+    const experiment = newExperiment('e1', { name: 'x', properties: { 'mlflow.note.content': ' Notes ', Team: 'NLP' } }, NOW);
+    expect(experiment.properties).toEqual({ 'mlflow.note.content': ' Notes ', Team: 'NLP' });
+  });
+
+  it('take keys by the run-tag key rules (1-250 of letters, digits, space and _ - . / :), naming the bad ones', () => {
+    expect(() => checkProperties({ 'a-b_c.d/e:f g': 'v', ['k'.repeat(250)]: 'v' }, new Issues())).not.toThrow();
+    expect(problems({ 'bad*key': 'v', '': 'v', ['k'.repeat(251)]: 'v', fine: 'v' })).toEqual(['/properties/bad*key', '/properties/', `/properties/${'k'.repeat(251)}`]);
+  });
+
+  it(`take values of up to ${MAX_PROPERTY_VALUE} characters, naming the key of a longer one`, () => {
+    expect(problems({ ok: 'v'.repeat(MAX_PROPERTY_VALUE), long: 'v'.repeat(MAX_PROPERTY_VALUE + 1) })).toEqual(['/properties/long']);
+    const error = thrownBy(() => newExperiment('e1', { name: 'x', properties: { long: 'v'.repeat(5_001) } }, NOW), InvalidArgumentError);
+    expect(error.issues).toEqual([{ path: '/properties/long', message: 'value must be at most 5000 characters' }]);
+  });
+
+  it('refuses a value that is not well-formed Unicode', () => {
+    expect(problems({ text: 'lone \ud800' })).toEqual(['/properties/text']);
+  });
+
+  it(`number at most ${MAX_PROPERTIES} on a new experiment`, () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    expect(Object.keys(newExperiment('e1', { name: 'x', properties: many(MAX_PROPERTIES) }, NOW).properties)).toHaveLength(MAX_PROPERTIES);
+    expect(issuesOf(() => newExperiment('e1', { name: 'x', properties: many(MAX_PROPERTIES + 1) }, NOW))).toEqual(['/properties']);
+  });
+
+  it('are merged by a change: new keys added, given ones replaced, null removing one, the rest kept', () => {
+    const current = newExperiment('e1', { name: 'x', properties: { keep: '1', change: 'old', drop: 'x' } }, NOW);
+    const next = applyExperimentChanges(current, { properties: { change: 'new', drop: null, add: 'yes', absent: null } }, NOW + 1);
+    expect(next.properties).toEqual({ keep: '1', change: 'new', add: 'yes' });
+    expect(next.updatedAt).toBe(NOW + 1);
+    expect(current.properties).toEqual({ keep: '1', change: 'old', drop: 'x' });
+  });
+
+  it(`refuses a change that would leave more than ${MAX_PROPERTIES}, and one with a bad key or value, changing nothing`, () => {
+    const full = newExperiment('e1', { name: 'x', properties: Object.fromEntries(Array.from({ length: MAX_PROPERTIES }, (_, i) => [`k${i}`, 'v'])) }, NOW);
+    expect(issuesOf(() => applyExperimentChanges(full, { properties: { one: 'too many' } }, NOW + 1))).toEqual(['/properties']);
+    expect(Object.keys(applyExperimentChanges(full, { properties: { one: 'in', k0: null } }, NOW + 1).properties)).toHaveLength(MAX_PROPERTIES);
+    expect(issuesOf(() => applyExperimentChanges(full, { name: '', properties: { 'no!': null, k1: 'v'.repeat(5_001) } }, NOW + 1))).toEqual([
+      '/name',
+      '/properties/no!',
+      '/properties/k1',
+    ]);
+    expect(Object.keys(full.properties)).toHaveLength(MAX_PROPERTIES);
+    expect(full.properties.k1).toBe('v');
+  });
+
+  it('may have a key named __proto__: an own property, never the prototype', () => {
+    const created = newExperiment('e1', { name: 'x', properties: JSON.parse('{"__proto__": "p", "a": "1"}') as Record<string, string> }, NOW);
+    expect(Object.keys(created.properties).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(created.properties)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(created.properties, '__proto__')?.value).toBe('p');
+
+    const merged = mergeProperties({ a: '1' }, JSON.parse('{"__proto__": "q"}') as Record<string, string>);
+    expect(Object.getOwnPropertyDescriptor(merged, '__proto__')?.value).toBe('q');
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(merged))).toEqual(JSON.parse('{"a": "1", "__proto__": "q"}'));
+
+    const removed = mergeProperties(merged, JSON.parse('{"__proto__": null}') as Record<string, string | null>);
+    expect(Object.keys(removed)).toEqual(['a']);
+    expect(Object.getPrototypeOf(removed)).toBe(Object.prototype);
   });
 });

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidArgumentError } from '../../../src/domain/errors.js';
-import { applyRunChanges, assertWritable, newRun, runDuration, type Run } from '../../../src/domain/run.js';
+import {
+  applyRunChanges,
+  assertWritable,
+  FINISHED_STATUSES,
+  isFinished,
+  isFinishedStatus,
+  markRunDeleted,
+  newRun,
+  restoreRun,
+  RUN_STATUSES,
+  runDuration,
+  type Run,
+  type RunStatus,
+} from '../../../src/domain/run.js';
 import { thrownBy } from './thrown.js';
 
 const NOW = Date.parse('2026-01-15T10:00:00.000Z');
@@ -131,5 +144,150 @@ describe('the completion time of a finished run', () => {
 
   it('may be repeated as it is', () => {
     expect(applyRunChanges(finished, { completedAt: 5_000 }, 10_000).completedAt).toBe(5_000);
+  });
+});
+
+describe('the five statuses', () => {
+  it('are running and scheduled (unfinished), completed, failed and killed (finished)', () => {
+    expect([...RUN_STATUSES].sort()).toEqual(['completed', 'failed', 'killed', 'running', 'scheduled']);
+    expect([...FINISHED_STATUSES].sort()).toEqual(['completed', 'failed', 'killed']);
+    expect(RUN_STATUSES.filter((s) => !isFinishedStatus(s)).sort()).toEqual(['running', 'scheduled']);
+    expect(isFinished(running({ status: 'killed', completedAt: NOW }))).toBe(true);
+    expect(isFinished(running({ status: 'scheduled' }))).toBe(false);
+  });
+
+  it('a running run may wait as scheduled and go back to running, never gaining a completedAt', () => {
+    const scheduled = applyRunChanges(running(), { status: 'scheduled' }, NOW + 1_000);
+    expect(scheduled.status).toBe('scheduled');
+    expect(scheduled).not.toHaveProperty('completedAt');
+    const again = applyRunChanges(scheduled, { status: 'running' }, NOW + 2_000);
+    expect(again.status).toBe('running');
+    expect(again).not.toHaveProperty('completedAt');
+  });
+
+  it.each(['completed', 'failed', 'killed'] as const)('a scheduled run may finish as %s, ending now', (to) => {
+    const scheduled = running({ status: 'scheduled' });
+    const done = applyRunChanges(scheduled, { status: to }, NOW + 3_000);
+    expect(done).toMatchObject({ status: to, completedAt: NOW + 3_000 });
+    expect(runDuration(done)).toBe(3);
+  });
+
+  it('killing a running run finishes it, at the completedAt given', () => {
+    expect(applyRunChanges(running(), { status: 'killed', completedAt: NOW + 42 }, NOW + 99)).toMatchObject({ status: 'killed', completedAt: NOW + 42 });
+  });
+});
+
+describe('status moves only forward without reopen', () => {
+  const finishedAs = (status: RunStatus): Run => applyRunChanges(running(), { status }, NOW + 1_000);
+  const pairs = FINISHED_STATUSES.flatMap((from) => RUN_STATUSES.filter((to) => to !== from).map((to) => [from, to] as const));
+
+  it.each(pairs)('a %s run is never moved to %s: ConflictError, with reopen absent or false', (from, to) => {
+    const finished = finishedAs(from);
+    for (const changes of [{ status: to }, { status: to, reopen: false }]) {
+      const error = thrownBy(() => applyRunChanges(finished, changes, NOW + 2_000), ConflictError);
+      expect(error.message).toContain(`is ${from}`);
+    }
+  });
+
+  it('keeps a finished run exactly as it was when a change is refused', () => {
+    const finished = finishedAs('killed');
+    const copy = structuredClone(finished);
+    expect(() => applyRunChanges(finished, { status: 'running', tags: { note: 'x' } }, NOW + 2_000)).toThrow(ConflictError);
+    expect(finished).toEqual(copy);
+  });
+
+  it('still renames and re-tags a finished run, its end untouched', () => {
+    const finished = finishedAs('failed');
+    const next = applyRunChanges(finished, { name: 'post-mortem', tags: { cause: 'oom' } }, NOW + 50_000);
+    expect(next).toMatchObject({ status: 'failed', name: 'post-mortem', tags: { cause: 'oom' }, completedAt: NOW + 1_000 });
+  });
+});
+
+describe('reopening a finished run (reopen: true)', () => {
+  const finished = (status: RunStatus = 'completed'): Run => applyRunChanges(running(), { status }, NOW + 1_000);
+
+  it.each(['completed', 'failed', 'killed'] as const)('takes a %s run back to running and clears completedAt (no duration)', (from) => {
+    const resumed = applyRunChanges(finished(from), { status: 'running', reopen: true }, NOW + 5_000);
+    expect(resumed.status).toBe('running');
+    expect(resumed).not.toHaveProperty('completedAt');
+    expect(runDuration(resumed)).toBeUndefined();
+  });
+
+  it('takes a finished run back to scheduled, clearing completedAt too', () => {
+    const scheduled = applyRunChanges(finished('killed'), { status: 'scheduled', reopen: true }, NOW + 5_000);
+    expect(scheduled.status).toBe('scheduled');
+    expect(scheduled).not.toHaveProperty('completedAt');
+  });
+
+  it('refuses a completedAt with an unfinished status, even when reopening', () => {
+    const error = thrownBy(() => applyRunChanges(finished(), { status: 'running', reopen: true, completedAt: NOW + 2_000 }, NOW + 5_000), InvalidArgumentError);
+    expect(error.issues).toEqual([{ path: '/completedAt', message: 'can only be given together with a finishing status' }]);
+  });
+
+  it('moves a finished run to another finished status, ending now (never before its start)', () => {
+    const killed = applyRunChanges(finished('failed'), { status: 'killed', reopen: true }, NOW + 7_000);
+    expect(killed).toMatchObject({ status: 'killed', completedAt: NOW + 7_000 });
+    const future = running({ startedAt: NOW + 60_000, status: 'failed', completedAt: NOW + 60_000 });
+    expect(applyRunChanges(future, { status: 'completed', reopen: true }, NOW).completedAt).toBe(NOW + 60_000);
+  });
+
+  it('moves a finished run to another finished status at the completedAt given, but not one before the start', () => {
+    expect(applyRunChanges(finished('failed'), { status: 'completed', reopen: true, completedAt: NOW + 3_000 }, NOW + 9_000).completedAt).toBe(NOW + 3_000);
+    const error = thrownBy(() => applyRunChanges(finished('failed'), { status: 'completed', reopen: true, completedAt: NOW - 1 }, NOW + 9_000), InvalidArgumentError);
+    expect(error.issues).toEqual([{ path: '/completedAt', message: 'must not be before the run started' }]);
+  });
+
+  it('changes the end of a finished run that keeps its status, but only with reopen', () => {
+    const done = finished('completed');
+    expect(() => applyRunChanges(done, { completedAt: NOW + 4_000 }, NOW + 9_000)).toThrow(ConflictError);
+    expect(applyRunChanges(done, { completedAt: NOW + 4_000, reopen: true }, NOW + 9_000)).toMatchObject({ status: 'completed', completedAt: NOW + 4_000 });
+    expect(applyRunChanges(done, { status: 'completed', completedAt: NOW + 4_000, reopen: true }, NOW + 9_000).completedAt).toBe(NOW + 4_000);
+  });
+
+  it('without a new status or completedAt, leaves the status and the end as they were', () => {
+    const done = finished('killed');
+    expect(applyRunChanges(done, { reopen: true, tags: { a: 'b' } }, NOW + 9_000)).toMatchObject({ status: 'killed', completedAt: NOW + 1_000, tags: { a: 'b' } });
+    expect(applyRunChanges(done, { status: 'killed', reopen: true }, NOW + 9_000).completedAt).toBe(NOW + 1_000);
+  });
+
+  it('is harmless on an unfinished run: it finishes as usual', () => {
+    expect(applyRunChanges(running(), { status: 'completed', reopen: true }, NOW + 2_000)).toMatchObject({ status: 'completed', completedAt: NOW + 2_000 });
+    expect(applyRunChanges(running(), { status: 'scheduled', reopen: true }, NOW + 2_000)).not.toHaveProperty('completedAt');
+  });
+
+  it('leaves the run it was given untouched', () => {
+    const done = finished('completed');
+    applyRunChanges(done, { status: 'running', reopen: true }, NOW + 5_000);
+    expect(done).toMatchObject({ status: 'completed', completedAt: NOW + 1_000 });
+  });
+});
+
+describe('the trash: markRunDeleted and restoreRun', () => {
+  it('moving a run to the trash keeps everything but its lifecycle stage, and does not touch the original', () => {
+    const run = running({ tags: { a: 'b' }, status: 'completed', completedAt: NOW + 5 });
+    const trashed = markRunDeleted(run);
+    expect(trashed).toEqual({ ...run, lifecycleStage: 'deleted' });
+    expect(run.lifecycleStage).toBe('active');
+    expect(markRunDeleted(trashed)).toEqual(trashed);
+  });
+
+  it('a trashed run takes no writes; restored, it does again', () => {
+    const trashed = markRunDeleted(running());
+    expect(() => assertWritable(trashed)).toThrow(ConflictError);
+    const restored = restoreRun(trashed, 'active');
+    expect(restored).toEqual(running());
+    expect(() => assertWritable(restored)).not.toThrow();
+    expect(trashed.lifecycleStage).toBe('deleted');
+  });
+
+  it('is not restored while its experiment is deleted: ConflictError pointing at the experiment', () => {
+    const trashed = markRunDeleted(running());
+    const error = thrownBy(() => restoreRun(trashed, 'deleted'), ConflictError);
+    expect(error.message).toContain("run 'r1' belongs to a deleted experiment");
+    expect(error.message).toContain('restore the experiment');
+  });
+
+  it('restoring an active run changes nothing', () => {
+    expect(restoreRun(running(), 'active')).toEqual(running());
   });
 });
