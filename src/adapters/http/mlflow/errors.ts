@@ -57,6 +57,12 @@ export function toMlflowError(error: unknown): { status: number; body: MlflowErr
     return { status, body: { error_code: code, message: error.message } };
   }
   const status = (error as FastifyError).statusCode;
+  // A body that is not JSON, or not sent as application/json: MLflow's server answers both with
+  // INVALID_PARAMETER_VALUE and a 400, which its clients turn into an MlflowException.
+  if (status === 400 || status === 415) {
+    const message = status === 415 ? "Bad Request. Content-Type must be one of ['application/json']." : (error as Error).message;
+    return { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message } };
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code: MlflowErrorCode = status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST';
     return { status, body: { error_code: code, message: (error as Error).message } };
