@@ -63,7 +63,8 @@ export const experimentRoutes: FastifyPluginAsync<{ container: DependencyContain
 
   app.get('/experiments/get-by-name', hidden, async (request) => {
     const name = requiredString(argsOf(request), 'experiment_name');
-    return { experiment: presentExperiment(await lookUp.execute({ name })) };
+    // Fathom keeps names trimmed: the name a client created an experiment with must find it again.
+    return { experiment: presentExperiment(await lookUp.execute({ name: name.trim() })) };
   });
 
   /** Every experiment of a lifecycle stage, a thousand per page: MLflow's filters need them all. */
