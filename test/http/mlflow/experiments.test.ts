@@ -44,6 +44,19 @@ describe('MLflow experiments', () => {
     expect(ok(await s.get('experiments/get-by-name', { experiment_name: 'mnist classifier' })).experiment).toEqual(byId);
   });
 
+  it('finds an experiment by the name it was created with, surrounding spaces and all (mlflow.set_experiment run twice)', async () => {
+    const s = server();
+    const name = ' padded name ';
+    const setExperiment = async (): Promise<string> => {
+      const found = await s.get('experiments/get-by-name', { experiment_name: name });
+      if (found.status === 200) return found.body.experiment.experiment_id;
+      expectMlflowError(found, 404, 'RESOURCE_DOES_NOT_EXIST');
+      return ok(await s.post('experiments/create', { name })).experiment_id;
+    };
+    const first = await setExperiment();
+    expect(await setExperiment()).toBe(first);
+  });
+
   it('answers RESOURCE_ALREADY_EXISTS (400) for a second experiment of the same name', async () => {
     const s = server();
     await createExperiment(s, 'twice');
