@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { CreateRun } from '../../../application/use-cases/runs/create-run.js';
 import { GetRun } from '../../../application/use-cases/runs/get-run.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
+import { ListParameters } from '../../../application/use-cases/parameters/list-parameters.js';
 import { LogParameters } from '../../../application/use-cases/parameters/log-parameters.js';
 import { LogRunBatch } from '../../../application/use-cases/runs/log-run-batch.js';
 import { LogRunInputs } from '../../../application/use-cases/runs/log-run-inputs.js';
@@ -16,7 +17,7 @@ import type { MetricInput } from '../../../domain/metric.js';
 import { isFinishedStatus, type RunChanges } from '../../../domain/run.js';
 import { MlflowError, invalid } from './errors.js';
 import { recordOf, SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS, viewTypeOf } from './experiment-routes.js';
-import { PARENT_RUN_TAG, presentRun, presentRunInfo, RUN_NAME_TAG, statusFromMlflow } from './presenters.js';
+import { PARENT_RUN_TAG, parameterText, presentRun, presentRunInfo, RUN_NAME_TAG, statusFromMlflow } from './presenters.js';
 import {
   argsOf,
   badValue,
@@ -76,6 +77,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
   const restore = container.resolve(RestoreRun);
   const logMetrics = container.resolve(LogMetrics);
   const logParameters = container.resolve(LogParameters);
+  const listParameters = container.resolve(ListParameters);
   const logBatch = container.resolve(LogRunBatch);
   const logInputs = container.resolve(LogRunInputs);
   const search = container.resolve(SearchRuns);
@@ -89,6 +91,17 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
       if (error instanceof NotFoundError) return false;
       throw error;
     }
+  };
+
+  /**
+   * MLflow compares parameters as text. A run may hold one as a number or boolean (logged through
+   * the native API), which a client reads as text and may log again (resuming the run, say): that
+   * is the same value, not a change, so it is left out instead of failing write-once.
+   */
+  const notHeldAlready = async (id: string, params: { key: string; value: string }[]): Promise<{ key: string; value: string }[]> => {
+    if (params.length === 0) return params;
+    const held = new Map((await listParameters.execute(id)).map((p) => [p.key, parameterText(p)]));
+    return params.filter(({ key, value }) => held.get(key) !== value);
   };
 
   app.post('/runs/create', hidden, async (request) => {
@@ -156,7 +169,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const id = runIdOf(args);
     const key = requiredString(args, 'key');
     if (args.value === undefined || args.value === null) badValue('value', args.value, 'is required');
-    await logParameters.execute(id, [{ key, value: parameterValueOf(args.value, 'value') }]);
+    await logParameters.execute(id, await notHeldAlready(id, [{ key, value: parameterValueOf(args.value, 'value') }]));
     return {};
   });
 
@@ -174,7 +187,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const { tags, nameTag } = withoutNameTag(recordOf(tagList));
     await logBatch.execute(id, {
       metrics: metrics.map((m, i) => metricOf(m, `metrics[${i}]`)),
-      parameters: params,
+      parameters: await notHeldAlready(id, params),
       tags,
       ...(nameTag !== undefined ? { name: nameTag } : {}),
     });
