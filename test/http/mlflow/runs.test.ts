@@ -286,6 +286,25 @@ describe('MLflow runs', () => {
       );
       expect(tagRecord((await getRun(s, run.id)).data.params)).toEqual({ lr: '0.001', layers: '12', augment: 'true', optimizer: 'adam' });
     });
+
+    it('takes a native number or boolean logged again as the text a client reads as the same value, and still refuses another', async () => {
+      const s = server();
+      const experimentId = await createExperiment(s);
+      const parameters = [
+        { key: 'lr', value: 0.01 },
+        { key: 'augment', value: true },
+        { key: 'tiny', value: 1e-7 },
+      ];
+      const run = ok(await s.native.post(`/api/experiments/${experimentId}/runs`, { name: 'native', parameters }), 201);
+      const read = (await getRun(s, run.id)).data.params as { key: string; value: string }[];
+      // A client that resumes the run and logs what it read, one by one and as a batch.
+      for (const { key, value } of read) expect(ok(await s.post('runs/log-parameter', { run_id: run.id, key, value }))).toEqual({});
+      expect(ok(await s.post('runs/log-batch', { run_id: run.id, params: [...read, { key: 'fresh', value: 'x' }] }))).toEqual({});
+      expect(tagRecord((await getRun(s, run.id)).data.params)).toEqual({ ...tagRecord(read), fresh: 'x' });
+      expectMlflowError(await s.post('runs/log-parameter', { run_id: run.id, key: 'lr', value: '0.010' }), 400, 'INVALID_PARAMETER_VALUE');
+      expectMlflowError(await s.post('runs/log-batch', { run_id: run.id, params: [{ key: 'augment', value: 'True' }] }), 400, 'INVALID_PARAMETER_VALUE');
+      expect(ok(await s.native.get(`/api/runs/${run.id}`)).parameters).toEqual(expect.arrayContaining([{ key: 'lr', value: 0.01, type: 'number' }]));
+    });
   });
 
   describe('metrics on the run', () => {
