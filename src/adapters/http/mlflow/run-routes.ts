@@ -12,6 +12,7 @@ import { RestoreRun } from '../../../application/use-cases/runs/restore-run.js';
 import { MAX_SEARCH_LIMIT, SearchRuns } from '../../../application/use-cases/runs/search-runs.js';
 import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
 import { DEFAULT_EXPERIMENT_ID } from '../../../application/use-cases/experiments/ensure-default-experiment.js';
+import { LookUpExperiment } from '../../../application/use-cases/experiments/look-up-experiment.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { MetricInput } from '../../../domain/metric.js';
 import { isFinishedStatus, type RunChanges } from '../../../domain/run.js';
@@ -81,6 +82,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
   const logBatch = container.resolve(LogRunBatch);
   const logInputs = container.resolve(LogRunInputs);
   const search = container.resolve(SearchRuns);
+  const lookUpExperiment = container.resolve(LookUpExperiment);
   const hidden = { schema: { hide: true } };
 
   const runExists = async (id: string): Promise<boolean> => {
@@ -91,6 +93,19 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
       if (error instanceof NotFoundError) return false;
       throw error;
     }
+  };
+
+  /** The ids that name an experiment: MLflow searches the runs of the others too, and finds none. */
+  const knownExperiments = async (ids: readonly string[]): Promise<string[]> => {
+    const known: string[] = [];
+    for (const id of ids) {
+      try {
+        known.push((await lookUpExperiment.execute({ id })).id);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return known;
   };
 
   /**
@@ -216,13 +231,15 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
 
   app.post('/runs/search', hidden, async (request) => {
     const args = argsOf(request);
-    const experimentIds = stringList(args, 'experiment_ids');
+    const askedFor = stringList(args, 'experiment_ids');
     const maxResults = optionalInteger(args, 'max_results', { min: 1, max: SEARCH_MAX_RESULTS }) ?? SEARCH_DEFAULT_RESULTS;
     const lifecycle = viewTypeOf(args, 'run_view_type');
     const translated = translateRunFilter(optionalString(args, 'filter') ?? '');
     const stage = lifecycle === 'all' ? '' : `lifecycleStage = '${lifecycle}'`;
     const filter = [translated && `(${translated})`, stage].filter(Boolean).join(' and ');
     const orderBy = translateRunOrderBy(stringList(args, 'order_by'));
+    const experimentIds = await knownExperiments(askedFor);
+    if (askedFor.length > 0 && experimentIds.length === 0) return {};
     // Fathom pages at most 10,000 runs at a time; MLflow allows 50,000: follow the pages.
     const runs: ReturnType<typeof presentRun>[] = [];
     let pageToken = optionalString(args, 'page_token') || undefined;
