@@ -114,7 +114,6 @@ describe('MLflow errors', () => {
       ['POST', 'runs/set-tag', { run_id: noRun, key: 'k', value: 'v' }],
       ['POST', 'runs/delete-tag', { run_id: noRun, key: 'k' }],
       ['POST', 'runs/log-inputs', { run_id: noRun, datasets: [] }],
-      ['POST', 'runs/search', { experiment_ids: ['123456'] }],
       ['GET', 'metrics/get-history', { run_id: noRun, metric_key: 'k' }],
     ];
     for (const [method, endpoint, args] of calls) {

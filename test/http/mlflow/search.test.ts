@@ -190,6 +190,15 @@ describe('MLflow run search', () => {
     expect(await names(s, { experiment_ids: [second] })).toEqual(['delta', 'gamma']);
   });
 
+  it('finds no runs in an experiment that does not exist, as MLflow (which does not look) finds none', async () => {
+    const s = server();
+    const experimentId = await createExperiment(s);
+    await seed(s, experimentId, RUNS.slice(0, 2));
+    expect(ok(await s.post('runs/search', { experiment_ids: ['987654'] }))).toEqual({});
+    expect(await names(s, { experiment_ids: ['987654', experimentId] })).toEqual(['beta', 'alpha']);
+    expectMlflowError(await s.post('runs/search', { experiment_ids: ['987654'], filter: 'metrics.acc >' }), 400, 'INVALID_PARAMETER_VALUE');
+  });
+
   it('finds runs logged natively, and native search finds runs logged through MLflow', async () => {
     const s = server();
     const experimentId = await createExperiment(s);
