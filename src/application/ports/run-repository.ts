@@ -1,4 +1,4 @@
-import type { ExperimentId } from '../../domain/experiment.js';
+import type { ExperimentId, LifecycleStage } from '../../domain/experiment.js';
 import type { Parameter } from '../../domain/parameter.js';
 import type { Run, RunId } from '../../domain/run.js';
 
@@ -18,12 +18,14 @@ export interface RunRepository {
   /** Runs whose parentRunId is this run, newest first. */
   listChildren(parentRunId: RunId): Promise<Run[]>;
   /**
-   * Changes a run atomically: `change` receives the current record inside the store's
-   * transaction (or lock) and returns the new one (name, status, tags, completedAt), or throws
-   * to leave it untouched. Two concurrent finishes can therefore never both succeed.
+   * Changes a run atomically: `change` receives the current record and its experiment's
+   * lifecycle stage inside the store's transaction (or lock) and returns the new one (name,
+   * status, tags, completedAt, lifecycleStage), or throws to leave it untouched. Two concurrent
+   * finishes can therefore never both succeed, and a run cannot be restored into an experiment
+   * deleted at the same moment.
    * @returns the stored result. @throws NotFoundError; whatever `change` throws.
    */
-  update(id: RunId, change: (current: Run) => Run): Promise<Run>;
+  update(id: RunId, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run>;
   /**
    * Removes the run with its parameters, metrics and artifact records; its children lose their
    * parent link. Returns the blob keys its artifacts referenced.

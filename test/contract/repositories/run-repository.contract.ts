@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors.js';
 import type { Experiment } from '../../../src/domain/experiment.js';
 import type { Run } from '../../../src/domain/run.js';
-import { type RepositoryStore, T0, aRun, blobKey, param, idsOf, range, race, givenExperiment, givenRun, givenArtifact, holdings, NOTHING, givenFullRun } from './support.js';
+import { type RepositoryStore, T0, aRun, blobKey, param, idsOf, range, race, givenExperiment, givenRun, givenArtifact, holdings, NOTHING, givenFullRun, moveExperiment } from './support.js';
 
 /** The RunRepository port's contract: every promise in its doc comments. */
 export function runContract(store: () => RepositoryStore): void {
@@ -146,6 +146,19 @@ export function runContract(store: () => RepositoryStore): void {
       }));
       expect(updated).toEqual({ ...run, status: 'completed', lifecycleStage: 'deleted' });
       expect(await store().runs.get(run.id)).toEqual({ ...run, status: 'completed', lifecycleStage: 'deleted' });
+    });
+
+    it("gives the change its experiment's lifecycle stage, read in the same step", async () => {
+      const run = await givenRun(store(), experiment.id);
+      const seen: string[] = [];
+      const look = (r: Run, e: { lifecycleStage: string }): Run => {
+        seen.push(e.lifecycleStage);
+        return r;
+      };
+      await store().runs.update(run.id, look);
+      await moveExperiment(store(), experiment.id, 'deleted');
+      await store().runs.update(run.id, look);
+      expect(seen).toEqual(['active', 'deleted']);
     });
 
     it('keeps every status, and moves a single run to the trash and back', async () => {

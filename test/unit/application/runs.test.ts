@@ -39,6 +39,7 @@ describe('starting a run', () => {
       ],
       metrics: [],
       artifacts: [],
+      inputs: [],
     });
     expect(await fathom().use(GetRun).execute(run.id)).toEqual(run);
   });

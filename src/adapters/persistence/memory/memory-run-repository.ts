@@ -2,6 +2,7 @@ import type { RunRepository } from '../../../application/ports/run-repository.js
 import { NotFoundError } from '../../../domain/errors.js';
 import { compareIds } from '../../../domain/paging.js';
 import type { Parameter } from '../../../domain/parameter.js';
+import type { LifecycleStage } from '../../../domain/experiment.js';
 import type { Run } from '../../../domain/run.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
@@ -46,9 +47,10 @@ export class MemoryRunRepository implements RunRepository {
       .map(copy);
   }
 
-  async update(id: string, change: (current: Run) => Run): Promise<Run> {
+  async update(id: string, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run> {
     const current = this.find(id);
-    const run = change(copy(current));
+    const lifecycleStage = this.db.experiments.get(current.experimentId)?.lifecycleStage ?? 'deleted';
+    const run = change(copy(current), { lifecycleStage });
     const next: Run = { ...current, status: run.status, lifecycleStage: run.lifecycleStage, tags: { ...run.tags } };
     if (run.name === undefined) delete next.name;
     else next.name = run.name;

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RunRepository } from '../../../application/ports/run-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { Parameter } from '../../../domain/parameter.js';
+import type { LifecycleStage } from '../../../domain/experiment.js';
 import type { Run } from '../../../domain/run.js';
 import { insertParameter } from './sqlite-parameter-repository.js';
 import { requireRun } from './require-run.js';
@@ -24,6 +25,7 @@ const NEWEST_FIRST = 'ORDER BY started_at DESC, id DESC';
 export class SqliteRunRepository implements RunRepository {
   private readonly insert: Statement;
   private readonly experimentExists: Statement;
+  private readonly experimentStage: Statement;
   private readonly requireRun: (runId: string) => void;
   private readonly selectOne: Statement;
   private readonly selectMany: Statement;
@@ -44,6 +46,7 @@ export class SqliteRunRepository implements RunRepository {
        VALUES (@id, @experimentId, @name, @status, @parentRunId, @createdBy, @startedAt, @completedAt, @lifecycleStage)`,
     );
     this.experimentExists = c.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
+    this.experimentStage = c.prepare('SELECT lifecycle_stage FROM experiments WHERE id = ?').pluck();
     this.requireRun = requireRun(c);
     this.selectOne = c.prepare('SELECT * FROM runs WHERE id = ?');
     this.selectMany = c.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))');
@@ -90,10 +93,11 @@ export class SqliteRunRepository implements RunRepository {
     return this.db.read(() => this.withTags(this.children.all(parentRunId) as RunRow[]));
   }
 
-  update(id: string, change: (current: Run) => Run): Promise<Run> {
+  update(id: string, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run> {
     return this.db.write(() => {
       const current = this.find(id);
-      const changed = change(structuredClone(current));
+      const lifecycleStage = this.experimentStage.get(current.experimentId) as LifecycleStage;
+      const changed = change(structuredClone(current), { lifecycleStage });
       const next: Run = { ...current, status: changed.status, lifecycleStage: changed.lifecycleStage, tags: { ...changed.tags } };
       if (changed.name === undefined) delete next.name;
       else next.name = changed.name;
