@@ -108,8 +108,7 @@ export const experimentRoutes: FastifyPluginAsync<{ container: DependencyContain
   app.post('/experiments/update', hidden, async (request) => {
     const args = argsOf(request);
     const id = requiredString(args, 'experiment_id');
-    const name = optionalString(args, 'new_name');
-    if (name) await change.execute(id, { name });
+    await change.execute(id, { name: requiredString(args, 'new_name') });
     return {};
   });
 
