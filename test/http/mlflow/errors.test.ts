@@ -81,6 +81,10 @@ describe('MLflow errors', () => {
     for (const [method, endpoint, field] of required) {
       expect(expectMlflowError(await call(s, method, endpoint, {}), 400, 'INVALID_PARAMETER_VALUE'), endpoint).toContain(field);
     }
+    // A rename without a new name renames nothing: MLflow says so.
+    const id = await createExperiment(s, 'keeps its name');
+    expect(expectMlflowError(await s.post('experiments/update', { experiment_id: id }), 400, 'INVALID_PARAMETER_VALUE')).toContain('new_name');
+    expect(ok(await s.get('experiments/get', { experiment_id: id })).experiment.name).toBe('keeps its name');
   });
 
   it('answers INVALID_PARAMETER_VALUE (400) for a body that is not a JSON object, as MLflow does', async () => {
