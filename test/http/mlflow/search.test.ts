@@ -227,6 +227,16 @@ describe('MLflow run search', () => {
       expect(await names(s, { experiment_ids: [experimentId], order_by: ['params.n ASC'] })).toEqual(['n=0.5', 'n=10', 'n=100', 'n=9']);
     });
 
+    it.fails('breaks ties by run_id ASC after four order_by clauses too', async () => {
+      const s = server();
+      const experimentId = await createExperiment(s);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await createRun(s, experimentId, { startTime: T0 })).info.run_id);
+      const orderBy = ['metrics.a', 'metrics.b', 'metrics.c', 'metrics.d'];
+      const found = ok(await s.post('runs/search', { experiment_ids: [experimentId], order_by: orderBy })).runs.map((r: Json) => r.info.run_id);
+      expect(found).toEqual([...ids].sort());
+    });
+
     it.fails('orders a NaN metric after every value and before runs without the metric, as MLflow does', async () => {
       const s = server();
       const experimentId = await createExperiment(s);
