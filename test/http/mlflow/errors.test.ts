@@ -27,6 +27,7 @@ const ENDPOINTS: [('GET' | 'POST'), string][] = [
   ['POST', 'runs/delete-tag'],
   ['POST', 'runs/search'],
   ['POST', 'runs/log-inputs'],
+  ['POST', 'runs/log-model'],
   ['GET', 'metrics/get-history'],
   ['GET', 'metrics/get-history-bulk-interval'],
 ];
@@ -37,6 +38,7 @@ const FIELDS = [
   'name', 'experiment_id', 'experiment_name', 'new_name', 'key', 'value', 'tags', 'run_id', 'run_uuid', 'run_name', 'user_id',
   'start_time', 'end_time', 'status', 'timestamp', 'step', 'metrics', 'params', 'datasets', 'experiment_ids', 'filter',
   'order_by', 'run_view_type', 'view_type', 'max_results', 'page_token', 'metric_key', 'run_ids', 'start_step', 'end_step',
+  'model_json',
 ];
 
 async function call(s: MlflowServer, method: 'GET' | 'POST', endpoint: string, args: Record<string, unknown>): Promise<Answer> {

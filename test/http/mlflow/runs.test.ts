@@ -446,6 +446,28 @@ describe('MLflow runs', () => {
     });
   });
 
+  describe('log-model (MLflow 2\'s log_model)', () => {
+    it('appends each logged model\'s metadata to the run tag mlflow.log-model.history, as MLflow\'s server does', async () => {
+      const s = server();
+      const runId: string = (await createRun(s, await createExperiment(s))).info.run_id;
+      const model = (artifactPath: string) => ({
+        run_id: runId,
+        artifact_path: artifactPath,
+        utc_time_created: '2026-01-15 10:00:00.000000',
+        flavors: { python_function: { loader_module: 'mlflow.sklearn', python_version: '3.11.7' }, sklearn: { sklearn_version: '1.4.0', serialization_format: 'cloudpickle' } },
+        model_uuid: 'a1b2c3',
+        mlflow_version: '2.19.0',
+      });
+      for (const path of ['model', 'model-v2']) {
+        expect(ok(await s.post('runs/log-model', { run_id: runId, model_json: JSON.stringify(model(path)) }))).toEqual({});
+      }
+      const history = JSON.parse(tagRecord((await getRun(s, runId)).data.tags)['mlflow.log-model.history'] as string);
+      expect(history).toEqual([model('model'), model('model-v2')]);
+      expectMlflowError(await s.post('runs/log-model', { run_id: runId, model_json: '{not json' }), 400, 'INVALID_PARAMETER_VALUE');
+      expectMlflowError(await s.post('runs/log-model', { run_id: 'f'.repeat(32), model_json: '{}' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    });
+  });
+
   describe('log-inputs', () => {
     it('records dataset inputs and shows them under inputs.dataset_inputs', async () => {
       const s = server();
