@@ -57,6 +57,31 @@ describe('MLflow proxied artifacts', () => {
     expect(records.find((a: Json) => a.name === 'config.json')).toMatchObject({ sha256: sha256(config), contentType: 'application/json' });
   });
 
+  it('lists through the tracking API too (artifacts/list): paths from the run\'s root, and the root_uri', async () => {
+    const s = server();
+    const { experimentId, runId } = await aRun(s);
+    const root = `mlflow-artifacts:/${experimentId}/${runId}/artifacts`;
+    expect(ok(await s.get('artifacts/list', { run_id: runId }))).toEqual({ root_uri: root });
+    ok(await putArtifact(s, experimentId, runId, 'model/MLmodel', 'flavors: {}\n'));
+    ok(await putArtifact(s, experimentId, runId, 'model/data/weights.bin', 'wwww'));
+    ok(await putArtifact(s, experimentId, runId, 'notes.txt', 'hi'));
+    expect(ok(await s.get('artifacts/list', { run_id: runId }))).toEqual({
+      root_uri: root,
+      files: [
+        { path: 'model', is_dir: true },
+        { path: 'notes.txt', is_dir: false, file_size: 2 },
+      ],
+    });
+    expect(ok(await s.get('artifacts/list', { run_id: runId, path: 'model' }))).toEqual({
+      root_uri: root,
+      files: [
+        { path: 'model/MLmodel', is_dir: false, file_size: 12 },
+        { path: 'model/data', is_dir: true },
+      ],
+    });
+    expectMlflowError(await s.get('artifacts/list', { run_id: 'no-such-run' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+  });
+
   it('lists a directory as MLflow\'s artifact server does: base names, directories first-class, sizes of files', async () => {
     const s = server();
     const { experimentId, runId } = await aRun(s);

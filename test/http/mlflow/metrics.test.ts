@@ -88,25 +88,23 @@ describe('MLflow metric histories', () => {
     });
   });
 
-  // Known differences, in Fathom's metric model (one point per step, steps ≥ 0), not the adapter:
-  // these fail while the difference stands (it.fails), and fail the suite once it is gone.
-  describe('known differences from MLflow (Fathom\'s metric model)', () => {
-    it.fails('keeps every point logged at one step, as mlflow.log_metric(key, value) in a loop logs them all at step 0', async () => {
+  // Differences from MLflow that docs/mlflow.md states: Fathom's metric model keeps one point per
+  // step (a retried request never duplicates points), and steps are ≥ 0.
+  describe("documented differences from MLflow (Fathom's metric model)", () => {
+    it('keeps the last point logged at a step: log_metric in a loop without step= keeps only the last value', async () => {
       const s = server();
       const runId = await aRun(s);
       for (const [i, value] of [0.9, 0.7, 0.4].entries()) ok(await s.post('runs/log-metric', { run_id: runId, key: 'loss', value, timestamp: T0 + i, step: 0 }));
       const history = ok(await s.get('metrics/get-history', { run_id: runId, metric_key: 'loss' })).metrics;
-      expect(history.map((m: Json) => [m.value, m.timestamp])).toEqual([
-        [0.9, T0],
-        [0.7, T0 + 1],
-        [0.4, T0 + 2],
-      ]);
+      expect(history.map((m: Json) => [m.step, m.value, m.timestamp])).toEqual([[0, 0.4, T0 + 2]]);
     });
 
-    it.fails('takes negative steps, which MLflow allows (int64)', async () => {
+    it('refuses a negative step with INVALID_PARAMETER_VALUE naming the step', async () => {
       const s = server();
       const runId = await aRun(s);
-      ok(await s.post('runs/log-metric', { run_id: runId, key: 'warmup', value: 1, timestamp: T0, step: -5 }));
+      const message = expectMlflowError(await s.post('runs/log-metric', { run_id: runId, key: 'warmup', value: 1, timestamp: T0, step: -5 }), 400, 'INVALID_PARAMETER_VALUE');
+      expect(message).toContain('step');
+      expect(ok(await s.get('metrics/get-history', { run_id: runId, metric_key: 'warmup' }))).toEqual({});
     });
   });
 

@@ -197,6 +197,9 @@ describe('MLflow run search', () => {
     expect(ok(await s.post('runs/search', { experiment_ids: ['987654'] }))).toEqual({});
     expect(await names(s, { experiment_ids: ['987654', experimentId] })).toEqual(['beta', 'alpha']);
     expectMlflowError(await s.post('runs/search', { experiment_ids: ['987654'], filter: 'metrics.acc >' }), 400, 'INVALID_PARAMETER_VALUE');
+    // No experiment named, no runs: MLflow searches only the experiments it is given.
+    expect(ok(await s.post('runs/search', {}))).toEqual({});
+    expect(ok(await s.post('runs/search', { experiment_ids: [] }))).toEqual({});
   });
 
   it('finds runs logged natively, and native search finds runs logged through MLflow', async () => {
@@ -214,40 +217,43 @@ describe('MLflow run search', () => {
     expect(found.runs.map((r: Json) => r.name)).toEqual(['alpha']);
   });
 
-  // Known differences, outside the adapter: these tests fail while the difference stands (it.fails),
-  // and start failing the suite the day it is fixed, when `.fails` should go.
-  describe('known differences from MLflow (Fathom\'s sort, reached through search-translation.ts)', () => {
-    it.fails('orders params as text, as MLflow does ("10" < "100" < "9")', async () => {
+  // Differences from MLflow that docs/mlflow.md states, in Fathom's sort (reached through
+  // search-translation.ts): what a client observes instead.
+  describe("documented differences from MLflow (Fathom's sort)", () => {
+    it('orders params that read as numbers by value, not as text ("9" < "10" < "100")', async () => {
       const s = server();
       const experimentId = await createExperiment(s);
       for (const [i, value] of ['9', '10', '100', '0.5'].entries()) {
         const id: string = (await createRun(s, experimentId, { runName: `n=${value}`, startTime: T0 + i })).info.run_id;
         ok(await s.post('runs/log-parameter', { run_id: id, key: 'n', value }));
       }
-      expect(await names(s, { experiment_ids: [experimentId], order_by: ['params.n ASC'] })).toEqual(['n=0.5', 'n=10', 'n=100', 'n=9']);
+      expect(await names(s, { experiment_ids: [experimentId], order_by: ['params.n ASC'] })).toEqual(['n=0.5', 'n=9', 'n=10', 'n=100']);
     });
 
-    it.fails('breaks ties by run_id ASC after four order_by clauses too', async () => {
+    it('breaks ties left after four order_by clauses (and start_time) by run_id descending', async () => {
       const s = server();
       const experimentId = await createExperiment(s);
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push((await createRun(s, experimentId, { startTime: T0 })).info.run_id);
       const orderBy = ['metrics.a', 'metrics.b', 'metrics.c', 'metrics.d'];
       const found = ok(await s.post('runs/search', { experiment_ids: [experimentId], order_by: orderBy })).runs.map((r: Json) => r.info.run_id);
-      expect(found).toEqual([...ids].sort());
+      expect(found).toEqual([...ids].sort().reverse());
+      // With fewer clauses, ties go by run_id ascending, as in MLflow.
+      const fewer = ok(await s.post('runs/search', { experiment_ids: [experimentId], order_by: ['metrics.a'] })).runs.map((r: Json) => r.info.run_id);
+      expect(fewer).toEqual([...ids].sort());
     });
 
-    it.fails('orders a NaN metric after every value and before runs without the metric, as MLflow does', async () => {
+    it('orders a NaN metric with the runs that lack the metric, last in both directions', async () => {
       const s = server();
       const experimentId = await createExperiment(s);
-      // Started first, so that newest-first tie-breaking alone would put it last.
       await seed(s, experimentId, [
         { name: 'nan', start: T0, acc: 'NaN' },
         { name: 'value', start: T0 + 1, acc: 0.5 },
         { name: 'missing', start: T0 + 2 },
       ]);
       for (const direction of ['ASC', 'DESC']) {
-        expect(await names(s, { experiment_ids: [experimentId], order_by: [`metrics.acc ${direction}`] })).toEqual(['value', 'nan', 'missing']);
+        // Among those without a value, newest first (start_time DESC, MLflow's next order).
+        expect(await names(s, { experiment_ids: [experimentId], order_by: [`metrics.acc ${direction}`] })).toEqual(['value', 'missing', 'nan']);
       }
     });
   });

@@ -8,7 +8,8 @@ import { UploadArtifact } from '../../../application/use-cases/artifacts/upload-
 import { GetRun } from '../../../application/use-cases/runs/get-run.js';
 import type { Artifact, ArtifactType } from '../../../domain/artifact.js';
 import { MlflowError, invalid } from './errors.js';
-import { argsOf, optionalString } from './request.js';
+import { runArtifactUri } from './presenters.js';
+import { argsOf, optionalString, runIdOf } from './request.js';
 
 /** Where a run's files live in MLflow's proxied-artifact paths: `<experiment id>/<run id>/artifacts/<name>`. */
 interface ArtifactPath {
@@ -138,5 +139,21 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
     if (names.length === 0) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${path.name}' in run '${run.id}'`);
     for (const name of names) await remove.execute(run.id, name);
     return {};
+  });
+};
+
+/**
+ * The tracking server's own listing, `GET /api/2.0/mlflow/artifacts/list?run_id=&path=`: as the
+ * proxied listing, but with paths from the run's artifact root (`model/MLmodel`), and the root.
+ */
+export const artifactListRoute: FastifyPluginAsync<{ container: DependencyContainer }> = async (app, { container }) => {
+  const getRun = container.resolve(GetRun);
+  const list = container.resolve(ListRunArtifacts);
+  app.get('/artifacts/list', { schema: { hide: true } }, async (request) => {
+    const args = argsOf(request);
+    const run = await getRun.execute(runIdOf(args));
+    const directory = (optionalString(args, 'path') ?? '').replace(/^\/+|\/+$/g, '');
+    const files = listDirectory(await list.execute(run.id), directory).map((f) => ({ ...f, path: directory === '' ? f.path : `${directory}/${f.path}` }));
+    return { root_uri: runArtifactUri(run), ...(files.length > 0 ? { files } : {}) };
   });
 };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import { EnsureDefaultExperiment } from '../../../application/use-cases/experiments/ensure-default-experiment.js';
-import { artifactRoutes } from './artifact-routes.js';
+import { artifactListRoute, artifactRoutes } from './artifact-routes.js';
 import { MlflowError, sendMlflowError } from './errors.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { metricRoutes } from './metric-routes.js';
@@ -37,6 +37,7 @@ export const mlflowApi: FastifyPluginAsync<{ container: DependencyContainer }> =
         await api.register(runRoutes, options);
         await api.register(metricRoutes, options);
         await api.register(modelRoutes, options);
+        await api.register(artifactListRoute, options);
       },
       { prefix },
     );

@@ -238,14 +238,15 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const stage = lifecycle === 'all' ? '' : `lifecycleStage = '${lifecycle}'`;
     const filter = [translated && `(${translated})`, stage].filter(Boolean).join(' and ');
     const orderBy = translateRunOrderBy(stringList(args, 'order_by'));
+    // As MLflow: runs of the experiments named that exist; none named, none found.
     const experimentIds = await knownExperiments(askedFor);
-    if (askedFor.length > 0 && experimentIds.length === 0) return {};
+    if (experimentIds.length === 0) return {};
     // Fathom pages at most 10,000 runs at a time; MLflow allows 50,000: follow the pages.
     const runs: ReturnType<typeof presentRun>[] = [];
     let pageToken = optionalString(args, 'page_token') || undefined;
     do {
       const page = await search.execute({
-        ...(experimentIds.length > 0 ? { experimentIds } : {}),
+        experimentIds,
         filter,
         orderBy,
         limit: Math.min(MAX_SEARCH_LIMIT, maxResults - runs.length),
