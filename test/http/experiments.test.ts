@@ -6,6 +6,17 @@ const api = useApi();
 
 /** The default experiment every server has from its first start (created at the test clock's start). */
 const DEFAULT = 'Default';
+/** The default experiment as the API shows it on a new server (started at the test clock's time). */
+const DEFAULT_EXPERIMENT = {
+  id: '0',
+  name: DEFAULT,
+  tags: [],
+  properties: {},
+  createdBy: 'fathom',
+  createdAt: '2026-01-15T10:00:00.000Z',
+  updatedAt: '2026-01-15T10:00:00.000Z',
+  lifecycleStage: 'active',
+};
 
 /**
  * Creates experiments one second apart, the first one second after the server started, so their
@@ -149,17 +160,7 @@ describe('the default experiment', () => {
 
   it('is there from the first start: id "0", named "Default", active, empty, readable and listed', async () => {
     const experiment = expectStatus(await api.get('/api/experiments/0'), 200);
-    expect(experiment).toStrictEqual({
-      id: '0',
-      name: DEFAULT,
-      tags: [],
-      properties: {},
-      createdBy: 'fathom',
-      createdAt: '2026-01-15T10:00:00.000Z',
-      updatedAt: '2026-01-15T10:00:00.000Z',
-      lifecycleStage: 'active',
-      runs: [],
-    });
+    expect(experiment).toStrictEqual({ ...DEFAULT_EXPERIMENT, runs: [] });
     const listed = expectStatus(await api.get('/api/experiments'), 200).experiments;
     expect(listed.map((e: Json) => [e.id, e.name])).toEqual([['0', DEFAULT]]);
   });
@@ -254,35 +255,13 @@ describe('GET /api/experiments', () => {
         lifecycleStage: 'active',
         runCount: 2,
       },
-      {
-        id: '0',
-        name: DEFAULT,
-        tags: [],
-        properties: {},
-        createdBy: 'fathom',
-        createdAt: '2026-01-15T10:00:00.000Z',
-        updatedAt: '2026-01-15T10:00:00.000Z',
-        lifecycleStage: 'active',
-        runCount: 0,
-      },
+      { ...DEFAULT_EXPERIMENT, runCount: 0 },
     ]);
   });
 
   it('lists only the default experiment on a new server', async () => {
     expect(expectStatus(await api.get('/api/experiments'), 200)).toStrictEqual({
-      experiments: [
-        {
-          id: '0',
-          name: DEFAULT,
-          tags: [],
-          properties: {},
-          createdBy: 'fathom',
-          createdAt: '2026-01-15T10:00:00.000Z',
-          updatedAt: '2026-01-15T10:00:00.000Z',
-          lifecycleStage: 'active',
-          runCount: 0,
-        },
-      ],
+      experiments: [{ ...DEFAULT_EXPERIMENT, runCount: 0 }],
     });
     expect(expectStatus(await api.get('/api/experiments?lifecycle=deleted'), 200)).toStrictEqual({ experiments: [] });
   });
