@@ -45,6 +45,8 @@ describe('MLflow proxied artifacts', () => {
     expect(model.status).toBe(200);
     expect(model.bytes.equals(weights)).toBe(true);
     expect(model.headers.get('content-type')).toBe('application/octet-stream');
+    expect(model.headers.get('x-checksum-sha256')).toBe(sha256(weights));
+    expect(model.headers.get('etag')).toBe(`"${sha256(weights)}"`);
     const json = await downloadArtifact(s, experimentId, runId, 'config.json');
     expect(json.bytes.toString()).toBe(config);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);

@@ -125,7 +125,9 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
     return reply
       .header('content-type', artifact.contentType)
       .header('content-length', artifact.size)
-      .header('x-content-sha256', artifact.sha256)
+      // The same integrity headers as the native download: the SHA-256 computed at upload.
+      .header('etag', `"${artifact.sha256}"`)
+      .header('x-checksum-sha256', artifact.sha256)
       .send(body);
   });
 
