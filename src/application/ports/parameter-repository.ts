@@ -14,6 +14,13 @@ export interface ParameterRepository {
   add(runId: RunId, parameters: readonly Parameter[]): Promise<number>;
   /** Per run, its parameters sorted by key. Runs without parameters map to []. */
   listForRuns(runIds: readonly RunId[]): Promise<Map<RunId, Parameter[]>>;
-  /** Each (key, value) held by the experiment's runs, with how many runs hold it; any order. */
+  /**
+   * Each (key, value) held by the runs a view of the experiment counts, with how many of those
+   * runs hold it; any order. Those runs are the ones `countsInExperimentView` (domain) names: the
+   * experiment's runs in its own lifecycle stage, so an active experiment's runs in the trash are
+   * left out until restored, and a deleted experiment's (all deleted with it) are all counted.
+   * The experiment's stage is read in the same snapshot as the counts. An unknown experiment
+   * counts nothing.
+   */
   valueCounts(experimentId: ExperimentId): Promise<ParameterValueCount[]>;
 }

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors.js';
+import type { ParameterValueCount } from '../../../src/domain/parameter-space.js';
 import type { Run } from '../../../src/domain/run.js';
-import { type RepositoryStore, param, range, byKey, race, givenExperiment, givenRun } from './support.js';
+import { type RepositoryStore, param, range, byKey, race, givenExperiment, givenRun, moveExperiment } from './support.js';
 
 /** The ParameterRepository port's contract: every promise in its doc comments. */
 export function parameterContract(store: () => RepositoryStore): void {
@@ -114,6 +115,34 @@ export function parameterContract(store: () => RepositoryStore): void {
       const { won } = await race([store().parameters.add(run.id, a), store().parameters.add(run.id, b)]);
       expect(won).toEqual([2]);
       expect([[...a].sort(byKey), [...b].sort(byKey)]).toContainEqual(await stored());
+    });
+  });
+
+  describe('valueCounts counts the runs a view of the experiment counts, those in its lifecycle stage', () => {
+    const counts = async (experimentId: string): Promise<string[]> =>
+      (await store().parameters.valueCounts(experimentId)).map((c: ParameterValueCount) => `${c.key}=${String(c.value)}:${c.runs}`).sort();
+    const moveRun = (id: string, lifecycleStage: Run['lifecycleStage']) => store().runs.update(id, (r) => ({ ...r, lifecycleStage }));
+
+    it("leaves out an active experiment's runs in the trash, and counts them again once restored", async () => {
+      const experiment = await givenExperiment(store());
+      await givenRun(store(), experiment.id, {}, [param('lr', 0.1), param('opt', 'adam')]);
+      const trashed = await givenRun(store(), experiment.id, {}, [param('lr', 0.2), param('opt', 'adam'), param('only', 'trashed')]);
+      expect(await counts(experiment.id)).toEqual(['lr=0.1:1', 'lr=0.2:1', 'only=trashed:1', 'opt=adam:2']);
+
+      await moveRun(trashed.id, 'deleted');
+      expect(await counts(experiment.id)).toEqual(['lr=0.1:1', 'opt=adam:1']);
+
+      await moveRun(trashed.id, 'active');
+      expect(await counts(experiment.id)).toEqual(['lr=0.1:1', 'lr=0.2:1', 'only=trashed:1', 'opt=adam:2']);
+    });
+
+    it('counts every run of a deleted experiment, those trashed before it included', async () => {
+      const experiment = await givenExperiment(store());
+      await givenRun(store(), experiment.id, {}, [param('lr', 0.1)]);
+      const trashed = await givenRun(store(), experiment.id, {}, [param('lr', 0.2)]);
+      await moveRun(trashed.id, 'deleted');
+      await moveExperiment(store(), experiment.id, 'deleted');
+      expect(await counts(experiment.id)).toEqual(['lr=0.1:1', 'lr=0.2:1']);
     });
   });
 

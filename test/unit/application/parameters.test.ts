@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DeleteExperiment } from '../../../src/application/use-cases/experiments/delete-experiment.js';
+import { GetParameterSpace } from '../../../src/application/use-cases/parameters/get-parameter-space.js';
 import { ListParameters } from '../../../src/application/use-cases/parameters/list-parameters.js';
 import { LogParameters } from '../../../src/application/use-cases/parameters/log-parameters.js';
 import { GetRun } from '../../../src/application/use-cases/runs/get-run.js';
+import { MarkRunDeleted } from '../../../src/application/use-cases/runs/mark-run-deleted.js';
+import { RestoreRun } from '../../../src/application/use-cases/runs/restore-run.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import type { ParameterInput } from '../../../src/domain/parameter.js';
-import { aRun } from '../../support/builders.js';
+import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
 
 const fathom = useFathom();
@@ -107,5 +110,45 @@ describe('logging parameters', () => {
   it('is a NotFoundError for an unknown run, when logging and listing', async () => {
     expect(await rejectionOf(log('nope', [{ key: 'lr', value: 1 }]), NotFoundError)).toMatchObject({ entity: 'run', id: 'nope' });
     await rejectionOf(list('nope'), NotFoundError);
+  });
+});
+
+describe("an experiment's parameter space", () => {
+  const space = (experimentId: string) => fathom().use(GetParameterSpace).execute(experimentId);
+
+  it('leaves out the parameters of a run in the trash, and counts them again once it is restored', async () => {
+    const experiment = await anExperiment(fathom());
+    await aRun(fathom(), { experimentId: experiment.id, params: { optimizer: 'adam', lr: 0.1 } });
+    const trashed = await aRun(fathom(), { experimentId: experiment.id, params: { optimizer: 'sgd', lr: 0.5, warmup: 100 } });
+    const everything = await space(experiment.id);
+    expect(everything.map((e) => [e.key, e.runs, e.distinct])).toEqual([
+      ['lr', 2, 2],
+      ['optimizer', 2, 2],
+      ['warmup', 1, 1],
+    ]);
+
+    await fathom().use(MarkRunDeleted).execute(trashed.id);
+    expect(await space(experiment.id)).toEqual([
+      { key: 'lr', type: 'number', runs: 1, distinct: 1, values: [{ value: 0.1, runs: 1 }], min: 0.1, max: 0.1 },
+      { key: 'optimizer', type: 'string', runs: 1, distinct: 1, values: [{ value: 'adam', runs: 1 }] },
+    ]);
+
+    await fathom().use(RestoreRun).execute(trashed.id);
+    expect(await space(experiment.id)).toEqual(everything);
+  });
+
+  it('counts every run of a deleted experiment, those trashed before it included', async () => {
+    const experiment = await anExperiment(fathom());
+    await aRun(fathom(), { experimentId: experiment.id, params: { optimizer: 'adam' } });
+    const trashed = await aRun(fathom(), { experimentId: experiment.id, params: { optimizer: 'sgd' } });
+    await fathom().use(MarkRunDeleted).execute(trashed.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id);
+    expect(await space(experiment.id)).toEqual([
+      { key: 'optimizer', type: 'string', runs: 2, distinct: 2, values: [{ value: 'adam', runs: 1 }, { value: 'sgd', runs: 1 }] },
+    ]);
+  });
+
+  it('is a NotFoundError for an unknown experiment', async () => {
+    expect(await rejectionOf(space('nope'), NotFoundError)).toMatchObject({ entity: 'experiment', id: 'nope' });
   });
 });

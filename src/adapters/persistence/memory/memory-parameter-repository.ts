@@ -1,5 +1,6 @@
 import type { ParameterRepository } from '../../../application/ports/parameter-repository.js';
 import { NotFoundError } from '../../../domain/errors.js';
+import { countsInExperimentView } from '../../../domain/experiment-view.js';
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
 import type { ParameterValueCount } from '../../../domain/parameter-space.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
@@ -27,8 +28,10 @@ export class MemoryParameterRepository implements ParameterRepository {
 
   async valueCounts(experimentId: string): Promise<ParameterValueCount[]> {
     const counts = new Map<string, ParameterValueCount>();
+    const experiment = this.db.experiments.get(experimentId);
+    if (experiment === undefined) return [];
     for (const run of this.db.runs.values()) {
-      if (run.experimentId !== experimentId) continue;
+      if (!countsInExperimentView(run, experiment)) continue;
       for (const { key, value } of this.db.parameters.get(run.id)?.values() ?? []) {
         const id = JSON.stringify([key, typeof value, value]);
         const count = counts.get(id);

@@ -34,10 +34,14 @@ export class SqliteParameterRepository implements ParameterRepository {
       .prepare('SELECT run_id, key, type, value, number_value FROM parameters WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key')
       .raw(true);
     this.insert = insertParameter(c);
+    // The runs an experiment's views count (domain/experiment-view.ts): those in the experiment's
+    // own lifecycle stage, compared in this one statement so the stage and the counts agree.
     this.counts = c.prepare(
       `SELECT p.key, p.type, p.value, p.number_value, count(*) AS runs
-       FROM runs AS r JOIN parameters AS p ON p.run_id = r.id
-       WHERE r.experiment_id = ? GROUP BY p.key, p.type, p.value`,
+       FROM experiments AS e
+       JOIN runs AS r ON r.experiment_id = e.id AND r.lifecycle_stage = e.lifecycle_stage
+       JOIN parameters AS p ON p.run_id = r.id
+       WHERE e.id = ? GROUP BY p.key, p.type, p.value`,
     );
   }
 

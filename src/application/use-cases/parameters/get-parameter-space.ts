@@ -12,7 +12,12 @@ export class GetParameterSpace {
     @inject(TOKENS.Parameters) private readonly parameters: ParameterRepository,
   ) {}
 
-  /** The experiment's parameter space: per key, its type, how many runs hold it, values or range. @throws NotFoundError */
+  /**
+   * The experiment's parameter space: per key, its type, how many runs hold it, values or range.
+   * Over the runs the experiment's views count (`countsInExperimentView`): an active experiment's
+   * runs in the trash are left out until restored. The store applies the rule (see the port).
+   * @throws NotFoundError
+   */
   async execute(experimentId: ExperimentId): Promise<ParameterSpaceEntry[]> {
     await this.experiments.get(experimentId);
     return parameterSpace(await this.parameters.valueCounts(experimentId));
