@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CompareExperiments } from '../../../src/application/use-cases/comparison/compare-experiments.js';
 import { CompareRuns } from '../../../src/application/use-cases/comparison/compare-runs.js';
+import { DeleteExperiment } from '../../../src/application/use-cases/experiments/delete-experiment.js';
+import { MarkRunDeleted } from '../../../src/application/use-cases/runs/mark-run-deleted.js';
+import { RestoreRun } from '../../../src/application/use-cases/runs/restore-run.js';
 import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js';
 import { InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
@@ -97,6 +100,57 @@ describe('comparing experiments', () => {
     expect(error.issues).toEqual([{ path: '/runIds', message: `not runs of the compared experiments: ${base.id}, ${stranger.id}` }]);
   });
 
+  it("leaves a run in the trash out of its experiment's comparison, and takes it back once restored", async () => {
+    const { sweep, baseline, fast, slow, base } = await twoExperiments();
+    const compare = () => fathom().use(CompareExperiments).execute({ experimentIds: [sweep.id, baseline.id] });
+    const everything = await compare();
+
+    await fathom().use(MarkRunDeleted).execute(slow.id);
+    const withoutSlow = await compare();
+    expect(withoutSlow.runs.map((r) => r.runId)).toEqual([fast.id, base.id]);
+    expect(withoutSlow.parameterDiff).toEqual([
+      { key: 'lr', values: { [fast.id]: 0.1, [base.id]: null }, isDifferent: true },
+      { key: 'optimizer', values: { [fast.id]: 'adam', [base.id]: 'sgd' }, isDifferent: true },
+    ]);
+    // slow held the best loss and accuracy; without it, fast does.
+    expect(withoutSlow.metricComparison).toEqual([
+      {
+        metricKey: 'accuracy',
+        goal: 'max',
+        values: { [fast.id]: 0.81 },
+        best: { runId: fast.id, experimentId: sweep.id, value: 0.81 },
+        worst: { runId: fast.id, experimentId: sweep.id, value: 0.81 },
+      },
+      {
+        metricKey: 'loss',
+        goal: 'min',
+        values: { [fast.id]: 0.3, [base.id]: 0.5 },
+        best: { runId: fast.id, experimentId: sweep.id, value: 0.3 },
+        worst: { runId: base.id, experimentId: baseline.id, value: 0.5 },
+      },
+    ]);
+
+    await fathom().use(RestoreRun).execute(slow.id);
+    expect(await compare()).toEqual(everything);
+  });
+
+  it('compares every run of a deleted experiment, those trashed before it included', async () => {
+    const { sweep, fast, slow } = await twoExperiments();
+    await fathom().use(MarkRunDeleted).execute(fast.id);
+    await fathom().use(DeleteExperiment).execute(sweep.id);
+    const comparison = await fathom().use(CompareExperiments).execute({ experimentIds: [sweep.id] });
+    expect(comparison.runs.map((r) => r.runId)).toEqual([slow.id, fast.id]);
+    expect(comparison.metricComparison.find((m) => m.metricKey === 'loss')?.values).toEqual({ [slow.id]: 0.2, [fast.id]: 0.3 });
+  });
+
+  it('compares a run in the trash when runIds names it', async () => {
+    const { sweep, fast, slow } = await twoExperiments();
+    await fathom().use(MarkRunDeleted).execute(slow.id);
+    const comparison = await fathom().use(CompareExperiments).execute({ experimentIds: [sweep.id], runIds: [slow.id, fast.id] });
+    expect(comparison.runs.map((r) => r.runId)).toEqual([slow.id, fast.id]);
+    expect(comparison.metricComparison.find((m) => m.metricKey === 'loss')?.best?.runId).toBe(slow.id);
+  });
+
   it('takes goals that override the inferred ones', async () => {
     const { sweep, baseline, base } = await twoExperiments();
     const comparison = await fathom()
@@ -175,6 +229,14 @@ describe('comparing hand-picked runs', () => {
       ['accuracy', fast.id, fast.id],
       ['loss', fast.id, base.id],
     ]);
+  });
+
+  it('compares a run in the trash it is asked for', async () => {
+    const { fast, slow } = await twoExperiments();
+    await fathom().use(MarkRunDeleted).execute(slow.id);
+    const comparison = await fathom().use(CompareRuns).execute({ runIds: [fast.id, slow.id] });
+    expect(comparison.runs.map((r) => r.runId)).toEqual([fast.id, slow.id]);
+    expect(comparison.parameterDiff.find((d) => d.key === 'lr')?.values).toEqual({ [fast.id]: 0.1, [slow.id]: 0.01 });
   });
 
   it('takes goals', async () => {
