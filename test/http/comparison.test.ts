@@ -147,6 +147,37 @@ describe('GET /api/experiments/compare', () => {
     expect(metric(comparison, 'acc').best.runId).toBe(f.bert.id);
   });
 
+  it('leaves out a run in the trash (MLflow runs/delete), and takes it back once restored', async () => {
+    const f = await fixture();
+    const compare = async () => expectStatus(await api.get(`/api/experiments/compare?ids=${f.vision.id},${f.text.id}`), 200);
+    const everything = await compare();
+
+    // large holds the best loss; in the trash, it no longer counts, and small's loss is best.
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: f.large.id }), 200);
+    const withoutLarge = await compare();
+    expect(withoutLarge.runs.map((r: Json) => r.runId).sort()).toEqual([f.small.id, f.bert.id].sort());
+    expect(diff(withoutLarge, 'shared')).toStrictEqual({ key: 'shared', values: { [f.small.id]: true, [f.bert.id]: true }, isDifferent: false });
+    expect(Object.keys(diff(withoutLarge, 'layers').values).sort()).toEqual([f.small.id, f.bert.id].sort());
+    expect(metric(withoutLarge, 'loss')).toStrictEqual({
+      metricKey: 'loss',
+      goal: 'min',
+      values: { [f.small.id]: 0.25, [f.bert.id]: 'NaN' },
+      best: { runId: f.small.id, experimentId: f.vision.id, value: 0.25 },
+      worst: { runId: f.bert.id, experimentId: f.text.id, value: 'NaN' },
+    });
+
+    expectStatus(await api.post(`/api/runs/${f.large.id}/restore`), 200);
+    expect(await compare()).toStrictEqual(everything);
+  });
+
+  it('compares a run in the trash that runIds= names', async () => {
+    const f = await fixture();
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: f.large.id }), 200);
+    const comparison = expectStatus(await api.get(`/api/experiments/compare?ids=${f.vision.id}&runIds=${f.small.id},${f.large.id}`), 200);
+    expect(comparison.runs.map((r: Json) => r.runId).sort()).toEqual([f.small.id, f.large.id].sort());
+    expect(metric(comparison, 'loss').best.runId).toBe(f.large.id);
+  });
+
   it('refuses runIds that are not runs of the compared experiments: 400', async () => {
     const f = await fixture();
     const problem = expectProblem(await api.get(`/api/experiments/compare?ids=${f.vision.id}&runIds=${f.bert.id}`), 400, 'INVALID_ARGUMENT');
@@ -215,6 +246,14 @@ describe('POST /api/runs/compare', () => {
     });
     expect(diff(comparison, 'shared')).toStrictEqual({ key: 'shared', values: { [f.large.id]: null, [f.bert.id]: true }, isDifferent: true });
     expect(metric(comparison, 'loss')).toMatchObject({ goal: 'min', best: { runId: f.large.id, value: 0.2 }, worst: { runId: f.bert.id, value: 'NaN' } });
+  });
+
+  it('compares a run in the trash it is asked for', async () => {
+    const f = await fixture();
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: f.large.id }), 200);
+    const comparison = expectStatus(await api.post('/api/runs/compare', { runIds: [f.small.id, f.large.id] }), 200);
+    expect(comparison.runs.map((r: Json) => r.runId)).toEqual([f.small.id, f.large.id]);
+    expect(metric(comparison, 'loss').best.runId).toBe(f.large.id);
   });
 
   it('takes goals as an object', async () => {

@@ -133,6 +133,29 @@ describe('GET /api/experiments/:id/params', () => {
     expect(await space(e)).toStrictEqual([{ key: 'lr', type: 'number', runs: 1, distinct: 1, values: [{ value: 0.1, runs: 1 }], min: 0.1, max: 0.1 }]);
   });
 
+  it('leaves out a run in the trash (MLflow runs/delete), and counts it again once restored', async () => {
+    const e = (await createExperiment(api)).id;
+    await runWith(e, { lr: 0.1 });
+    const trashed = await runWith(e, { lr: 0.5, only: 'trashed' });
+    const everything = await space(e);
+    expect(entry(everything, 'lr')).toMatchObject({ runs: 2, distinct: 2, max: 0.5 });
+
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: trashed.id }), 200);
+    expect(await space(e)).toStrictEqual([{ key: 'lr', type: 'number', runs: 1, distinct: 1, values: [{ value: 0.1, runs: 1 }], min: 0.1, max: 0.1 }]);
+
+    expectStatus(await api.post(`/api/runs/${trashed.id}/restore`), 200);
+    expect(await space(e)).toStrictEqual(everything);
+  });
+
+  it('of a deleted experiment counts all its runs, those trashed before it included', async () => {
+    const e = (await createExperiment(api)).id;
+    await runWith(e, { lr: 0.1 });
+    const trashed = await runWith(e, { lr: 0.5 });
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: trashed.id }), 200);
+    expectStatus(await api.del(`/api/experiments/${e}`), 204);
+    expect(entry(await space(e), 'lr')).toMatchObject({ runs: 2, distinct: 2, min: 0.1, max: 0.5 });
+  });
+
   it('is an empty list for an experiment without parameters', async () => {
     const e = (await createExperiment(api)).id;
     await runWith(e, {});
