@@ -86,6 +86,11 @@ export interface RunChanges {
   tags?: Record<string, string | null>;
   completedAt?: Millis;
   /**
+   * A new parent (lineage), or null to remove it. A run is never its own parent; that the parent
+   * exists and is not one of the run's descendants needs the other runs, so the use case checks it.
+   */
+  parentRunId?: RunId | null;
+  /**
    * Lets a finished run change status again: back to running (how MLflow clients resume a run),
    * or to another finished status. Without it a finished run is never reopened or finished again.
    */
@@ -109,6 +114,7 @@ export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run
   const issues = new Issues();
   if (changes.name !== undefined) checkRunName(changes.name, issues);
   if (changes.tags !== undefined) checkRunTags(changes.tags, issues);
+  if (changes.parentRunId === run.id) issues.add('/parentRunId', 'a run cannot be its own parent');
   if (changes.completedAt !== undefined && !Number.isFinite(changes.completedAt)) {
     issues.add('/completedAt', 'must be an ISO-8601 date-time');
     issues.throwIfAny();
@@ -136,6 +142,8 @@ export function applyRunChanges(run: Run, changes: RunChanges, now: Millis): Run
     if (changes.name === '') delete next.name;
     else next.name = changes.name;
   }
+  if (changes.parentRunId === null) delete next.parentRunId;
+  else if (changes.parentRunId !== undefined) next.parentRunId = changes.parentRunId;
   for (const [key, value] of Object.entries(changes.tags ?? {})) {
     if (value === null) delete next.tags[key];
     // Defined, not assigned: a tag may be named __proto__, and assigning would set the prototype.

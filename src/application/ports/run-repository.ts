@@ -20,10 +20,12 @@ export interface RunRepository {
   /**
    * Changes a run atomically: `change` receives the current record and its experiment's
    * lifecycle stage inside the store's transaction (or lock) and returns the new one (name,
-   * status, tags, completedAt, lifecycleStage), or throws to leave it untouched. Two concurrent
-   * finishes can therefore never both succeed, and a run cannot be restored into an experiment
-   * deleted at the same moment.
-   * @returns the stored result. @throws NotFoundError; whatever `change` throws.
+   * status, tags, completedAt, lifecycleStage, parentRunId), or throws to leave it untouched. Two
+   * concurrent finishes can therefore never both succeed, and a run cannot be restored into an
+   * experiment deleted at the same moment. A new parentRunId must name an existing run, checked in
+   * the same step; the store does not look for cycles (the caller does).
+   * @returns the stored result. @throws NotFoundError (the run, or the new parent, which leaves
+   * the run untouched); whatever `change` throws.
    */
   update(id: RunId, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run>;
   /**

@@ -119,21 +119,35 @@ export function runContract(store: () => RepositoryStore): void {
       expect(await store().runs.get(run.id)).toEqual(finished);
     });
 
-    it('removes the name, the completedAt and tags the change leaves out', async () => {
-      const run = await givenRun(store(), experiment.id, { name: 'to go', status: 'failed', completedAt: T0 + 1, tags: { keep: 'k', drop: 'd' } });
-      const updated = await store().runs.update(run.id, ({ name: _n, completedAt: _c, ...rest }) => ({ ...rest, status: 'running', tags: { keep: 'k' } }));
+    it('removes the name, the completedAt, the parent and tags the change leaves out', async () => {
+      const parent = await givenRun(store(), experiment.id);
+      const run = await givenRun(store(), experiment.id, {
+        name: 'to go',
+        status: 'failed',
+        completedAt: T0 + 1,
+        parentRunId: parent.id,
+        tags: { keep: 'k', drop: 'd' },
+      });
+      const updated = await store().runs.update(run.id, ({ name: _n, completedAt: _c, parentRunId: _p, ...rest }) => ({
+        ...rest,
+        status: 'running',
+        tags: { keep: 'k' },
+      }));
       const expected = { ...run, status: 'running', tags: { keep: 'k' } };
       delete expected.name;
       delete expected.completedAt;
+      delete expected.parentRunId;
       expect(updated).toEqual(expected);
       const got = await store().runs.get(run.id);
       expect(got).toEqual(expected);
-      expect([got.name, got.completedAt]).toEqual([undefined, undefined]);
+      expect([got.name, got.completedAt, got.parentRunId]).toEqual([undefined, undefined, undefined]);
+      expect(await store().runs.listChildren(parent.id)).toEqual([]);
     });
 
-    it('writes only name, status, tags, completedAt and the lifecycle stage', async () => {
+    it('writes only name, status, tags, completedAt, the lifecycle stage and the parent', async () => {
       const other = await givenExperiment(store());
       const parent = await givenRun(store(), experiment.id);
+      const adopter = await givenRun(store(), other.id);
       const run = await givenRun(store(), experiment.id, { parentRunId: parent.id });
       const updated = await store().runs.update(run.id, (r) => ({
         ...r,
@@ -142,10 +156,34 @@ export function runContract(store: () => RepositoryStore): void {
         startedAt: 1,
         createdBy: 'mallory',
         lifecycleStage: 'deleted',
-        parentRunId: 'elsewhere',
+        parentRunId: adopter.id,
       }));
-      expect(updated).toEqual({ ...run, status: 'completed', lifecycleStage: 'deleted' });
-      expect(await store().runs.get(run.id)).toEqual({ ...run, status: 'completed', lifecycleStage: 'deleted' });
+      const expected = { ...run, status: 'completed', lifecycleStage: 'deleted', parentRunId: adopter.id };
+      expect(updated).toEqual(expected);
+      expect(await store().runs.get(run.id)).toEqual(expected);
+      expect(await store().runs.listChildren(parent.id)).toEqual([]);
+      expect(await store().runs.listChildren(adopter.id)).toEqual([expected]);
+    });
+
+    it('gives a run without a parent one, and keeps an unchanged parent', async () => {
+      const parent = await givenRun(store(), experiment.id);
+      const run = await givenRun(store(), experiment.id);
+      const adopted = await store().runs.update(run.id, (r) => ({ ...r, parentRunId: parent.id }));
+      expect(adopted).toEqual({ ...run, parentRunId: parent.id });
+      const renamed = await store().runs.update(run.id, (r) => ({ ...r, name: 'renamed' }));
+      expect(renamed).toEqual({ ...run, parentRunId: parent.id, name: 'renamed' });
+      expect(await store().runs.listChildren(parent.id)).toEqual([renamed]);
+    });
+
+    it('throws NotFoundError for a new parent that does not exist, naming it, and leaves the run untouched', async () => {
+      const parent = await givenRun(store(), experiment.id);
+      const run = await givenRun(store(), experiment.id, { parentRunId: parent.id });
+      const error = await store()
+        .runs.update(run.id, (r) => ({ ...r, name: 'renamed', parentRunId: 'no-such-run' }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ entity: 'run', id: 'no-such-run' });
+      expect(await store().runs.get(run.id)).toEqual(run);
     });
 
     it("gives the change its experiment's lifecycle stage, read in the same step", async () => {

@@ -262,6 +262,33 @@ describe('reopening a finished run (reopen: true)', () => {
   });
 });
 
+describe("a run's parent", () => {
+  it('is set, replaced and removed (null) by a change, the rest of the run kept', () => {
+    const orphan = running({ tags: { a: 'b' } });
+    const child = applyRunChanges(orphan, { parentRunId: 'r0' }, NOW + 1);
+    expect(child).toEqual({ ...orphan, parentRunId: 'r0' });
+    expect(applyRunChanges(child, { parentRunId: 'r9' }, NOW + 2)).toEqual({ ...orphan, parentRunId: 'r9' });
+    const detached = applyRunChanges(child, { parentRunId: null }, NOW + 3);
+    expect(detached).toEqual(orphan);
+    expect(detached).not.toHaveProperty('parentRunId');
+    expect(applyRunChanges(child, { name: 'renamed' }, NOW + 4).parentRunId).toBe('r0');
+    expect(child.parentRunId).toBe('r0');
+  });
+
+  it('is never the run itself: refused at /parentRunId together with other bad fields', () => {
+    const error = thrownBy(() => applyRunChanges(running(), { parentRunId: 'r1', name: 'bad\u0000' }, NOW), InvalidArgumentError);
+    expect(error.issues).toEqual([
+      { path: '/name', message: expect.any(String) },
+      { path: '/parentRunId', message: 'a run cannot be its own parent' },
+    ]);
+  });
+
+  it('may change on a finished run, whose end stays as it was', () => {
+    const done = applyRunChanges(running(), { status: 'completed' }, NOW + 1_000);
+    expect(applyRunChanges(done, { parentRunId: 'r0' }, NOW + 9_000)).toMatchObject({ status: 'completed', completedAt: NOW + 1_000, parentRunId: 'r0' });
+  });
+});
+
 describe('the trash: markRunDeleted and restoreRun', () => {
   it('moving a run to the trash keeps everything but its lifecycle stage, and does not touch the original', () => {
     const run = running({ tags: { a: 'b' }, status: 'completed', completedAt: NOW + 5 });

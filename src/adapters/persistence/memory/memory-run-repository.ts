@@ -56,6 +56,11 @@ export class MemoryRunRepository implements RunRepository {
     else next.name = run.name;
     if (run.completedAt === undefined) delete next.completedAt;
     else next.completedAt = run.completedAt;
+    if (run.parentRunId === undefined) delete next.parentRunId;
+    else if (run.parentRunId !== current.parentRunId) {
+      if (!this.db.runs.has(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
+      next.parentRunId = run.parentRunId;
+    }
     this.db.runs.set(id, next);
     return copy(next);
   }

@@ -58,7 +58,9 @@ export class SqliteRunRepository implements RunRepository {
        ORDER BY wanted.key, runs.started_at DESC, runs.id DESC`,
     );
     this.children = c.prepare(`SELECT * FROM runs WHERE parent_run_id = ? ${NEWEST_FIRST}`);
-    this.updateRow = c.prepare('UPDATE runs SET name = @name, status = @status, completed_at = @completedAt, lifecycle_stage = @lifecycleStage WHERE id = @id');
+    this.updateRow = c.prepare(
+      'UPDATE runs SET name = @name, status = @status, completed_at = @completedAt, lifecycle_stage = @lifecycleStage, parent_run_id = @parentRunId WHERE id = @id',
+    );
     this.blobKeys = c.prepare('SELECT blob_key FROM artifacts WHERE run_id = ?').pluck();
     this.deleteOne = c.prepare('DELETE FROM runs WHERE id = ?');
     this.addParameter = insertParameter(c);
@@ -103,6 +105,11 @@ export class SqliteRunRepository implements RunRepository {
       else next.name = changed.name;
       if (changed.completedAt === undefined) delete next.completedAt;
       else next.completedAt = changed.completedAt;
+      if (changed.parentRunId === undefined) delete next.parentRunId;
+      else if (changed.parentRunId !== current.parentRunId) {
+        this.requireRun(changed.parentRunId);
+        next.parentRunId = changed.parentRunId;
+      }
       this.updateRow.run(toRow(next));
       this.deleteTags.run(id);
       this.writeTags(next);

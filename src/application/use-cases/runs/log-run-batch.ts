@@ -8,6 +8,7 @@ import type { MetricRepository } from '../../ports/metric-repository.js';
 import type { ParameterRepository } from '../../ports/parameter-repository.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
+import { checkNewParent } from './update-run.js';
 
 export interface RunBatch {
   parameters?: readonly ParameterInput[];
@@ -16,6 +17,8 @@ export interface RunBatch {
   metrics?: readonly MetricInput[];
   /** A new name for the run ('' removes it). */
   name?: string;
+  /** A new parent for the run (null removes it): an existing run, not the run or a descendant. */
+  parentRunId?: RunId | null;
 }
 
 @injectable()
@@ -28,10 +31,11 @@ export class LogRunBatch {
   ) {}
 
   /**
-   * Logs parameters, tags (and a new name) and metrics to a run in one call (MLflow's log-batch). Everything is
+   * Logs parameters, tags (and a new name or parent) and metrics to a run in one call (MLflow's log-batch). Everything is
    * validated first, so a bad field anywhere refuses the whole batch with every problem named.
    * Then parameters (write-once: a conflict refuses the batch before anything else is written),
-   * tags and metrics are written, each part atomically.
+   * tags and metrics are written, each part atomically. A new parent is checked as UpdateRun
+   * checks it (before the write, with the same limitation).
    * @throws NotFoundError, InvalidArgumentError, ConflictError (parameter conflict, deleted run)
    */
   async execute(runId: RunId, batch: RunBatch): Promise<void> {
@@ -44,9 +48,11 @@ export class LogRunBatch {
     const changes: RunChanges = {};
     if (batch.tags && Object.keys(batch.tags).length > 0) changes.tags = batch.tags;
     if (batch.name !== undefined) changes.name = batch.name;
-    const changing = changes.tags !== undefined || changes.name !== undefined;
-    // Validates the tags (and the run's tag count) and the name now, before anything is written.
+    if (batch.parentRunId !== undefined) changes.parentRunId = batch.parentRunId;
+    const changing = changes.tags !== undefined || changes.name !== undefined || changes.parentRunId !== undefined;
+    // Validates the tags (and the run's tag count), the name and the parent now, before anything is written.
     if (changing) issues.collect(() => applyRunChanges(run, changes, now));
+    if (typeof changes.parentRunId === 'string') await checkNewParent(this.runs, run.id, changes.parentRunId, issues);
     issues.throwIfAny();
     if ((parameters as Parameter[]).length > 0) await this.parameters.add(run.id, parameters as Parameter[]);
     if (changing) {
