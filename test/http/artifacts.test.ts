@@ -282,6 +282,8 @@ describe('artifacts over HTTP', () => {
       expect(response.headers.etag).toBe(`"${sha256(content)}"`);
       expect(response.headers['x-checksum-sha256']).toBe(sha256(content));
       expect(response.headers['content-disposition']).toBe('attachment; filename="weights.bin"');
+      // Never rendered by a browser on this origin, whatever type the uploader claimed.
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
     });
 
     it('sends application/octet-stream when the uploaded content type is not a media type', async () => {

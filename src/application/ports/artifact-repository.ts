@@ -29,12 +29,13 @@ export interface ArtifactRepository {
   find(runId: RunId, name: string, version?: string): Promise<Artifact | undefined>;
   /**
    * Removes every version of a name in a run (the name exactly: not `model/…` under `model`, nor
-   * the name in another run), in one write. Returns the distinct blob keys the removed records
+   * the name in another run), in one write; with `below`, also every name under `name/` (a whole
+   * directory, as MLflow clients delete one). Returns the distinct blob keys the removed records
    * pointed at, for the caller to free those nothing else references; empty when the run holds
    * no such name.
    * @throws NotFoundError when the run does not exist.
    */
-  deleteByName(runId: RunId, name: string): Promise<string[]>;
+  deleteByName(runId: RunId, name: string, options?: { below?: boolean }): Promise<string[]>;
   /** Which of these blob keys some artifact record still points at (one query for all). */
   referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>>;
 }

@@ -156,6 +156,17 @@ export function artifactContract(store: () => RepositoryStore): void {
   describe('deleteByName', () => {
     const namesIn = async (r: Run) => ((await store().artifacts.listForRuns([r.id])).get(r.id) ?? []).map((a) => `${a.name}@${a.version}`).sort();
 
+    it('with below, removes a directory: the name and every name under name/, and nothing that only starts like it', async () => {
+      const other = await givenRun(store(), experiment.id);
+      for (const name of ['d', 'd/a', 'd/b/c', 'd.txt', 'd0', 'dx', 'd-1/a', 'e/d/x', 'D/a']) await givenArtifact(store(), run, { name, path: blobKey(name) });
+      await givenArtifact(store(), other, { name: 'd/a', path: blobKey('other') });
+      const removed = await store().artifacts.deleteByName(run.id, 'd', { below: true });
+      expect([...removed].sort()).toEqual([blobKey('d'), blobKey('d/a'), blobKey('d/b/c')].sort());
+      expect(await namesIn(run)).toEqual(['D/a@1', 'd-1/a@1', 'd.txt@1', 'd0@1', 'dx@1', 'e/d/x@1']);
+      expect(await namesIn(other)).toEqual(['d/a@2']);
+      expect(await store().artifacts.deleteByName(run.id, 'b', { below: true })).toEqual([]);
+    });
+
     it('removes every version of the name in that run, and returns the blob keys they pointed at, each once', async () => {
       await givenArtifact(store(), run, { name: 'model', path: blobKey('v1') });
       await givenArtifact(store(), run, { name: 'model', path: blobKey('v2') });

@@ -47,6 +47,11 @@ describe('MLflow proxied artifacts', () => {
     expect(model.headers.get('content-type')).toBe('application/octet-stream');
     expect(model.headers.get('x-checksum-sha256')).toBe(sha256(weights));
     expect(model.headers.get('etag')).toBe(`"${sha256(weights)}"`);
+    // An uploaded page is saved by a browser, never rendered on Fathom's origin (as MLflow's server does).
+    ok(await putArtifact(s, experimentId, runId, 'report.html', '<script>alert(1)</script>', 'text/html'));
+    const page = await downloadArtifact(s, experimentId, runId, 'report.html');
+    expect(page.headers.get('content-disposition')).toBe('attachment; filename="report.html"');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     const json = await downloadArtifact(s, experimentId, runId, 'config.json');
     expect(json.bytes.toString()).toBe(config);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
-import type { RunView } from '../../../application/run-views.js';
 import { DeleteArtifact } from '../../../application/use-cases/artifacts/delete-artifact.js';
 import { DownloadArtifact } from '../../../application/use-cases/artifacts/download-artifact.js';
 import { ListRunArtifacts } from '../../../application/use-cases/artifacts/list-run-artifacts.js';
 import { UploadArtifact } from '../../../application/use-cases/artifacts/upload-artifact.js';
-import { GetRun } from '../../../application/use-cases/runs/get-run.js';
+import { LookUpRun } from '../../../application/use-cases/runs/look-up-run.js';
 import type { Artifact, ArtifactType } from '../../../domain/artifact.js';
+import type { Run } from '../../../domain/run.js';
+import { setDownloadHeaders } from '../shared/download-headers.js';
 import { MlflowError, invalid } from './errors.js';
 import { runArtifactUri } from './presenters.js';
 import { argsOf, optionalString, runIdOf } from './request.js';
@@ -68,7 +69,7 @@ const SIMPLE_MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
 
 /** MLflow's proxied artifact API (`mlflow-artifacts:/` URIs) over Fathom's artifact use cases. */
 export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer }> = async (app, { container }) => {
-  const getRun = container.resolve(GetRun);
+  const lookUpRun = container.resolve(LookUpRun);
   const upload = container.resolve(UploadArtifact);
   const download = container.resolve(DownloadArtifact);
   const list = container.resolve(ListRunArtifacts);
@@ -79,9 +80,9 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  /** The run a path names; 404 unless it exists in that experiment. */
-  const runOf = async (path: ArtifactPath): Promise<RunView> => {
-    const run = await getRun.execute(path.runId);
+  /** The run a path names (its record alone: one read); 404 unless it exists in that experiment. */
+  const runOf = async (path: ArtifactPath): Promise<Run> => {
+    const run = await lookUpRun.execute(path.runId);
     if (run.experimentId !== path.experimentId) {
       throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `Run '${path.runId}' is not in experiment '${path.experimentId}'`);
     }
@@ -122,24 +123,15 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
     await runOf(path);
     const { artifact, open } = await download.execute(path.runId, path.name);
     const body = await open();
-    return reply
-      .header('content-type', artifact.contentType)
-      .header('content-length', artifact.size)
-      // The same integrity headers as the native download: the SHA-256 computed at upload.
-      .header('etag', `"${artifact.sha256}"`)
-      .header('x-checksum-sha256', artifact.sha256)
-      .send(body);
+    return setDownloadHeaders(reply, artifact).header('content-type', artifact.contentType).header('content-length', artifact.size).send(body);
   });
 
   app.delete('/artifacts/*', hidden, async (request) => {
     const path = pathOf(request);
+    if (path.name === '') throw invalid("the artifact path must name a file or a directory under the run's artifacts");
     const run = await runOf(path);
-    // A file, or a whole directory of them, as MLflow's delete_artifacts does.
-    const names = latestByName(await list.execute(run.id))
-      .map((a) => a.name)
-      .filter((name) => path.name === '' || name === path.name || name.startsWith(`${path.name}/`));
-    if (names.length === 0) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${path.name}' in run '${run.id}'`);
-    for (const name of names) await remove.execute(run.id, name);
+    // A file, or a whole directory of them, as MLflow's delete_artifacts does: in one write.
+    await remove.execute(run.id, path.name, { below: true });
     return {};
   });
 };
@@ -149,11 +141,11 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
  * proxied listing, but with paths from the run's artifact root (`model/MLmodel`), and the root.
  */
 export const artifactListRoute: FastifyPluginAsync<{ container: DependencyContainer }> = async (app, { container }) => {
-  const getRun = container.resolve(GetRun);
+  const lookUpRun = container.resolve(LookUpRun);
   const list = container.resolve(ListRunArtifacts);
   app.get('/artifacts/list', { schema: { hide: true } }, async (request) => {
     const args = argsOf(request);
-    const run = await getRun.execute(runIdOf(args));
+    const run = await lookUpRun.execute(runIdOf(args));
     const directory = (optionalString(args, 'path') ?? '').replace(/^\/+|\/+$/g, '');
     const files = listDirectory(await list.execute(run.id), directory).map((f) => ({ ...f, path: directory === '' ? f.path : `${directory}/${f.path}` }));
     return { root_uri: runArtifactUri(run), ...(files.length > 0 ? { files } : {}) };

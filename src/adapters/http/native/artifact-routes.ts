@@ -11,6 +11,7 @@ import { ListRunArtifacts } from '../../../application/use-cases/artifacts/list-
 import { UploadArtifact } from '../../../application/use-cases/artifacts/upload-artifact.js';
 import type { ArtifactFieldsInput } from '../../../domain/artifact.js';
 import { InvalidArgumentError, RangeNotSatisfiableError, UnsupportedMediaTypeError } from '../../../domain/errors.js';
+import { setDownloadHeaders } from '../shared/download-headers.js';
 import { presentArtifact } from './presenters.js';
 import { defined } from './query.js';
 import { Artifact, ArtifactType, IdParams, withProblems } from './schemas.js';
@@ -118,11 +119,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
       const name = (request.params as { '*'?: string })['*'] ?? '';
       const { artifact, open } = await download.execute(request.params.id, name, request.query.version);
       const etag = `"${artifact.sha256}"`;
-      reply
-        .header('etag', etag)
-        .header('x-checksum-sha256', artifact.sha256)
-        .header('accept-ranges', 'bytes')
-        .header('content-disposition', attachment(artifact.name));
+      setDownloadHeaders(reply, artifact).header('accept-ranges', 'bytes');
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
       const range = requestedRange(request, etag, artifact.size);
       reply.type(artifact.contentType);
@@ -180,20 +177,6 @@ export const downloadResponses = {
 /** The download URL: each segment percent-encoded (names may hold spaces, `%`, `#`, `?`, any script). */
 export function artifactUrl(runId: string, name: string): string {
   return `/api/runs/${encodeURIComponent(runId)}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-/**
- * `Content-Disposition: attachment` naming the file after the name's last segment. Header values
- * are Latin-1 at best, so a segment that is not plain printable ASCII (or holds `"`, `\` or `%`,
- * which some clients read specially) gets an ASCII stand-in in `filename` and the exact name in
- * `filename*` (RFC 6266, RFC 8187), which clients prefer when they understand it.
- */
-function attachment(name: string): string {
-  const file = name.split('/').pop() ?? name;
-  const ascii = file.replace(/[^\x20-\x7e]|["\\%]/gu, '_');
-  if (ascii === file) return `attachment; filename="${file}"`;
-  const encoded = encodeURIComponent(file).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /**

@@ -47,11 +47,12 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     return found && copy(found);
   }
 
-  async deleteByName(runId: string, name: string): Promise<string[]> {
+  async deleteByName(runId: string, name: string, options: { below?: boolean } = {}): Promise<string[]> {
     if (!this.db.runs.has(runId)) throw new NotFoundError('run', runId);
     const blobKeys = new Set<string>();
+    const matches = (other: string): boolean => other === name || (options.below === true && other.startsWith(`${name}/`));
     for (const [id, artifact] of this.db.artifacts) {
-      if (artifact.runId !== runId || artifact.name !== name) continue;
+      if (artifact.runId !== runId || !matches(artifact.name)) continue;
       blobKeys.add(artifact.path);
       this.db.artifacts.delete(id);
     }

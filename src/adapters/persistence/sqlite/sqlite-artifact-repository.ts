@@ -37,6 +37,7 @@ export class SqliteArtifactRepository implements ArtifactRepository {
   private readonly ofExperiment: Statement;
   private readonly ofName: Statement;
   private readonly removeName: Statement;
+  private readonly removeTree: Statement;
   private readonly referenced: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -59,6 +60,10 @@ export class SqliteArtifactRepository implements ArtifactRepository {
     this.ofName = c.prepare('SELECT * FROM artifacts WHERE run_id = @runId AND name = @name AND (@version IS NULL OR version = @version)');
     // Served by artifacts_by_run (run_id, name).
     this.removeName = c.prepare('DELETE FROM artifacts WHERE run_id = ? AND name = ? RETURNING blob_key').pluck();
+    // Names under `dir/` sort between 'dir/' and 'dir0' ('0' follows '/'), in code point order.
+    this.removeTree = c.prepare(
+      "DELETE FROM artifacts WHERE run_id = @runId AND (name = @name OR (name > @name || '/' AND name < @name || '0')) RETURNING blob_key",
+    ).pluck();
     this.referenced = c.prepare('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key IN (SELECT value FROM json_each(?))').pluck();
   }
 
@@ -100,10 +105,11 @@ export class SqliteArtifactRepository implements ArtifactRepository {
     return this.db.read(() => (this.ofName.all({ runId, name, version: version ?? null }) as ArtifactRow[]).map(fromRow).sort(newestFirst)[0]);
   }
 
-  deleteByName(runId: string, name: string): Promise<string[]> {
+  deleteByName(runId: string, name: string, options: { below?: boolean } = {}): Promise<string[]> {
     return this.db.write(() => {
       this.requireRun(runId);
-      return [...new Set(this.removeName.all(runId, name) as string[])];
+      const removed = options.below ? this.removeTree.all({ runId, name }) : this.removeName.all(runId, name);
+      return [...new Set(removed as string[])];
     });
   }
 

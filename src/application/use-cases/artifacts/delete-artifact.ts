@@ -16,15 +16,16 @@ export class DeleteArtifact {
   ) {}
 
   /**
-   * Removes every version of a name from a run, then frees the content no other record
-   * references: content shared with another artifact (uploads are deduplicated) stays.
+   * Removes every version of a name from a run (with `below`, also every name under `name/`: a
+   * directory, in one write), then frees the content no other record references: content shared
+   * with another artifact (uploads are deduplicated) stays.
    * @throws InvalidArgumentError (the name), NotFoundError (run or name), ConflictError (a deleted run)
    */
-  async execute(runId: RunId, name: string): Promise<void> {
+  async execute(runId: RunId, name: string, options: { below?: boolean } = {}): Promise<void> {
     assertArtifactName(name);
     const run = await this.runs.get(runId);
     assertWritable(run);
-    const blobKeys = await this.artifacts.deleteByName(run.id, name);
+    const blobKeys = await this.artifacts.deleteByName(run.id, name, options);
     if (blobKeys.length === 0) throw new NotFoundError('artifact', name);
     await this.janitor.freeUnreferenced(blobKeys);
   }
