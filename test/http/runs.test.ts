@@ -333,6 +333,43 @@ describe('PATCH /api/runs/:id', () => {
     expect(renamed).not.toHaveProperty('duration');
   });
 
+  it('re-parents a run: parentRunId moves it under another run, null removes its parent', async () => {
+    const experiment = await createExperiment(api);
+    const first = await createRun(api, experiment.id, { name: 'first' });
+    const second = await createRun(api, experiment.id, { name: 'second' });
+    const run = await createRun(api, experiment.id, { name: 'trial' });
+    const children = async (id: string) => expectStatus(await api.get(`/api/runs/${id}/children`), 200).runs.map((r: Json) => r.id);
+    const withParent = async (id: string) =>
+      expectStatus(await api.post('/api/runs/search', { filter: `parentRunId = '${id}'` }), 200).runs.map((r: Json) => r.id);
+
+    expect(expectStatus(await api.patch(`/api/runs/${run.id}`, { parentRunId: first.id }), 200).parentRunId).toBe(first.id);
+    expect([await children(first.id), await withParent(first.id)]).toEqual([[run.id], [run.id]]);
+    expect(expectStatus(await api.patch(`/api/runs/${run.id}`, { parentRunId: second.id }), 200).parentRunId).toBe(second.id);
+    expect([await children(first.id), await children(second.id)]).toEqual([[], [run.id]]);
+
+    const detached = expectStatus(await api.patch(`/api/runs/${run.id}`, { parentRunId: null }), 200);
+    expect(detached).not.toHaveProperty('parentRunId');
+    expect(expectStatus(await api.get(`/api/runs/${run.id}`), 200)).not.toHaveProperty('parentRunId');
+    expect([await children(second.id), await withParent(second.id)]).toEqual([[], []]);
+  });
+
+  it('refuses an unknown parent, the run itself and its descendants: 400 naming /parentRunId, and changes nothing', async () => {
+    const experiment = await createExperiment(api);
+    const run = await createRun(api, experiment.id, { name: 'root' });
+    const child = await createRun(api, experiment.id, { parentRunId: run.id });
+    const grandchild = await createRun(api, experiment.id, { parentRunId: child.id });
+    for (const parentRunId of ['ghost', run.id, child.id, grandchild.id]) {
+      const problem = expectProblem(await api.patch(`/api/runs/${run.id}`, { parentRunId, name: 'renamed' }), 400, 'INVALID_ARGUMENT');
+      expect(issuePaths(problem)).toEqual(['/parentRunId']);
+    }
+    const unknown = expectProblem(await api.patch(`/api/runs/${run.id}`, { parentRunId: 'ghost' }), 400, 'INVALID_ARGUMENT');
+    expect(JSON.stringify(unknown)).toContain('ghost');
+    expectProblem(await api.patch(`/api/runs/${run.id}`, { parentRunId: 42 }), 400, 'INVALID_ARGUMENT');
+    const unchanged = expectStatus(await api.get(`/api/runs/${run.id}`), 200);
+    expect(unchanged.name).toBe('root');
+    expect(unchanged).not.toHaveProperty('parentRunId');
+  });
+
   it('refuses an unknown status, an empty body and unknown fields: 400', async () => {
     const run = await createRun(api);
     expectProblem(await api.patch(`/api/runs/${run.id}`, { status: 'paused' }), 400, 'INVALID_ARGUMENT');

@@ -135,15 +135,18 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
     {
       schema: {
         tags: ['runs'],
-        summary: 'Finish, rename or re-tag a run',
+        summary: 'Finish, rename, re-tag or re-parent a run',
         description:
-          'Status only moves forward, from running or scheduled to completed, failed or killed; with reopen: true a finished run may change status again (back to running clears completedAt). Tags are merged; a null value removes a tag.',
+          'Status only moves forward, from running or scheduled to completed, failed or killed; with reopen: true a finished run may change status again (back to running clears completedAt). Tags are merged; a null value removes a tag. parentRunId sets the parent (an existing run, neither this run nor one of its descendants); null removes it.',
         params: IdParams,
         body: Type.Object(
           {
             status: Type.Optional(RunStatus),
             name: Type.Optional(Type.String()),
             tags: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]))),
+            parentRunId: Type.Optional(
+              Type.Union([Type.String(), Type.Null()], { description: 'an existing run, not this one nor a descendant: lineage; null removes the parent' }),
+            ),
             completedAt: Type.Optional(Type.String({ description: 'ISO-8601; with a finishing status, defaults to now' })),
             reopen: Type.Optional(Type.Boolean({ description: 'let a finished run change status again (resume it)' })),
           },
