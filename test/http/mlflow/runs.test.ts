@@ -184,12 +184,106 @@ describe('MLflow runs', () => {
       const child = await createRun(s, experimentId, { runName: 'trial-1', tags: { 'mlflow.parentRunId': parentId } });
       const childId: string = child.info.run_id;
       expect(tagRecord(child.data.tags)['mlflow.parentRunId']).toBe(parentId);
-      expect(ok(await s.native.get(`/api/runs/${childId}`)).parentRunId).toBe(parentId);
+      expect(child.data.tags.filter((t: Json) => t.key === 'mlflow.parentRunId')).toHaveLength(1);
+      const native = ok(await s.native.get(`/api/runs/${childId}`));
+      expect(native.parentRunId).toBe(parentId);
+      // The parent is the run's lineage, not a stored tag as well.
+      expect(native.tags).not.toHaveProperty('mlflow.parentRunId');
       const children = ok(await s.native.get(`/api/runs/${parentId}/children`)).runs;
       expect(children.map((r: Json) => r.id)).toEqual([childId]);
-      // A child of a run Fathom does not hold keeps the tag all the same.
+      // A child of a run Fathom does not hold keeps the tag all the same, as a plain tag.
       const orphan = await createRun(s, experimentId, { tags: { 'mlflow.parentRunId': 'elsewhere' } });
       expect(tagRecord(orphan.data.tags)['mlflow.parentRunId']).toBe('elsewhere');
+      const nativeOrphan = ok(await s.native.get(`/api/runs/${orphan.info.run_id}`));
+      expect(nativeOrphan).not.toHaveProperty('parentRunId');
+      expect(nativeOrphan.tags['mlflow.parentRunId']).toBe('elsewhere');
+    });
+
+    describe('mlflow.parentRunId after creation: the run\'s parent, as mlflow.runName is its name', () => {
+      /** What a client reads: the parent tag(s) of runs/get, the native parent, the parent's children. */
+      async function lineage(s: MlflowServer, runId: string, parentId: string) {
+        const tags = (await getRun(s, runId)).data.tags.filter((t: Json) => t.key === 'mlflow.parentRunId').map((t: Json) => t.value);
+        const native = ok(await s.native.get(`/api/runs/${runId}`));
+        const children = ok(await s.native.get(`/api/runs/${parentId}/children`)).runs.map((r: Json) => r.id);
+        return { tags, parentRunId: native.parentRunId, stored: native.tags['mlflow.parentRunId'], children };
+      }
+
+      it('set-tag gives a run its parent; delete-tag removes it, then answers 404', async () => {
+        const s = server();
+        const experimentId = await createExperiment(s);
+        const parentId: string = (await createRun(s, experimentId, { runName: 'sweep' })).info.run_id;
+        const runId: string = (await createRun(s, experimentId, { runName: 'trial' })).info.run_id;
+        expect(ok(await s.post('runs/set-tag', { run_id: runId, key: 'mlflow.parentRunId', value: parentId }))).toEqual({});
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: [parentId], parentRunId: parentId, stored: undefined, children: [runId] });
+        expect(ok(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }))).toEqual({});
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: [], parentRunId: undefined, stored: undefined, children: [] });
+        expectMlflowError(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      });
+
+      it('delete-tag removes the parent of a run created with the tag, and of a run parented natively', async () => {
+        const s = server();
+        const experimentId = await createExperiment(s);
+        const parentId: string = (await createRun(s, experimentId)).info.run_id;
+        const viaMlflow: string = (await createRun(s, experimentId, { tags: { 'mlflow.parentRunId': parentId } })).info.run_id;
+        const viaNative: string = ok(await s.native.post(`/api/experiments/${experimentId}/runs`, { parentRunId: parentId }), 201).id;
+        for (const runId of [viaMlflow, viaNative]) {
+          expect((await lineage(s, runId, parentId)).tags).toEqual([parentId]);
+          expect(ok(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }))).toEqual({});
+          const after = await lineage(s, runId, parentId);
+          expect([after.tags, after.parentRunId, after.children.includes(runId)]).toEqual([[], undefined, false]);
+        }
+      });
+
+      it('log-batch with the tag gives the run its parent, as set-tag does', async () => {
+        const s = server();
+        const experimentId = await createExperiment(s);
+        const parentId: string = (await createRun(s, experimentId)).info.run_id;
+        const runId: string = (await createRun(s, experimentId)).info.run_id;
+        ok(await s.post('runs/log-batch', { run_id: runId, tags: [{ key: 'mlflow.parentRunId', value: parentId }, { key: 'stage', value: 'eval' }] }));
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: [parentId], parentRunId: parentId, stored: undefined, children: [runId] });
+        expect(tagRecord((await getRun(s, runId)).data.tags).stage).toBe('eval');
+      });
+
+      it('a value naming no run Fathom holds is a plain tag, which replaces the parent and is replaced by one', async () => {
+        const s = server();
+        const experimentId = await createExperiment(s);
+        const parentId: string = (await createRun(s, experimentId)).info.run_id;
+        const runId: string = (await createRun(s, experimentId, { tags: { 'mlflow.parentRunId': parentId } })).info.run_id;
+        ok(await s.post('runs/set-tag', { run_id: runId, key: 'mlflow.parentRunId', value: 'elsewhere' }));
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: ['elsewhere'], parentRunId: undefined, stored: 'elsewhere', children: [] });
+        ok(await s.post('runs/log-batch', { run_id: runId, tags: [{ key: 'mlflow.parentRunId', value: parentId }] }));
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: [parentId], parentRunId: parentId, stored: undefined, children: [runId] });
+        ok(await s.post('runs/log-batch', { run_id: runId, tags: [{ key: 'mlflow.parentRunId', value: 'elsewhere' }] }));
+        expect(ok(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }))).toEqual({});
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: [], parentRunId: undefined, stored: undefined, children: [] });
+        expectMlflowError(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      });
+
+      it('shows one tag, the parent, when a native client also stored a tag of that key; delete-tag removes both', async () => {
+        const s = server();
+        const experimentId = await createExperiment(s);
+        const parentId: string = (await createRun(s, experimentId)).info.run_id;
+        const body = { parentRunId: parentId, tags: { 'mlflow.parentRunId': 'a stale tag' } };
+        const runId: string = ok(await s.native.post(`/api/experiments/${experimentId}/runs`, body), 201).id;
+        expect((await lineage(s, runId, parentId)).tags).toEqual([parentId]);
+        ok(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }));
+        expect(await lineage(s, runId, parentId)).toEqual({ tags: [], parentRunId: undefined, stored: undefined, children: [] });
+      });
+
+      it('refuses the run itself or one of its descendants as parent (a cycle) with INVALID_PARAMETER_VALUE, changing nothing', async () => {
+        const s = server();
+        const experimentId = await createExperiment(s);
+        const rootId: string = (await createRun(s, experimentId, { runName: 'root' })).info.run_id;
+        const childId: string = (await createRun(s, experimentId, { tags: { 'mlflow.parentRunId': rootId } })).info.run_id;
+        const before = sortedRun(await getRun(s, rootId));
+        for (const value of [rootId, childId]) {
+          expectMlflowError(await s.post('runs/set-tag', { run_id: rootId, key: 'mlflow.parentRunId', value }), 400, 'INVALID_PARAMETER_VALUE');
+          const batch = { run_id: rootId, params: [{ key: 'lr', value: '0.1' }], tags: [{ key: 'mlflow.parentRunId', value }] };
+          expectMlflowError(await s.post('runs/log-batch', batch), 400, 'INVALID_PARAMETER_VALUE');
+        }
+        expect(sortedRun(await getRun(s, rootId))).toEqual(before);
+        expect(ok(await s.native.get(`/api/runs/${childId}`)).parentRunId).toBe(rootId);
+      });
     });
 
     it('shows a parent set natively as the mlflow.parentRunId tag', async () => {

@@ -217,6 +217,27 @@ describe('MLflow run search', () => {
     expect(found.runs.map((r: Json) => r.name)).toEqual(['alpha']);
   });
 
+  it('finds a run by tags.mlflow.parentRunId once set-tag gives it a parent, and no longer after delete-tag', async () => {
+    const s = server();
+    const experimentId = await createExperiment(s);
+    const parentId: string = (await createRun(s, experimentId, { runName: 'sweep', startTime: T0 })).info.run_id;
+    const runId: string = (await createRun(s, experimentId, { runName: 'trial', startTime: T0 + 1_000 })).info.run_id;
+    await createRun(s, experimentId, { runName: 'born nested', startTime: T0 + 2_000, tags: { 'mlflow.parentRunId': parentId } });
+    const nested = () => names(s, { experiment_ids: [experimentId], filter: `tags.mlflow.parentRunId = '${parentId}'` });
+    const children = async () => ok(await s.native.get(`/api/runs/${parentId}/children`)).runs.map((r: Json) => r.name);
+    expect([await nested(), await children()]).toEqual([['born nested'], ['born nested']]);
+
+    ok(await s.post('runs/set-tag', { run_id: runId, key: 'mlflow.parentRunId', value: parentId }));
+    expect([await nested(), await children()]).toEqual([
+      ['born nested', 'trial'],
+      ['born nested', 'trial'],
+    ]);
+    expect(await names(s, { experiment_ids: [experimentId], filter: "tags.`mlflow.parentRunId` LIKE '%'" })).toEqual(['born nested', 'trial']);
+
+    ok(await s.post('runs/delete-tag', { run_id: runId, key: 'mlflow.parentRunId' }));
+    expect([await nested(), await children()]).toEqual([['born nested'], ['born nested']]);
+  });
+
   // Differences from MLflow that docs/mlflow.md states, in Fathom's sort (reached through
   // search-translation.ts): what a client observes instead.
   describe("documented differences from MLflow (Fathom's sort)", () => {

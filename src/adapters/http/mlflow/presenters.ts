@@ -91,12 +91,15 @@ export function presentMetric(point: MetricPoint) {
 /**
  * The run's tags as MLflow clients expect them: the stored ones, with the name and parent as system
  * tags. The name is the run's name only: a stored mlflow.runName tag (which a native client may
- * set) is not shown, or a client would read two, and the search by that tag finds the name.
+ * set) is not shown, or a client would read two, and the search by that tag finds the name. The
+ * same holds for the parent: a run that has one shows it, and a stored mlflow.parentRunId tag
+ * (a native client's, or one naming a run Fathom does not hold) only shows on a run without one.
  */
 export function runTags(run: Run): { key: string; value: string }[] {
-  const tags = keyValues(run.tags).filter(({ key }) => key !== RUN_NAME_TAG);
+  const shadowed = (key: string) => key === RUN_NAME_TAG || (key === PARENT_RUN_TAG && run.parentRunId !== undefined);
+  const tags = keyValues(run.tags).filter(({ key }) => !shadowed(key));
   if (run.name !== undefined) tags.push({ key: RUN_NAME_TAG, value: run.name });
-  if (run.parentRunId !== undefined && !Object.hasOwn(run.tags, PARENT_RUN_TAG)) tags.push({ key: PARENT_RUN_TAG, value: run.parentRunId });
+  if (run.parentRunId !== undefined) tags.push({ key: PARENT_RUN_TAG, value: run.parentRunId });
   return tags;
 }
 

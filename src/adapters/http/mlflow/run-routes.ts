@@ -95,6 +95,14 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     }
   };
 
+  /**
+   * MLflow's parent tag as Fathom holds it: the run's parent when the value names a run Fathom
+   * holds (and then no tag of that key is stored), else a plain tag and no parent, so the tag a
+   * client reads back is always the value it set.
+   */
+  const parentTag = async (value: string): Promise<{ parentRunId: string | null; tag: string | null }> =>
+    (await runExists(value)) ? { parentRunId: value, tag: null } : { parentRunId: null, tag: value };
+
   /** The ids that name an experiment: MLflow searches the runs of the others too, and finds none. */
   const knownExperiments = async (ids: readonly string[]): Promise<string[]> => {
     const known: string[] = [];
@@ -129,9 +137,10 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     }
     const startedAt = optionalInteger(args, 'start_time', { min: 0 });
     const createdBy = optionalString(args, 'user_id') || tags['mlflow.user'];
-    // Nested runs: the parent tag also sets Fathom's lineage, when it names a run Fathom holds.
+    // Nested runs: the parent tag is Fathom's lineage when it names a run Fathom holds, else a plain tag.
     const parent = tags[PARENT_RUN_TAG];
     const parentRunId = parent !== undefined && (await runExists(parent)) ? parent : undefined;
+    if (parentRunId !== undefined) delete tags[PARENT_RUN_TAG];
     const view = await create.execute(experimentId, {
       name: runName ?? nameTag ?? randomRunName(),
       tags,
@@ -200,11 +209,13 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const total = metrics.length + params.length + tagList.length;
     if (total > BATCH_LIMITS.total) throw invalid(`A batch logging request can contain at most ${BATCH_LIMITS.total} metrics, params and tags in total. Got ${total}.`);
     const { tags, nameTag } = withoutNameTag(recordOf(tagList));
+    const parent = Object.hasOwn(tags, PARENT_RUN_TAG) ? await parentTag(tags[PARENT_RUN_TAG] as string) : undefined;
     await logBatch.execute(id, {
       metrics: metrics.map((m, i) => metricOf(m, `metrics[${i}]`)),
       parameters: await notHeldAlready(id, params),
-      tags,
+      tags: parent ? { ...tags, [PARENT_RUN_TAG]: parent.tag } : tags,
       ...(nameTag !== undefined ? { name: nameTag } : {}),
+      ...(parent ? { parentRunId: parent.parentRunId } : {}),
     });
     return {};
   });
@@ -214,7 +225,13 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const id = runIdOf(args);
     const key = requiredString(args, 'key');
     const value = optionalString(args, 'value') ?? '';
-    await update.execute(id, key === RUN_NAME_TAG ? { name: value } : { tags: { [key]: value } });
+    let changes: RunChanges;
+    if (key === RUN_NAME_TAG) changes = { name: value };
+    else if (key === PARENT_RUN_TAG) {
+      const { parentRunId, tag } = await parentTag(value);
+      changes = { parentRunId, tags: { [key]: tag } };
+    } else changes = { tags: { [key]: value } };
+    await update.execute(id, changes);
     return {};
   });
 
@@ -223,9 +240,13 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const id = runIdOf(args);
     const key = requiredString(args, 'key');
     const run = await get.execute(id);
-    const held = key === RUN_NAME_TAG ? run.name !== undefined : Object.hasOwn(run.tags, key);
-    if (!held) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${id}`);
-    await update.execute(id, key === RUN_NAME_TAG ? { name: '' } : { tags: { [key]: null } });
+    // The name and the parent are shown as tags; deleting the tag removes them.
+    let changes: RunChanges | undefined;
+    if (key === RUN_NAME_TAG) changes = run.name !== undefined ? { name: '' } : undefined;
+    else if (key === PARENT_RUN_TAG && run.parentRunId !== undefined) changes = { parentRunId: null, tags: { [key]: null } };
+    else if (Object.hasOwn(run.tags, key)) changes = { tags: { [key]: null } };
+    if (!changes) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${id}`);
+    await update.execute(id, changes);
     return {};
   });
 
