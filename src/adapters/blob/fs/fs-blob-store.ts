@@ -66,11 +66,15 @@ export class FsBlobStore implements BlobStore {
         done(null, chunk);
       },
     });
+    // flush: the file is fsynced before the stream closes, so the blob is durable once renamed.
+    const file = createWriteStream(tmpPath, { flags: 'wx', flush: true });
     try {
-      // flush: the file is fsynced before the stream closes, so the blob is durable once renamed.
-      await pipeline(source, meter, createWriteStream(tmpPath, { flags: 'wx', flush: true }));
+      await pipeline(source, meter, file);
     } catch (error) {
       source.destroy();
+      // A stream destroyed while its file is still being opened creates the file afterwards:
+      // wait until it has closed, or an oversized upload would leave its partial file behind.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       await unlink(tmpPath).catch(() => undefined);
       throw error;
     }
