@@ -10,30 +10,10 @@ import { LookUpExperiment } from '../../../application/use-cases/experiments/loo
 import { RestoreExperiment } from '../../../application/use-cases/experiments/restore-experiment.js';
 import type { Experiment, LifecycleStage } from '../../../domain/experiment.js';
 import { invalid, MlflowError } from './errors.js';
+import { parseExperimentFilter, parseExperimentOrderBy, type ExperimentFacts } from './experiment-search.js';
+import { SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS } from './mlflow-semantics.js';
 import { presentExperiment } from './presenters.js';
-import { argsOf, badValue, decodeToken, encodeToken, keyValues, optionalInteger, optionalString, requiredString, stringList, type Args } from './request.js';
-import { parseExperimentFilter, parseExperimentOrderBy, type ExperimentFacts } from './search-translation.js';
-
-export const SEARCH_MAX_RESULTS = 50_000;
-export const SEARCH_DEFAULT_RESULTS = 1_000;
-
-/** MLflow's ViewType, by name or by its protobuf number. */
-export function viewTypeOf(args: Args, name: string): LifecycleStage | 'all' {
-  const value = args[name];
-  if (value === undefined || value === null || value === '') return 'active';
-  const text = String(Array.isArray(value) ? value[0] : value);
-  if (text === 'ACTIVE_ONLY' || text === '1') return 'active';
-  if (text === 'DELETED_ONLY' || text === '2') return 'deleted';
-  if (text === 'ALL' || text === '3') return 'all';
-  return badValue(name, value, 'must be one of ACTIVE_ONLY, DELETED_ONLY, ALL');
-}
-
-/** `[{key, value}]` as a record; keys defined, never assigned (a key may be __proto__). Later duplicates win. */
-export function recordOf(entries: readonly { key: string; value: string }[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (const { key, value } of entries) Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-  return record;
-}
+import { argsOf, decodeToken, encodeToken, keyValues, optionalInteger, optionalString, recordOf, requiredString, stringList, viewTypeOf, type Args } from './request.js';
 
 function facts(e: Experiment): ExperimentFacts {
   return { id: e.id, name: e.name, creationTime: e.createdAt, lastUpdateTime: e.updatedAt, tags: e.properties };

@@ -6,21 +6,9 @@ import type { Run, RunStatus } from '../../../domain/run.js';
 import type { DatasetInput } from '../../../domain/run-input.js';
 import { textView } from '../../../domain/search/values.js';
 import { invalid } from './errors.js';
+import { MLFLOW_STATUSES, PARENT_RUN_TAG, RUN_NAME_TAG, type MlflowStatus } from './mlflow-semantics.js';
 
-/** MLflow keeps the run name in this tag too; Fathom keeps it as the run's name only. */
-export const RUN_NAME_TAG = 'mlflow.runName';
-export const PARENT_RUN_TAG = 'mlflow.parentRunId';
-
-export type MlflowStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
-
-const STATUS_OUT: Record<RunStatus, MlflowStatus> = {
-  running: 'RUNNING',
-  scheduled: 'SCHEDULED',
-  completed: 'FINISHED',
-  failed: 'FAILED',
-  killed: 'KILLED',
-};
-const STATUS_IN = Object.fromEntries(Object.entries(STATUS_OUT).map(([fathom, mlflow]) => [mlflow, fathom])) as Record<MlflowStatus, RunStatus>;
+const STATUS_IN = Object.fromEntries(Object.entries(MLFLOW_STATUSES).map(([fathom, mlflow]) => [mlflow, fathom])) as Record<MlflowStatus, RunStatus>;
 
 export function statusFromMlflow(status: string, name = 'status'): RunStatus {
   const found = Object.hasOwn(STATUS_IN, status) ? STATUS_IN[status as MlflowStatus] : undefined;
@@ -29,7 +17,7 @@ export function statusFromMlflow(status: string, name = 'status'): RunStatus {
 }
 
 export function statusToMlflow(status: RunStatus): MlflowStatus {
-  return STATUS_OUT[status];
+  return MLFLOW_STATUSES[status];
 }
 
 export function experimentArtifactLocation(experimentId: string): string {

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { LifecycleStage } from '../../../domain/experiment.js';
 import { invalid } from './errors.js';
 
 /**
@@ -94,6 +95,24 @@ export function keyValues(args: Args, name: string): { key: string; value: strin
     if (typeof value !== 'string') badValue(`${name}[${i}].value`, value, 'must be a string');
     return { key, value };
   });
+}
+
+/** `[{key, value}]` as a record; keys defined, never assigned (a key may be __proto__). Later duplicates win. */
+export function recordOf(entries: readonly { key: string; value: string }[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const { key, value } of entries) Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  return record;
+}
+
+/** MLflow's ViewType, by name or by its protobuf number. */
+export function viewTypeOf(args: Args, name: string): LifecycleStage | 'all' {
+  const value = args[name];
+  if (value === undefined || value === null || value === '') return 'active';
+  const text = String(Array.isArray(value) ? value[0] : value);
+  if (text === 'ACTIVE_ONLY' || text === '1') return 'active';
+  if (text === 'DELETED_ONLY' || text === '2') return 'deleted';
+  if (text === 'ALL' || text === '3') return 'all';
+  return badValue(name, value, 'must be one of ACTIVE_ONLY, DELETED_ONLY, ALL');
 }
 
 /** An opaque token from an earlier answer, base64url JSON. */

@@ -11,62 +11,25 @@ import { MarkRunDeleted } from '../../../application/use-cases/runs/mark-run-del
 import { RestoreRun } from '../../../application/use-cases/runs/restore-run.js';
 import { MAX_SEARCH_LIMIT, SearchRuns } from '../../../application/use-cases/runs/search-runs.js';
 import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
+import type { RunView } from '../../../application/run-views.js';
 import { DEFAULT_EXPERIMENT_ID } from '../../../application/use-cases/experiments/ensure-default-experiment.js';
 import { LookUpExperiment } from '../../../application/use-cases/experiments/look-up-experiment.js';
 import { NotFoundError } from '../../../domain/errors.js';
-import type { MetricInput } from '../../../domain/metric.js';
+import type { LifecycleStage } from '../../../domain/experiment.js';
 import { isFinishedStatus, type RunChanges } from '../../../domain/run.js';
 import { MlflowError, invalid } from './errors.js';
-import { recordOf, SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS, viewTypeOf } from './experiment-routes.js';
-import { PARENT_RUN_TAG, parameterText, presentRun, presentRunInfo, RUN_NAME_TAG, statusFromMlflow } from './presenters.js';
-import {
-  argsOf,
-  badValue,
-  keyValues,
-  objectList,
-  optionalInteger,
-  optionalString,
-  requiredString,
-  runIdOf,
-  stringList,
-  type Args,
-} from './request.js';
+import { PARENT_RUN_TAG, RUN_NAME_TAG, SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS, USER_TAG } from './mlflow-semantics.js';
+import { parameterText, presentRun, presentRunInfo, statusFromMlflow } from './presenters.js';
+import { argsOf, badValue, keyValues, objectList, optionalInteger, optionalString, recordOf, requiredString, runIdOf, stringList, viewTypeOf } from './request.js';
+import { checkBatchSize, datasetInputOf, keyValuesLenient, metricOf, parameterValueOf, withoutNameTag } from './run-arguments.js';
 import { randomRunName } from './run-names.js';
-import { translateRunFilter, translateRunOrderBy } from './search-translation.js';
+import { translateRunFilter, translateRunOrderBy } from './run-search-translation.js';
 
-/** MLflow's log-batch limits. */
-export const BATCH_LIMITS = { metrics: 1_000, params: 100, tags: 100, total: 1_000 } as const;
-
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** A metric value as MLflow clients send it: a number, "NaN", "Infinity", "-Infinity", or a number as text. */
-function metricValueOf(value: unknown): unknown {
-  return typeof value === 'string' && NUMBER_TEXT.test(value.trim()) ? Number(value) : value;
-}
-
-/** A metric as MLflow sends it; the step defaults to 0 (MLflow's default), the timestamp to now. */
-function metricOf(entry: Args, at: string): MetricInput {
-  const key = entry.key;
-  if (typeof key !== 'string' || key === '') badValue(`${at}.key`, key, 'must be a non-empty string');
-  if (entry.value === undefined || entry.value === null) badValue(`${at}.value`, entry.value, 'is required: a number, "NaN", "Infinity" or "-Infinity"');
-  const input: MetricInput = { key, value: metricValueOf(entry.value), step: optionalInteger(entry, 'step', { min: 0 }) ?? 0 };
-  const timestamp = optionalInteger(entry, 'timestamp');
-  if (timestamp !== undefined) input.timestamp = timestamp;
-  return input;
-}
-
-/** Parameters are text in MLflow; a number or boolean sent by a hand-written client is kept as its text. */
-function parameterValueOf(value: unknown, at: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return badValue(at, value, 'must be a string');
-}
-
-/** Splits MLflow's run-name tag out of tags: Fathom keeps the name as the run's name. */
-function withoutNameTag(tags: Record<string, string>): { tags: Record<string, string>; nameTag: string | undefined } {
-  const nameTag = Object.hasOwn(tags, RUN_NAME_TAG) ? tags[RUN_NAME_TAG] : undefined;
-  delete tags[RUN_NAME_TAG];
-  return { tags, nameTag };
+/** The Fathom filter for a run search: MLflow's filter, within the lifecycle stage its view type asks for. */
+function runSearchFilter(mlflowFilter: string, lifecycle: LifecycleStage | 'all'): string {
+  const translated = translateRunFilter(mlflowFilter);
+  const stage = lifecycle === 'all' ? '' : `lifecycleStage = '${lifecycle}'`;
+  return [translated && `(${translated})`, stage].filter(Boolean).join(' and ');
 }
 
 /** MLflow's run endpoints over Fathom's run, parameter and metric use cases. */
@@ -127,6 +90,25 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     return params.filter(({ key, value }) => held.get(key) !== value);
   };
 
+  /**
+   * Up to maxResults runs from a page token on. Fathom pages at most 10,000 runs at a time;
+   * MLflow allows 50,000: follow the pages.
+   */
+  const searchPages = async (query: { experimentIds: string[]; filter: string; orderBy: string[] }, maxResults: number, pageToken: string | undefined) => {
+    const runs: RunView[] = [];
+    let nextPageToken = pageToken;
+    do {
+      const page = await search.execute({
+        ...query,
+        limit: Math.min(MAX_SEARCH_LIMIT, maxResults - runs.length),
+        ...(nextPageToken ? { pageToken: nextPageToken } : {}),
+      });
+      runs.push(...page.runs);
+      nextPageToken = page.nextPageToken;
+    } while (nextPageToken && runs.length < maxResults);
+    return { runs, nextPageToken };
+  };
+
   app.post('/runs/create', hidden, async (request) => {
     const args = argsOf(request);
     const experimentId = optionalString(args, 'experiment_id') || DEFAULT_EXPERIMENT_ID;
@@ -136,7 +118,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
       throw invalid(`Both 'run_name' argument and '${RUN_NAME_TAG}' tag are specified, but with different values (run_name='${runName}', ${RUN_NAME_TAG}='${nameTag}').`);
     }
     const startedAt = optionalInteger(args, 'start_time', { min: 0 });
-    const createdBy = optionalString(args, 'user_id') || tags['mlflow.user'];
+    const createdBy = optionalString(args, 'user_id') || tags[USER_TAG];
     // Nested runs: the parent tag is Fathom's lineage when it names a run Fathom holds, else a plain tag.
     const parent = tags[PARENT_RUN_TAG];
     const parentRunId = parent !== undefined && (await runExists(parent)) ? parent : undefined;
@@ -203,11 +185,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const metrics = objectList(args, 'metrics');
     const params = keyValuesLenient(args, 'params');
     const tagList = keyValues(args, 'tags');
-    for (const [name, list] of [['metrics', metrics], ['params', params], ['tags', tagList]] as const) {
-      if (list.length > BATCH_LIMITS[name]) throw invalid(`A batch logging request can contain at most ${BATCH_LIMITS[name]} ${name}. Got ${list.length} ${name}.`);
-    }
-    const total = metrics.length + params.length + tagList.length;
-    if (total > BATCH_LIMITS.total) throw invalid(`A batch logging request can contain at most ${BATCH_LIMITS.total} metrics, params and tags in total. Got ${total}.`);
+    checkBatchSize({ metrics, params, tags: tagList });
     const { tags, nameTag } = withoutNameTag(recordOf(tagList));
     const parent = Object.hasOwn(tags, PARENT_RUN_TAG) ? await parentTag(tags[PARENT_RUN_TAG] as string) : undefined;
     await logBatch.execute(id, {
@@ -255,56 +233,19 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const askedFor = stringList(args, 'experiment_ids');
     const maxResults = optionalInteger(args, 'max_results', { min: 1, max: SEARCH_MAX_RESULTS }) ?? SEARCH_DEFAULT_RESULTS;
     const lifecycle = viewTypeOf(args, 'run_view_type');
-    const translated = translateRunFilter(optionalString(args, 'filter') ?? '');
-    const stage = lifecycle === 'all' ? '' : `lifecycleStage = '${lifecycle}'`;
-    const filter = [translated && `(${translated})`, stage].filter(Boolean).join(' and ');
+    const filter = runSearchFilter(optionalString(args, 'filter') ?? '', lifecycle);
     const orderBy = translateRunOrderBy(stringList(args, 'order_by'));
     // As MLflow: runs of the experiments named that exist; none named, none found.
     const experimentIds = await knownExperiments(askedFor);
     if (experimentIds.length === 0) return {};
-    // Fathom pages at most 10,000 runs at a time; MLflow allows 50,000: follow the pages.
-    const runs: ReturnType<typeof presentRun>[] = [];
-    let pageToken = optionalString(args, 'page_token') || undefined;
-    do {
-      const page = await search.execute({
-        experimentIds,
-        filter,
-        orderBy,
-        limit: Math.min(MAX_SEARCH_LIMIT, maxResults - runs.length),
-        ...(pageToken ? { pageToken } : {}),
-      });
-      runs.push(...page.runs.map(presentRun));
-      pageToken = page.nextPageToken;
-    } while (pageToken && runs.length < maxResults);
-    return { ...(runs.length > 0 ? { runs } : {}), ...(pageToken ? { next_page_token: pageToken } : {}) };
+    const { runs, nextPageToken } = await searchPages({ experimentIds, filter, orderBy }, maxResults, optionalString(args, 'page_token') || undefined);
+    return { ...(runs.length > 0 ? { runs: runs.map(presentRun) } : {}), ...(nextPageToken ? { next_page_token: nextPageToken } : {}) };
   });
 
   app.post('/runs/log-inputs', hidden, async (request) => {
     const args = argsOf(request);
     const id = runIdOf(args);
-    const datasets = objectList(args, 'datasets').map((entry, i) => {
-      const dataset = entry.dataset;
-      if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) badValue(`datasets[${i}].dataset`, dataset, 'must be an object');
-      const d = dataset as Args;
-      return {
-        name: d.name,
-        digest: d.digest,
-        sourceType: d.source_type,
-        source: d.source,
-        ...(d.schema !== undefined ? { schema: d.schema } : {}),
-        ...(d.profile !== undefined ? { profile: d.profile } : {}),
-        tags: keyValues(entry, 'tags'),
-      };
-    });
-    await logInputs.execute(id, datasets);
+    await logInputs.execute(id, objectList(args, 'datasets').map(datasetInputOf));
     return {};
   });
 };
-
-/** Params of a batch: `[{key, value}]`, a value that is a number or boolean kept as its text. */
-function keyValuesLenient(args: Args, name: string): { key: string; value: string }[] {
-  return objectList(args, name).map((entry, i) => {
-    if (typeof entry.key !== 'string' || entry.key === '') badValue(`${name}[${i}].key`, entry.key, 'must be a non-empty string');
-    return { key: entry.key, value: parameterValueOf(entry.value, `${name}[${i}].value`) };
-  });
-}
