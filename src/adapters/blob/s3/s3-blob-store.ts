@@ -5,19 +5,19 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  paginateListObjectsV2,
   type HeadObjectCommandOutput,
-  type ListObjectsV2CommandInput,
-  type _Object,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobStore, ByteRange, ListedBlob, PutOptions, StoredBlob } from '../../../application/ports/blob-store.js';
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError, RangeNotSatisfiableError } from '../../../domain/errors.js';
+import { listCommonPrefixes, listObjects, s3ClientFor, type S3BlobStoreConfig } from './s3-client.js';
 import { copyWithinBucket, type CopyLimits } from './s3-copy.js';
 import { isNotFound, translateS3Error } from './s3-errors.js';
+import { LastUseMarkers } from './s3-last-use.js';
 import { S3Layout } from './s3-layout.js';
+
+export { s3ClientFor, type S3BlobStoreConfig } from './s3-client.js';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (but the last); parts are buffered, so this bounds an upload's memory too. */
@@ -43,13 +43,11 @@ export const STALE_STAGING_MS = 60 * 60 * 1000;
  * aborted; what a crash leaves in staging is removed by `removeStaleStaging`.
  *
  * Blob ages: a blob's modification time is the later of its S3 LastModified (whole seconds, the
- * precision S3 gives) and the newest last-use marker a deduplicating put wrote for it. Markers are
- * empty objects whose key carries the time in milliseconds, so a listing shows them without
- * reading each one, and touching a blob costs one small PUT whatever the blob's size (copying a
- * blob onto itself to refresh its LastModified would rewrite up to 5 GiB, more past that).
+ * precision S3 gives) and the newest use a deduplicating put recorded (LastUseMarkers).
  */
 export class S3BlobStore implements BlobStore {
   private readonly layout: S3Layout;
+  private readonly lastUse: LastUseMarkers;
 
   constructor(
     private readonly client: S3Client,
@@ -59,6 +57,7 @@ export class S3BlobStore implements BlobStore {
   ) {
     if (bucket.trim() === '') throw InvalidArgumentError.field('/bucket', 'an S3 bucket name is required');
     this.layout = new S3Layout(prefix);
+    this.lastUse = new LastUseMarkers(client, bucket, this.layout);
   }
 
   /** The normalised key prefix (`''` or ending with `/`). */
@@ -115,8 +114,12 @@ export class S3BlobStore implements BlobStore {
     const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
     try {
       await options.claim?.(key);
-      // Already stored: record the use, so garbage collection spares it (see BlobStore.list).
-      if (await this.touchIfStored(key)) return { key, sha256, size, created: false };
+      // Already stored: record the use, so garbage collection spares it (see BlobStore.list). The
+      // use is recorded after the check: a marker for an absent blob would only make it look newer.
+      if (await this.head(key)) {
+        await this.lastUse.record(key);
+        return { key, sha256, size, created: false };
+      }
       await copyWithinBucket(this.client, this.bucket, staging, this.layout.blob(key), size, this.copyLimits);
       return { key, sha256, size, created: true };
     } catch (error) {
@@ -150,9 +153,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   async modifiedAt(key: string): Promise<number | undefined> {
-    const [head, lastUse] = await Promise.all([this.head(key), this.lastUse(key)]);
-    if (!head) return undefined;
-    return ageOf(head.LastModified, lastUse);
+    try {
+      const [head, lastUse] = await Promise.all([this.head(key), this.lastUse.latest(key)]);
+      return head ? ageOf(head.LastModified, lastUse) : undefined;
+    } catch (error) {
+      throw translateS3Error(error, 'look up a blob');
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -160,7 +166,7 @@ export class S3BlobStore implements BlobStore {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
       // After the blob: a marker outliving it only makes content stored again later look newer.
-      await this.removeMarkers(key, () => true);
+      await this.lastUse.remove(key);
     } catch (error) {
       throw translateS3Error(error, 'delete a blob');
     }
@@ -177,14 +183,8 @@ export class S3BlobStore implements BlobStore {
       const blobShards = await this.shards(this.layout.blobsPrefix);
       const markerShards = new Set(await this.shards(this.layout.markersPrefix));
       for (const shard of blobShards) {
-        const lastUse = new Map<string, number>();
-        if (markerShards.has(shard)) {
-          for await (const object of this.objects({ Prefix: `${this.layout.markersPrefix}${shard}/` })) {
-            const marker = this.layout.markerOf(object.Key ?? '');
-            if (marker && marker.at > (lastUse.get(marker.key) ?? -Infinity)) lastUse.set(marker.key, marker.at);
-          }
-        }
-        for await (const object of this.objects({ Prefix: `${this.layout.blobsPrefix}${shard}/`, Delimiter: '/' })) {
+        const lastUse = markerShards.has(shard) ? await this.lastUse.ofShard(shard) : new Map<string, number>();
+        for await (const object of listObjects(this.client, this.bucket, { Prefix: `${this.layout.blobsPrefix}${shard}/`, Delimiter: '/' })) {
           const key = this.layout.blobKeyOf(object.Key ?? '');
           if (key) yield { key, size: object.Size ?? 0, modifiedAt: ageOf(object.LastModified, lastUse.get(key)) };
         }
@@ -203,7 +203,7 @@ export class S3BlobStore implements BlobStore {
   async removeStaleStaging(cutoff: number): Promise<number> {
     let removed = 0;
     try {
-      for await (const object of this.objects({ Prefix: this.layout.stagingPrefix, Delimiter: '/' })) {
+      for await (const object of listObjects(this.client, this.bucket, { Prefix: this.layout.stagingPrefix, Delimiter: '/' })) {
         const key = object.Key ?? '';
         if (this.layout.isStaging(key) && (object.LastModified?.getTime() ?? Infinity) < cutoff) {
           await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -232,59 +232,10 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /**
-   * Records that a put found this content stored, and says whether it did. The marker goes in
-   * after the check: a marker for an absent blob would only make it look newer once stored.
-   */
-  private async touchIfStored(key: string): Promise<boolean> {
-    if (!(await this.head(key))) return false;
-    const now = Date.now();
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.layout.marker(key, now), Body: new Uint8Array(0), ContentLength: 0 }));
-    // Housekeeping: older markers say nothing the new one does not. Left behind, they cost a
-    // listing entry each and no correctness, so a failure here does not fail the upload.
-    await this.removeMarkers(key, (at) => at < now).catch(() => undefined);
-    return true;
-  }
-
-  /** The newest last-use marker's time (epoch ms), or undefined when there is none. */
-  private async lastUse(key: string): Promise<number | undefined> {
-    let latest: number | undefined;
-    try {
-      for await (const object of this.objects({ Prefix: this.layout.markersOf(key) })) {
-        const marker = this.layout.markerOf(object.Key ?? '');
-        if (marker && marker.at > (latest ?? -Infinity)) latest = marker.at;
-      }
-    } catch (error) {
-      throw translateS3Error(error, 'look up a blob');
-    }
-    return latest;
-  }
-
-  private async removeMarkers(key: string, which: (at: number) => boolean): Promise<void> {
-    for await (const object of this.objects({ Prefix: this.layout.markersOf(key) })) {
-      const marker = this.layout.markerOf(object.Key ?? '');
-      if (marker?.key === key && which(marker.at)) {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: object.Key }));
-      }
-    }
-  }
-
-  /** The two-hex-digit shards with objects directly under `parent` (one delimited listing). */
+  /** The two-hex-digit shards with objects directly under `parent`. */
   private async shards(parent: string): Promise<string[]> {
-    const shards: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: parent, Delimiter: '/' })) {
-      for (const { Prefix } of page.CommonPrefixes ?? []) {
-        const shard = Prefix === undefined ? undefined : this.layout.shardOf(Prefix, parent);
-        if (shard) shards.push(shard);
-      }
-    }
-    return shards;
-  }
-
-  private async *objects(input: Omit<ListObjectsV2CommandInput, 'Bucket'>): AsyncIterable<_Object> {
-    for await (const page of paginateListObjectsV2({ client: this.client }, { ...input, Bucket: this.bucket })) {
-      yield* page.Contents ?? [];
-    }
+    const prefixes = await listCommonPrefixes(this.client, this.bucket, parent);
+    return prefixes.map((prefix) => this.layout.shardOf(prefix, parent)).filter((shard) => shard !== undefined);
   }
 
   /**
@@ -324,35 +275,7 @@ function ageOf(lastModified: Date | undefined, lastUse: number | undefined): num
   return Math.max(stored, lastUse ?? -Infinity);
 }
 
-export interface S3BlobStoreConfig {
-  bucket: string;
-  /** Key prefix for every object of this store (`''`: the bucket's root). */
-  prefix?: string;
-  /** An S3-compatible endpoint (MinIO, …); path-style addressing is used with it. */
-  endpoint?: string;
-  region: string;
-  /** Omitted: the AWS SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, roles). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
-
-/** An S3 blob store with a client set up for it (see s3ClientFor). */
+/** An S3 blob store with a client set up for it (see s3ClientFor). No request is made yet. */
 export function createS3BlobStore(config: S3BlobStoreConfig): S3BlobStore {
   return new S3BlobStore(s3ClientFor(config), config.bucket, config.prefix ?? '');
-}
-
-/**
- * The client a store uses. Checksums are computed only where S3 requires them: the SDK's default
- * (a CRC trailer in aws-chunked encoding) is stored verbatim as content by some S3-compatible
- * servers. Connection attempts give up after 5 s and silent sockets after 60 s, so an unreachable
- * endpoint fails (UnavailableError) instead of hanging.
- */
-export function s3ClientFor(config: S3BlobStoreConfig): S3Client {
-  return new S3Client({
-    region: config.region,
-    ...(config.endpoint ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: 5_000, socketTimeout: 60_000 },
-  });
 }
