@@ -91,6 +91,33 @@ describeS3('S3BlobStore on s3rver', (s3) => {
       expect(await s3.keys(prefix)).toEqual([`${prefix}${stored.key}`]);
     });
 
+    it('sends parts while the source is still being read: the upload never holds the whole content', async () => {
+      const size = 48 * MiB;
+      const { source, sha256 } = generated(size);
+      let read = 0;
+      source.on('data', (chunk: Buffer) => (read += chunk.length));
+      let readAtFirstPart: number | undefined;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'UploadPartCommand') readAtFirstPart ??= read;
+          return next(args);
+        },
+        { step: 'initialize', name: 'readAtFirstPart' },
+      );
+      expect(await store.put(source, { maxBytes: GiB_LIMIT })).toMatchObject({ sha256, size });
+      // Four 5 MiB parts in flight and one being filled: about 25 MiB read before the first goes up.
+      expect(readAtFirstPart).toBeLessThan(30 * MiB);
+      expect(sent.filter((name) => name === 'UploadPart')).toHaveLength(10);
+    });
+
+    it('stores concurrent puts of the same content as one blob, with no staging left', async () => {
+      const puts = await Promise.all(Array.from({ length: 6 }, () => store.put(chunked('at once'), { maxBytes: 100 })));
+      expect(new Set(puts.map((put) => put.key))).toEqual(new Set([keyOf('at once')]));
+      expect(puts.some((put) => put.created)).toBe(true);
+      expect((await s3.keys(prefix)).filter((key) => !key.startsWith(`${prefix}used/`))).toEqual([`${prefix}${keyOf('at once')}`]);
+      expect((await readAll(await store.get(keyOf('at once')))).toString()).toBe('at once');
+    });
+
     it('leaves no object, staging included, when the source fails after some parts went up', async () => {
       const { source } = generated(12 * MiB);
       let read = 0;
