@@ -1,6 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const USE_CASE_TESTS = 'test/unit/application/**/*.test.ts';
+/** Suites that need PostgreSQL: one throwaway cluster (test/support/postgres.ts) serves them all. */
+const POSTGRES_TESTS = ['test/**/postgres-*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -8,10 +10,15 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // The use-case tests run once per store, so both stores prove the same behaviour; everything
-    // else runs on SQLite, the default store.
+    // else runs on SQLite, the default store. The PostgreSQL suites get a project of their own,
+    // whose global set-up starts one cluster (only when one of its files runs).
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], env: { FATHOM_TEST_STORE: 'sqlite' } } },
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...POSTGRES_TESTS], env: { FATHOM_TEST_STORE: 'sqlite' } },
+      },
       { extends: true, test: { name: 'memory', include: [USE_CASE_TESTS], env: { FATHOM_TEST_STORE: 'memory' } } },
+      { extends: true, test: { name: 'postgres', include: POSTGRES_TESTS, globalSetup: ['test/support/postgres.ts'] } },
     ],
     coverage: {
       provider: 'v8',

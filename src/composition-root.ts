@@ -6,6 +6,9 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BlobJanitor } from './application/blob-janitor.js';
 import { TOKENS, type Limits } from './application/tokens.js';
 import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
+import { createS3BlobStore, STALE_STAGING_MS } from './adapters/blob/s3/s3-blob-store.js';
+import type { BlobStore } from './application/ports/blob-store.js';
+import { InvalidArgumentError } from './domain/errors.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
 import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
@@ -34,14 +37,15 @@ function openSqlite(config: StoreConfig): ReturnType<typeof createSqliteStore> {
  * create a database (for maintenance commands pointed at a data directory).
  */
 export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> &
-  Partial<Pick<Config, 'durability'>> & { requireExisting?: boolean };
+  Partial<Pick<Config, 'durability' | 'blob'>> & { requireExisting?: boolean };
 
 export interface Fathom {
   container: DependencyContainer;
   /**
    * Where this instance keeps artifact bytes: `<data dir>/blobs`, or for the memory store a
    * directory of its own inside the data dir, removed at close (its records vanish then, so its
-   * bytes must not mix with those of a persistent store on the same data dir).
+   * bytes must not mix with those of a persistent store on the same data dir); with the S3 blob
+   * store, `s3://<bucket>/<prefix>`.
    */
   blobRoot: string;
   /** Closes the stores; call after the HTTP server stopped taking requests. */
@@ -64,10 +68,29 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
     await store.close();
     if (memoryDir) await rm(memoryDir, { recursive: true, force: true });
   };
-  const blobs = await FsBlobStore.open(blobRoot).catch(async (error: unknown) => {
-    await close();
-    throw error;
-  });
+  let blobs: BlobStore;
+  let closeBlobs = (): void => undefined;
+  if (config.blob?.kind === 's3') {
+    const { bucket, prefix, region, endpoint } = config.blob;
+    const s3 = (() => {
+      try {
+        return createS3BlobStore({ bucket, prefix, region, ...(endpoint !== undefined ? { endpoint } : {}) });
+      } catch (error) {
+        void close();
+        if (error instanceof InvalidArgumentError) throw new StartupError(`the S3 blob store cannot be used as configured: ${error.message}`);
+        throw error;
+      }
+    })();
+    // What a crash left in staging goes in the background: S3 listings can take a while.
+    void s3.removeStaleStaging(Date.now() - STALE_STAGING_MS).catch(() => undefined);
+    blobs = s3;
+    closeBlobs = () => s3.close();
+  } else {
+    blobs = await FsBlobStore.open(blobRoot).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+  }
   const limits: Limits = { maxUploadBytes: config.maxUploadBytes };
   container.register(TOKENS.Experiments, { useValue: store.experiments });
   container.register(TOKENS.Runs, { useValue: store.runs });
@@ -83,5 +106,13 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.Limits, { useValue: limits });
   // One janitor per container: it tracks the blobs uploads in progress have pinned.
   container.registerSingleton(BlobJanitor);
-  return { container, blobRoot, close };
+  const location = config.blob?.kind === 's3' ? `s3://${config.blob.bucket}/${config.blob.prefix}` : blobRoot;
+  return {
+    container,
+    blobRoot: location,
+    close: async () => {
+      closeBlobs();
+      await close();
+    },
+  };
 }

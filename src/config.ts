@@ -10,7 +10,21 @@ export interface Config {
   store: 'sqlite' | 'memory';
   /** SQLite only: normal survives a killed process, strict also a power loss. */
   durability: 'normal' | 'strict';
+  /** Where artifact bytes go: files under the data directory, or an S3-compatible bucket. */
+  blob: BlobConfig;
 }
+
+export type BlobConfig =
+  | { kind: 'fs' }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Keys start with it ('' or ending in '/'), so several Fathoms (or other data) can share a bucket. */
+      prefix: string;
+      region: string;
+      /** An S3-compatible endpoint (MinIO, Ceph, …); AWS's own when absent. */
+      endpoint?: string;
+    };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const GiB = 1024 ** 3;
@@ -31,6 +45,12 @@ Options (each also as an environment variable):
   --store sqlite|memory    FATHOM_STORE             record store (sqlite)
   --durability normal|strict  FATHOM_DURABILITY     strict also survives power loss (normal)
   --max-upload-bytes N     FATHOM_MAX_UPLOAD_BYTES  largest artifact upload (5 GiB)
+  --blob fs|s3             FATHOM_BLOB              where artifact bytes go: the data dir, or S3 (fs)
+  --s3-bucket NAME         FATHOM_S3_BUCKET         the bucket (required with --blob s3)
+  --s3-prefix PREFIX       FATHOM_S3_PREFIX         key prefix inside the bucket (none)
+  --s3-region REGION       FATHOM_S3_REGION         region (AWS_REGION, else us-east-1)
+  --s3-endpoint URL        FATHOM_S3_ENDPOINT       an S3-compatible endpoint, e.g. MinIO (AWS)
+                           credentials: the standard AWS variables (AWS_ACCESS_KEY_ID, …)
   --log-level LEVEL        FATHOM_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent (info)
   --help, -h               this text`;
 
@@ -90,8 +110,33 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     logLevel: logLevel as Config['logLevel'],
     store,
     durability,
+    blob: blobConfig(pick, env),
   };
 }
+
+function blobConfig(pick: (flag: FlagName, name: string) => string | undefined, env: NodeJS.ProcessEnv): BlobConfig {
+  const kind = pick('blob', 'FATHOM_BLOB') ?? 'fs';
+  if (kind === 'fs') return { kind };
+  if (kind !== 's3') throw new ConfigError(`FATHOM_BLOB (--blob) must be 'fs' or 's3', not '${kind}'`);
+  const bucket = pick('s3-bucket', 'FATHOM_S3_BUCKET');
+  if (bucket === undefined) throw new ConfigError('FATHOM_S3_BUCKET (--s3-bucket) is required with FATHOM_BLOB=s3');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`FATHOM_S3_BUCKET (--s3-bucket) must be a bucket name (3-63 lower-case letters, digits, '.' and '-'), not '${bucket}'`);
+  }
+  let prefix = pick('s3-prefix', 'FATHOM_S3_PREFIX') ?? '';
+  if (prefix.startsWith('/') || prefix.split('/').some((segment) => segment === '.' || segment === '..') || /[\\\p{Cc}]/u.test(prefix)) {
+    throw new ConfigError(`FATHOM_S3_PREFIX (--s3-prefix) must be a relative key prefix without '.' or '..' segments, backslashes or control characters, not '${prefix}'`);
+  }
+  if (prefix !== '' && !prefix.endsWith('/')) prefix = `${prefix}/`;
+  const endpoint = pick('s3-endpoint', 'FATHOM_S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(endpoint)) {
+    throw new ConfigError(`FATHOM_S3_ENDPOINT (--s3-endpoint) must be an http:// or https:// URL, not '${endpoint}'`);
+  }
+  const region = pick('s3-region', 'FATHOM_S3_REGION') ?? (env.AWS_REGION || undefined) ?? 'us-east-1';
+  return { kind, bucket, prefix, region, ...(endpoint !== undefined ? { endpoint } : {}) };
+}
+
+type FlagName = keyof ReturnType<typeof parseFlags>['values'];
 
 /** An unknown flag or a flag without its value is a usage error, reported like any bad setting. */
 function parseFlags(argv: string[]) {
@@ -106,6 +151,11 @@ function parseFlags(argv: string[]) {
         'log-level': { type: 'string' },
         store: { type: 'string' },
         durability: { type: 'string' },
+        blob: { type: 'string' },
+        's3-bucket': { type: 'string' },
+        's3-prefix': { type: 'string' },
+        's3-region': { type: 'string' },
+        's3-endpoint': { type: 'string' },
       },
       strict: true,
     });

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       store: 'sqlite',
       durability: 'normal',
+      blob: { kind: 'fs' },
     });
   });
 
@@ -45,16 +46,42 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       store: 'memory',
       durability: 'strict',
+      blob: { kind: 'fs' },
     });
+  });
+
+  it('reads the S3 blob store settings: bucket, prefix (made to end in /), region, endpoint', () => {
+    const env = { FATHOM_BLOB: 's3', FATHOM_S3_BUCKET: 'ml-artifacts', FATHOM_S3_PREFIX: 'team-a/fathom', FATHOM_S3_REGION: 'eu-west-1', FATHOM_S3_ENDPOINT: 'http://127.0.0.1:9000' };
+    expect(loadConfig([], env).blob).toEqual({ kind: 's3', bucket: 'ml-artifacts', prefix: 'team-a/fathom/', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' });
+    expect(loadConfig(['--blob', 's3', '--s3-bucket', 'b-1.x'], { AWS_REGION: 'ap-south-1' }).blob).toEqual({ kind: 's3', bucket: 'b-1.x', prefix: '', region: 'ap-south-1' });
+    expect(loadConfig([], { FATHOM_BLOB: 's3', FATHOM_S3_BUCKET: 'bucket' }).blob).toEqual({ kind: 's3', bucket: 'bucket', prefix: '', region: 'us-east-1' });
+  });
+
+  it('refuses S3 settings that cannot work, naming the variable', () => {
+    const s3 = (extra: Record<string, string>) => () => loadConfig([], { FATHOM_BLOB: 's3', FATHOM_S3_BUCKET: 'bucket', ...extra });
+    expect(() => loadConfig([], { FATHOM_BLOB: 'gcs' })).toThrow(/FATHOM_BLOB \(--blob\) must be 'fs' or 's3', not 'gcs'/);
+    expect(() => loadConfig([], { FATHOM_BLOB: 's3' })).toThrow(/FATHOM_S3_BUCKET \(--s3-bucket\) is required/);
+    expect(s3({ FATHOM_S3_BUCKET: 'Upper_Case' })).toThrow(/FATHOM_S3_BUCKET/);
+    for (const prefix of ['/abs', 'a/../b', '..', 'a\\b', 'a\u0000b']) expect(s3({ FATHOM_S3_PREFIX: prefix })).toThrow(/FATHOM_S3_PREFIX/);
+    for (const endpoint of ['localhost:9000', 'ftp://host', 'http://']) expect(s3({ FATHOM_S3_ENDPOINT: endpoint })).toThrow(/FATHOM_S3_ENDPOINT/);
   });
 
   it('prefers flags over environment variables', () => {
     const env = { FATHOM_HOST: 'env-host', FATHOM_PORT: '8080', FATHOM_DATA_DIR: '/env', FATHOM_MAX_UPLOAD_BYTES: '10', FATHOM_LOG_LEVEL: 'debug' };
     const config = loadConfig(
-      ['--host', 'flag-host', '--port=9090', '--data-dir', '/flag', '--max-upload-bytes', '20', '--log-level', 'warn', '--store', 'memory', '--durability', 'strict'],
-      { ...env, FATHOM_STORE: 'sqlite', FATHOM_DURABILITY: 'normal' },
+      ['--host', 'flag-host', '--port=9090', '--data-dir', '/flag', '--max-upload-bytes', '20', '--log-level', 'warn', '--store', 'memory', '--durability', 'strict', '--s3-bucket', 'flag-bucket'],
+      { ...env, FATHOM_STORE: 'sqlite', FATHOM_DURABILITY: 'normal', FATHOM_BLOB: 's3', FATHOM_S3_BUCKET: 'env-bucket' },
     );
-    expect(config).toEqual({ host: 'flag-host', port: 9090, dataDir: '/flag', maxUploadBytes: 20, logLevel: 'warn', store: 'memory', durability: 'strict' });
+    expect(config).toEqual({
+      host: 'flag-host',
+      port: 9090,
+      dataDir: '/flag',
+      maxUploadBytes: 20,
+      logLevel: 'warn',
+      store: 'memory',
+      durability: 'strict',
+      blob: { kind: 's3', bucket: 'flag-bucket', prefix: '', region: 'us-east-1' },
+    });
   });
 
   it('falls back per setting: a flag for one, the environment for another, defaults for the rest', () => {
@@ -170,7 +197,7 @@ describe('--help', () => {
     expect(loadCommand(['--help'], {})).toEqual({ name: 'help' });
     expect(loadCommand(['gc', '-h'], {})).toEqual({ name: 'help' });
     const { USAGE } = await import('../../src/config.js');
-    for (const name of ['FATHOM_HOST', 'FATHOM_PORT', 'FATHOM_DATA_DIR', 'FATHOM_STORE', 'FATHOM_DURABILITY', 'FATHOM_MAX_UPLOAD_BYTES', 'FATHOM_LOG_LEVEL', 'gc']) {
+    for (const name of ['FATHOM_HOST', 'FATHOM_PORT', 'FATHOM_DATA_DIR', 'FATHOM_STORE', 'FATHOM_DURABILITY', 'FATHOM_MAX_UPLOAD_BYTES', 'FATHOM_LOG_LEVEL', 'FATHOM_BLOB', 'FATHOM_S3_BUCKET', 'FATHOM_S3_PREFIX', 'FATHOM_S3_REGION', 'FATHOM_S3_ENDPOINT', 'gc']) {
       expect(USAGE).toContain(name);
     }
   });
