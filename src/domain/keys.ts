@@ -8,14 +8,21 @@ export const MAX_KEY_LENGTH = 250;
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /**
- * Text must be well-formed Unicode. JSON can carry a lone surrogate ("\ud800"), which no UTF-8
- * store can keep: SQLite would silently turn it into U+FFFD, so two names that differ on the way
- * in would be equal once stored. Refused at the door instead.
+ * Text must be well-formed Unicode, and without NUL. JSON can carry a lone surrogate ("\ud800"),
+ * which no UTF-8 store can keep: SQLite would silently turn it into U+FFFD, so two names that
+ * differ on the way in would be equal once stored. And PostgreSQL's text cannot hold U+0000 at
+ * all. Both are refused at the door, so every store keeps exactly what was accepted.
  */
 export function checkText(value: string, path: string, issues: Issues): boolean {
-  if (!LONE_SURROGATE.test(value)) return true;
-  issues.add(path, 'must be well-formed Unicode (it holds an unpaired surrogate)');
-  return false;
+  if (LONE_SURROGATE.test(value)) {
+    issues.add(path, 'must be well-formed Unicode (it holds an unpaired surrogate)');
+    return false;
+  }
+  if (value.includes('\u0000')) {
+    issues.add(path, 'must not contain the NUL character (U+0000)');
+    return false;
+  }
+  return true;
 }
 
 export function checkKey(key: string, path: string, issues: Issues): void {

@@ -50,3 +50,21 @@ describe('text must be well-formed Unicode (a lone surrogate cannot be stored as
     expect(toParameters([{ key: 'optimizer', value: PAIRED }])).toEqual([{ key: 'optimizer', value: PAIRED, type: 'string' }]);
   });
 });
+
+describe('text must not hold NUL (U+0000): PostgreSQL cannot store it, so no store is given it', () => {
+  const nul = expect.stringContaining('NUL');
+
+  it('in descriptions, run tag values, parameter values and experiment properties', () => {
+    expect(issuesOf(() => newExperiment('e', { name: 'ok', description: 'a\u0000b', properties: { note: 'x\u0000' } }, NOW))).toEqual([
+      { path: '/description', message: nul },
+      { path: '/properties/note', message: nul },
+    ]);
+    expect(issuesOf(() => newRun('r', 'e', { tags: { note: '\u0000' } }, NOW))).toEqual([{ path: '/tags/note', message: nul }]);
+    expect(issuesOf(() => toParameters([{ key: 'p', value: 'nul\u0000byte' }]))).toEqual([{ path: '/parameters/0/value', message: nul }]);
+  });
+
+  it('while other control characters in free text stay allowed (tabs and newlines in notes, say)', () => {
+    expect(newRun('r', 'e', { tags: { note: 'line 1\nline 2\tend' } }, NOW).tags.note).toBe('line 1\nline 2\tend');
+    expect(toParameters([{ key: 'p', value: 'a\u0001b' }])[0]?.value).toBe('a\u0001b');
+  });
+});
