@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExperimentFilter, parseExperimentOrderBy, type ExperimentFacts } from '../../../src/adapters/http/mlflow/experiment-search.js';
-import { InvalidArgumentError } from '../../../src/domain/errors.js';
+import { issueOf } from '../../support/issues.js';
 
-/** The one issue a call fails with. */
-function issueOf(call: () => unknown): { path: string; message: string } {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    const issues = (error as InvalidArgumentError).issues;
-    expect(issues).toHaveLength(1);
-    return issues[0] as { path: string; message: string };
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('parseExperimentFilter', () => {
   const experiments: ExperimentFacts[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { translateRunFilter, translateRunOrderBy } from '../../../src/adapters/http/mlflow/run-search-translation.js';
-import { InvalidArgumentError } from '../../../src/domain/errors.js';
+import { issueOf } from '../../support/issues.js';
 import { MAX_ORDER_TERMS, parseFilter, parseOrderBy, type Filter } from '../../../src/domain/search/filter.js';
 
 // MLflow's run search in Fathom's filter language; MLflow's grammar (mlflow-grammar.ts) and its
@@ -23,18 +23,6 @@ function translatedOrder(clauses: string[]): string[] {
   return terms;
 }
 
-/** The one issue a call fails with. */
-function issueOf(call: () => unknown): { path: string; message: string } {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    const issues = (error as InvalidArgumentError).issues;
-    expect(issues).toHaveLength(1);
-    return issues[0] as { path: string; message: string };
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 const filterError = (mlflow: string): string => {
   const issue = issueOf(() => translateRunFilter(mlflow));

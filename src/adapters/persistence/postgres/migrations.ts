@@ -1,3 +1,4 @@
+import { latestVersion, type Migration } from '../shared/migration.js';
 /**
  * The PostgreSQL schema, as numbered migrations: version 1 is the SQLite store's schema in its
  * final shape (SQLite versions 1-5), so both stores hold the same records the same way. A released
@@ -20,11 +21,7 @@
  * - Foreign keys cascade (runs → everything of a run, series → points and chunks); Postgres does
  *   not index referencing columns by itself, so every one of them leads some index.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from '../shared/migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -208,4 +205,4 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
+export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

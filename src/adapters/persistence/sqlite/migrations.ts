@@ -1,3 +1,4 @@
+import { latestVersion, type Migration } from '../shared/migration.js';
 /**
  * The schema, as numbered migrations. A migration is never edited once released: a change is a
  * new migration appended at the end. Each one runs inside the start-up transaction that records
@@ -12,11 +13,7 @@
  *   index, about 30 bytes per point. A series is one (run, key), and carries the aggregates kept
  *   on write, so run views never read histories.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from '../shared/migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -264,4 +261,4 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
+export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
