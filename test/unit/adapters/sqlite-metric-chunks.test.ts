@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertLittleEndian, CHUNK_POINTS } from '../../../src/adapters/persistence/sqlite/metric-chunks.js';
+import { assertLittleEndian, CHUNK_POINTS } from '../../../src/adapters/persistence/shared/metric-chunks.js';
 import { DIRECT_POINTS } from '../../../src/adapters/persistence/sqlite/sqlite-metric-chunk-store.js';
 import { MIGRATIONS } from '../../../src/adapters/persistence/sqlite/migrations.js';
 import { SqliteDatabase } from '../../../src/adapters/persistence/sqlite/sqlite-database.js';

@@ -14,7 +14,7 @@ import {
   packPoints,
   pointsInBlob,
   sliceColumns,
-} from './metric-chunks.js';
+} from '../shared/metric-chunks.js';
 
 /** Where a series' points are: what `metric_series` keeps for the chunk store. */
 export interface SeriesLayout {

@@ -3,7 +3,9 @@ import type { MetricColumns, MetricPoint } from '../../../domain/metric.js';
 
 /**
  * The blob format of `metric_chunks.points` and the column work on it: `count` Float64 steps,
- * then `count` values (NaN stored as NaN), then `count` timestamps, little-endian.
+ * then `count` values (NaN stored as NaN), then `count` timestamps, little-endian. Shared by the
+ * SQL stores (SQLite today, PostgreSQL's schema uses the same format), so a chunk means the same
+ * bytes in both.
  */
 
 /** Points per sealed chunk. */
