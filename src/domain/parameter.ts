@@ -79,6 +79,16 @@ export function parameterConflict(existing: Parameter, incoming: Parameter): Con
 }
 
 /**
+ * Leaves out the incoming string parameters that only repeat, as text, a parameter the run holds
+ * as a number or boolean. MLflow clients read every parameter as text (`0.01`, `true`) and may log
+ * it back (resuming a run, say): the same value, not a change that write-once must refuse.
+ */
+export function withoutTextualRepeats(held: readonly Parameter[], incoming: readonly Parameter[]): Parameter[] {
+  const text = new Map(held.filter((p) => p.type !== 'string').map((p) => [p.key, String(p.value)]));
+  return incoming.filter((p) => !(p.type === 'string' && text.get(p.key) === p.value));
+}
+
+/**
  * Splits incoming parameters against what a run already has: new ones to insert; throws on the
  * first conflicting one so the whole batch is refused.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidArgumentError } from '../../../src/domain/errors.js';
-import { newParametersOnly, toParameters, type Parameter } from '../../../src/domain/parameter.js';
+import { newParametersOnly, toParameters, withoutTextualRepeats, type Parameter } from '../../../src/domain/parameter.js';
 import { thrownBy } from './thrown.js';
 
 const held = (...parameters: Parameter[]): Map<string, Parameter> => new Map(parameters.map((p) => [p.key, p]));
@@ -91,5 +91,24 @@ describe('write-once parameters', () => {
       ConflictError,
     );
     expect(error.message).toBe(`parameter 'seed' is already 1; it cannot be changed to "1"`);
+  });
+});
+
+describe('repeats as text (MLflow clients see every parameter as text)', () => {
+  it('leaves out a string that is the text of a held number or boolean, and nothing else', () => {
+    const held = toParameters([
+      { key: 'lr', value: 0.01 },
+      { key: 'amp', value: true },
+      { key: 'opt', value: 'adam' },
+    ]);
+    const incoming = toParameters([
+      { key: 'lr', value: '0.01' },
+      { key: 'amp', value: 'true' },
+      { key: 'opt', value: 'adam' },
+      { key: 'seed', value: '1' },
+    ]);
+    expect(withoutTextualRepeats(held, incoming).map((p) => p.key)).toEqual(['opt', 'seed']);
+    // Another text is not a repeat: write-once still refuses it later.
+    expect(withoutTextualRepeats(held, toParameters([{ key: 'lr', value: '0.010' }, { key: 'amp', value: 'True' }])).map((p) => p.key)).toEqual(['lr', 'amp']);
   });
 });

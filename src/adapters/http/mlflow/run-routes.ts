@@ -3,7 +3,6 @@ import type { DependencyContainer } from 'tsyringe';
 import { CreateRun } from '../../../application/use-cases/runs/create-run.js';
 import { GetRun } from '../../../application/use-cases/runs/get-run.js';
 import { LogMetrics } from '../../../application/use-cases/metrics/log-metrics.js';
-import { ListParameters } from '../../../application/use-cases/parameters/list-parameters.js';
 import { LogParameters } from '../../../application/use-cases/parameters/log-parameters.js';
 import { LogRunBatch } from '../../../application/use-cases/runs/log-run-batch.js';
 import { LogRunInputs } from '../../../application/use-cases/runs/log-run-inputs.js';
@@ -19,7 +18,7 @@ import type { LifecycleStage } from '../../../domain/experiment.js';
 import { isFinishedStatus, type RunChanges } from '../../../domain/run.js';
 import { MlflowError, invalid } from './errors.js';
 import { PARENT_RUN_TAG, RUN_NAME_TAG, SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS, USER_TAG } from './mlflow-semantics.js';
-import { parameterText, presentRun, presentRunInfo, statusFromMlflow } from './presenters.js';
+import { presentRun, presentRunInfo, statusFromMlflow } from './presenters.js';
 import { argsOf, badValue, keyValues, objectList, optionalInteger, optionalString, recordOf, requiredString, runIdOf, stringList, viewTypeOf } from './request.js';
 import { checkBatchSize, datasetInputOf, keyValuesLenient, metricOf, parameterValueOf, withoutNameTag } from './run-arguments.js';
 import { randomRunName } from './run-names.js';
@@ -41,7 +40,6 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
   const restore = container.resolve(RestoreRun);
   const logMetrics = container.resolve(LogMetrics);
   const logParameters = container.resolve(LogParameters);
-  const listParameters = container.resolve(ListParameters);
   const logBatch = container.resolve(LogRunBatch);
   const logInputs = container.resolve(LogRunInputs);
   const search = container.resolve(SearchRuns);
@@ -77,17 +75,6 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
       }
     }
     return known;
-  };
-
-  /**
-   * MLflow compares parameters as text. A run may hold one as a number or boolean (logged through
-   * the native API), which a client reads as text and may log again (resuming the run, say): that
-   * is the same value, not a change, so it is left out instead of failing write-once.
-   */
-  const notHeldAlready = async (id: string, params: { key: string; value: string }[]): Promise<{ key: string; value: string }[]> => {
-    if (params.length === 0) return params;
-    const held = new Map((await listParameters.execute(id)).map((p) => [p.key, parameterText(p)]));
-    return params.filter(({ key, value }) => held.get(key) !== value);
   };
 
   /**
@@ -175,7 +162,8 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const id = runIdOf(args);
     const key = requiredString(args, 'key');
     if (args.value === undefined || args.value === null) badValue('value', args.value, 'is required');
-    await logParameters.execute(id, await notHeldAlready(id, [{ key, value: parameterValueOf(args.value, 'value') }]));
+    // MLflow sees every parameter as text: logging back the text of a held number is a repeat.
+    await logParameters.execute(id, [{ key, value: parameterValueOf(args.value, 'value') }], { asText: true });
     return {};
   });
 
@@ -190,7 +178,8 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     const parent = Object.hasOwn(tags, PARENT_RUN_TAG) ? await parentTag(tags[PARENT_RUN_TAG] as string) : undefined;
     await logBatch.execute(id, {
       metrics: metrics.map((m, i) => metricOf(m, `metrics[${i}]`)),
-      parameters: await notHeldAlready(id, params),
+      parameters: params,
+      parametersAsText: true,
       tags: parent ? { ...tags, [PARENT_RUN_TAG]: parent.tag } : tags,
       ...(nameTag !== undefined ? { name: nameTag } : {}),
       ...(parent ? { parentRunId: parent.parentRunId } : {}),

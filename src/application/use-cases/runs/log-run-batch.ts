@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { Issues } from '../../../domain/errors.js';
 import { toMetricDrafts, type MetricDraft, type MetricInput } from '../../../domain/metric.js';
-import { toParameters, type Parameter, type ParameterInput } from '../../../domain/parameter.js';
+import { toParameters, withoutTextualRepeats, type Parameter, type ParameterInput } from '../../../domain/parameter.js';
 import { applyRunChanges, assertWritable, type RunChanges, type RunId } from '../../../domain/run.js';
 import type { Clock } from '../../ports/clock.js';
 import type { MetricRepository } from '../../ports/metric-repository.js';
@@ -19,6 +19,8 @@ export interface RunBatch {
   name?: string;
   /** A new parent for the run (null removes it): an existing run, not the run or a descendant. */
   parentRunId?: RunId | null;
+  /** Parameters come as text (MLflow): a string repeating the text of a held number or boolean is a repeat. */
+  parametersAsText?: boolean;
 }
 
 @injectable()
@@ -54,7 +56,9 @@ export class LogRunBatch {
     if (changing) issues.collect(() => applyRunChanges(run, changes, now));
     if (typeof changes.parentRunId === 'string') await checkNewParent(this.runs, run.id, changes.parentRunId, issues);
     issues.throwIfAny();
-    if ((parameters as Parameter[]).length > 0) await this.parameters.add(run.id, parameters as Parameter[]);
+    let fresh = parameters as Parameter[];
+    if (batch.parametersAsText && fresh.length > 0) fresh = withoutTextualRepeats((await this.parameters.listForRuns([run.id])).get(run.id) ?? [], fresh);
+    if (fresh.length > 0) await this.parameters.add(run.id, fresh);
     if (changing) {
       await this.runs.update(run.id, (current) => {
         assertWritable(current);
