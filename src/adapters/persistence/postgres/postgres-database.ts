@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { UnavailableError } from '../../../domain/errors.js';
+import { latestVersion } from '../shared/migration.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 import { connectionLost, RETRYABLE_STATES, translate, type ErrorContext, type UniqueViolations } from './postgres-errors.js';
 
@@ -129,7 +130,7 @@ export class PostgresDatabase {
         applied_at bigint NOT NULL
       )`);
       const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-      const latest = this.migrations.reduce((max, m) => Math.max(max, m.version), 0);
+      const latest = latestVersion(this.migrations);
       const newest = Math.max(0, ...applied);
       if (newest > latest) {
         throw new PostgresOpenError(

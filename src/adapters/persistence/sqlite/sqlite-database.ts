@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { DomainError, UnavailableError } from '../../../domain/errors.js';
 import { BackgroundCheckpointer } from './background-checkpointer.js';
 import { likeMatcher, numericView, textView } from '../../../domain/search/values.js';
+import { latestVersion } from '../shared/migration.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
 export type Durability = 'normal' | 'strict';
@@ -251,7 +252,7 @@ function registerFunctions(connection: Database.Database): void {
 }
 
 function migrate(connection: Database.Database, migrations: readonly Migration[], file: string): void {
-  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const latest = latestVersion(migrations);
   // Foreign keys are off while migrating (the pragma is a no-op inside a transaction, so it is
   // set around it): a migration that rebuilds a table must be able to drop the old one without
   // cascading deletes into its children. Every reference is checked before committing instead.
