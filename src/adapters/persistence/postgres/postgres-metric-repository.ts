@@ -1,0 +1,6 @@
+import type { PostgresDatabase } from './postgres-database.js';
+
+/** TODO(issue 8): being written; every method refuses until then. */
+export class PostgresMetricRepository {
+  constructor(readonly db: PostgresDatabase) {}
+}
