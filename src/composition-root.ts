@@ -8,8 +8,10 @@ import { TOKENS, type Limits } from './application/tokens.js';
 import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
 import { createS3BlobStore, STALE_STAGING_MS } from './adapters/blob/s3/s3-blob-store.js';
 import type { BlobStore } from './application/ports/blob-store.js';
-import { InvalidArgumentError } from './domain/errors.js';
+import { InvalidArgumentError, UnavailableError } from './domain/errors.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
+import { PostgresOpenError } from './adapters/persistence/postgres/postgres-database.js';
+import { createPostgresStore } from './adapters/persistence/postgres/postgres-store.js';
 import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
 import { SystemClock } from './adapters/system/system-clock.js';
@@ -32,12 +34,25 @@ function openSqlite(config: StoreConfig): ReturnType<typeof createSqliteStore> {
   }
 }
 
+async function openPostgres(config: StoreConfig): ReturnType<typeof createPostgresStore> {
+  if (!config.postgres) throw new StartupError('FATHOM_STORE=postgres needs FATHOM_DATABASE_URL (--database-url)');
+  const { url, poolSize, statementTimeoutMs } = config.postgres;
+  try {
+    return await createPostgresStore({ connectionString: url, poolSize, statementTimeoutMs, requireSchema: config.requireExisting ?? false });
+  } catch (error) {
+    // Unreachable at start: stop with the reason (a process manager restarts the server); once
+    // serving, an unreachable database gives 503s and a failing /readyz instead.
+    if (error instanceof PostgresOpenError || error instanceof UnavailableError) throw new StartupError(error.message);
+    throw error;
+  }
+}
+
 /**
  * What the container needs to know; durability defaults to normal. `requireExisting` refuses to
  * create a database (for maintenance commands pointed at a data directory).
  */
 export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> &
-  Partial<Pick<Config, 'durability' | 'blob'>> & { requireExisting?: boolean };
+  Partial<Pick<Config, 'durability' | 'blob' | 'postgres'>> & { requireExisting?: boolean };
 
 export interface Fathom {
   container: DependencyContainer;
@@ -62,7 +77,7 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
     throw new StartupError(`cannot create the data directory ${config.dataDir} (${error.code ?? error.message}); choose another with FATHOM_DATA_DIR (--data-dir)`);
   });
   const memoryDir = config.store === 'memory' ? await mkdtemp(join(config.dataDir, 'memory-store-')) : undefined;
-  const store = memoryDir ? createMemoryStore() : openSqlite(config);
+  const store = memoryDir ? createMemoryStore() : config.store === 'postgres' ? await openPostgres(config) : openSqlite(config);
   const blobRoot = join(memoryDir ?? config.dataDir, 'blobs');
   const close = async (): Promise<void> => {
     await store.close();

@@ -7,11 +7,22 @@ export interface Config {
   dataDir: string;
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  store: 'sqlite' | 'memory';
+  store: 'sqlite' | 'memory' | 'postgres';
+  /** PostgreSQL store only (FATHOM_STORE=postgres). */
+  postgres?: PostgresConfig;
   /** SQLite only: normal survives a killed process, strict also a power loss. */
   durability: 'normal' | 'strict';
   /** Where artifact bytes go: files under the data directory, or an S3-compatible bucket. */
   blob: BlobConfig;
+}
+
+export interface PostgresConfig {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Connections this server opens at most: servers × pool size must stay under max_connections. */
+  poolSize: number;
+  /** The database cancels a statement running longer than this (ms). */
+  statementTimeoutMs: number;
 }
 
 export type BlobConfig =
@@ -42,7 +53,10 @@ Options (each also as an environment variable):
   --host HOST              FATHOM_HOST              address to listen on (127.0.0.1)
   --port PORT              FATHOM_PORT              port, 0 for any free one (5000)
   --data-dir DIR           FATHOM_DATA_DIR          database and artifact bytes (./fathom-data)
-  --store sqlite|memory    FATHOM_STORE             record store (sqlite)
+  --store sqlite|memory|postgres  FATHOM_STORE      record store (sqlite)
+  --database-url URL       FATHOM_DATABASE_URL      postgres://user:pass@host:port/db (required with --store postgres)
+  --db-pool-size N         FATHOM_DB_POOL_SIZE      PostgreSQL connections per server, at most (10)
+  --db-statement-timeout MS  FATHOM_DB_STATEMENT_TIMEOUT  cancel a statement running longer (30000)
   --durability normal|strict  FATHOM_DURABILITY     strict also survives power loss (normal)
   --max-upload-bytes N     FATHOM_MAX_UPLOAD_BYTES  largest artifact upload (5 GiB)
   --blob fs|s3             FATHOM_BLOB              where artifact bytes go: the data dir, or S3 (fs)
@@ -95,8 +109,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     throw new ConfigError(`FATHOM_LOG_LEVEL (--log-level) must be one of ${LOG_LEVELS.join(', ')}, not '${logLevel}'`);
   }
   const store = pick('store', 'FATHOM_STORE') ?? 'sqlite';
-  if (store !== 'sqlite' && store !== 'memory') {
-    throw new ConfigError(`FATHOM_STORE (--store) must be 'sqlite' or 'memory', not '${store}'`);
+  if (store !== 'sqlite' && store !== 'memory' && store !== 'postgres') {
+    throw new ConfigError(`FATHOM_STORE (--store) must be 'sqlite', 'memory' or 'postgres', not '${store}'`);
   }
   const durability = pick('durability', 'FATHOM_DURABILITY') ?? 'normal';
   if (durability !== 'normal' && durability !== 'strict') {
@@ -109,8 +123,23 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     maxUploadBytes: integer(pick('max-upload-bytes', 'FATHOM_MAX_UPLOAD_BYTES') ?? String(5 * GiB), 'FATHOM_MAX_UPLOAD_BYTES (--max-upload-bytes)', 1, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as Config['logLevel'],
     store,
+    ...(store === 'postgres' ? { postgres: postgresConfig(pick) } : {}),
     durability,
     blob: blobConfig(pick, env),
+  };
+}
+
+function postgresConfig(pick: (flag: FlagName, name: string) => string | undefined): PostgresConfig {
+  const url = pick('database-url', 'FATHOM_DATABASE_URL');
+  if (url === undefined) throw new ConfigError('FATHOM_DATABASE_URL (--database-url) is required with FATHOM_STORE=postgres');
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) {
+    // The URL may hold a password: name its scheme only.
+    throw new ConfigError(`FATHOM_DATABASE_URL (--database-url) must be a postgres:// or postgresql:// URL, not one starting '${url.split(':')[0] ?? ''}:'`);
+  }
+  return {
+    url,
+    poolSize: integer(pick('db-pool-size', 'FATHOM_DB_POOL_SIZE') ?? '10', 'FATHOM_DB_POOL_SIZE (--db-pool-size)', 1, 1000),
+    statementTimeoutMs: integer(pick('db-statement-timeout', 'FATHOM_DB_STATEMENT_TIMEOUT') ?? '30000', 'FATHOM_DB_STATEMENT_TIMEOUT (--db-statement-timeout, ms)', 100, 86_400_000),
   };
 }
 
@@ -150,6 +179,9 @@ function parseFlags(argv: string[]) {
         'max-upload-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         store: { type: 'string' },
+        'database-url': { type: 'string' },
+        'db-pool-size': { type: 'string' },
+        'db-statement-timeout': { type: 'string' },
         durability: { type: 'string' },
         blob: { type: 'string' },
         's3-bucket': { type: 'string' },

@@ -135,6 +135,29 @@ describe('loadConfig', () => {
     expect(loadConfig(['--store', 'sqlite'], {}).store).toBe('sqlite');
   });
 
+  it('reads the PostgreSQL store settings, with a pool of 10 and a 30 s statement timeout by default', () => {
+    const url = 'postgres://fathom:s3cret@db.internal:5432/fathom';
+    expect(loadConfig([], { FATHOM_STORE: 'postgres', FATHOM_DATABASE_URL: url })).toMatchObject({
+      store: 'postgres',
+      postgres: { url, poolSize: 10, statementTimeoutMs: 30_000 },
+    });
+    const flags = ['--store', 'postgres', '--database-url', 'postgresql://127.0.0.1/f', '--db-pool-size', '40', '--db-statement-timeout', '5000'];
+    expect(loadConfig(flags, {}).postgres).toEqual({ url: 'postgresql://127.0.0.1/f', poolSize: 40, statementTimeoutMs: 5000 });
+    // Other stores carry no PostgreSQL settings, even when the variables are set.
+    expect(loadConfig([], { FATHOM_DATABASE_URL: url }).postgres).toBeUndefined();
+  });
+
+  it('refuses PostgreSQL settings that cannot work, naming the variable and never echoing a password', () => {
+    expect(configError([], { FATHOM_STORE: 'postgres' }).message).toMatch(/FATHOM_DATABASE_URL \(--database-url\) is required with FATHOM_STORE=postgres/);
+    const wrongScheme = configError([], { FATHOM_STORE: 'postgres', FATHOM_DATABASE_URL: 'mysql://root:hunter2@db/x' }).message;
+    expect(wrongScheme).toMatch(/FATHOM_DATABASE_URL .* must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(wrongScheme).not.toContain('hunter2');
+    const base = { FATHOM_STORE: 'postgres', FATHOM_DATABASE_URL: 'postgres://127.0.0.1/f' };
+    expect(configError([], { ...base, FATHOM_DB_POOL_SIZE: '0' }).message).toMatch(/FATHOM_DB_POOL_SIZE \(--db-pool-size\) must be a whole number from 1 to 1000, not '0'/);
+    expect(configError([], { ...base, FATHOM_DB_POOL_SIZE: 'ten' }).message).toMatch(/FATHOM_DB_POOL_SIZE/);
+    expect(configError([], { ...base, FATHOM_DB_STATEMENT_TIMEOUT: '50' }).message).toMatch(/FATHOM_DB_STATEMENT_TIMEOUT .* from 100 to 86400000, not '50'/);
+  });
+
   it('refuses a durability it does not offer, naming the variable and the choices', () => {
     const error = configError([], { FATHOM_DURABILITY: 'paranoid' });
     expect(error.message).toContain('FATHOM_DURABILITY (--durability)');

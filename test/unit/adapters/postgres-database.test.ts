@@ -1,21 +1,18 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from '../../../src/adapters/persistence/postgres/migrations.js';
 import { MIGRATION_LOCK, PostgresDatabase, PostgresOpenError, type PostgresOptions } from '../../../src/adapters/persistence/postgres/postgres-database.js';
 import { AlreadyExistsError, ConflictError, UnavailableError } from '../../../src/domain/errors.js';
+import { closeAll, closedPort, proxyTo, silentPort } from '../../support/network.js';
 import { connectionString, describePostgres } from '../../support/postgres.js';
 
 const open: PostgresDatabase[] = [];
 const raw: pg.Client[] = [];
-const servers: Server[] = [];
-const sockets: Socket[] = [];
 
 afterEach(async () => {
   for (const db of open.splice(0)) await db.close();
   for (const client of raw.splice(0)) await client.end().catch(() => undefined);
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  await closeAll();
 });
 
 function track(db: PostgresDatabase): PostgresDatabase {
@@ -58,44 +55,6 @@ async function timed<T>(promise: Promise<T>): Promise<{ ms: number; error: unkno
   }
 }
 
-/** A loopback port where a TCP server accepts connections and never says a word. */
-async function silentPort(): Promise<number> {
-  const server = createServer((socket) => sockets.push(socket));
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
-}
-
-/**
- * A loopback TCP proxy to the test server that can go silent: while frozen, it drops every byte
- * either way and keeps the sockets open, as a network partition does.
- */
-async function freezableProxy(target: { host: string; port: number }): Promise<{ port: number; freeze(): void; thaw(): void }> {
-  let frozen = false;
-  const server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    sockets.push(client, upstream);
-    client.on('data', (data) => frozen || upstream.write(data));
-    upstream.on('data', (data) => frozen || client.write(data));
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as { port: number }).port, freeze: () => (frozen = true), thaw: () => (frozen = false) };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describePostgres('PostgresDatabase', (postgres) => {
   describe('opening and migrating', () => {
     it('creates the whole schema and records the migration it applied', async () => {
@@ -110,6 +69,18 @@ describePostgres('PostgresDatabase', (postgres) => {
         'artifact_versions', 'artifacts', 'experiment_properties', 'experiment_tags', 'experiments', 'metric_chunks', 'metric_points',
         'metric_series', 'parameters', 'run_inputs', 'run_tags', 'runs', 'schema_migrations',
       ]);
+    });
+
+    it('with requireSchema, refuses a database Fathom never migrated and creates nothing in it', async () => {
+      const url = await postgres.createDatabase();
+      const refused = await timed(PostgresDatabase.open({ connectionString: url, requireSchema: true }));
+      expect(refused.error).toBeInstanceOf(PostgresOpenError);
+      expect((refused.error as Error).message).toMatch(/no Fathom schema in the database 127\.0\.0\.1:\d+\/fathom_test_\w+; is FATHOM_DATABASE_URL/);
+      const client = await rawClient(url);
+      expect(await client.query("SELECT to_regclass('schema_migrations') AS t")).toMatchObject({ rows: [{ t: null }] });
+      await openDb(url);
+      const db = await openDb(url, { requireSchema: true });
+      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations')).rows)).toEqual([{ version: 1 }]);
     });
 
     it('migrates once when 4 servers open the database at the same moment', async () => {
@@ -382,7 +353,7 @@ describePostgres('PostgresDatabase', (postgres) => {
 
     it('gives up on a statement the server cannot answer (a partition) after the statement and connection timeouts', async () => {
       const url = await postgres.createDatabase();
-      const proxy = await freezableProxy(postgres.server());
+      const proxy = await proxyTo(postgres.server());
       const proxied = url.replace(`:${postgres.server().port}/`, `:${proxy.port}/`);
       const db = await openDb(proxied, { migrations: toyMigrations(), statementTimeoutMs: 300, connectionTimeoutMs: 300, poolSize: 1 });
       await addNote(db, 'before');

@@ -18,6 +18,11 @@ export interface PostgresOptions {
   readinessTimeoutMs?: number;
   /** How long migrating may take, waiting for another server's migration included, in ms; default 10 min. */
   migrationTimeoutMs?: number;
+  /**
+   * Refuse a database Fathom never migrated (PostgresOpenError) instead of creating the schema:
+   * for maintenance commands, where an empty database means a mistyped URL, not a new store.
+   */
+  requireSchema?: boolean;
   /** The migrations to apply; the released list unless a test gives its own. */
   migrations?: readonly Migration[];
 }
@@ -124,6 +129,9 @@ export class PostgresDatabase {
       }
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...MIGRATION_LOCK]);
+      if (this.options.requireSchema && (await client.query("SELECT to_regclass('schema_migrations') AS t")).rows[0]?.t === null) {
+        throw new PostgresOpenError(`there is no Fathom schema in the database ${this.context.server}; is FATHOM_DATABASE_URL (--database-url) right?`);
+      }
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,
