@@ -31,6 +31,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE experiments (
         id text COLLATE "C" PRIMARY KEY,
         name text COLLATE "C" NOT NULL,
+        -- The name as JavaScript's toLowerCase() folds it, written with the name: nameContains
+        -- is a substring of it (strpos, so % and _ are plain characters), which is exactly the
+        -- memory and SQLite stores' rule. lower() cannot stand in: under COLLATE "C" it folds
+        -- ASCII only, and under another collation it folds as that collation's library does.
+        name_folded text COLLATE "C" NOT NULL,
         description text COLLATE "C",
         created_by text COLLATE "C" NOT NULL,
         created_at bigint NOT NULL,
