@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { PostgresDatabase } from '../../src/adapters/persistence/postgres/postgres-database.js';
 import { SqliteDatabase, type Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
 import { CpuWatch, type CpuShares } from './cpu.js';
 import { jsonRequest, runLoad, type LoadResult } from './load.js';
@@ -129,6 +131,95 @@ export async function rawInsertCeiling(options: RawInsertOptions): Promise<RawIn
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface PostgresInsertOptions {
+  /** A new empty database of the bench's cluster. */
+  url: string;
+  warmupMs: number;
+  durationMs: number;
+  rowsPerTransaction: number;
+  /** Series written in turn, one point each per step (like the keys of a training loop). */
+  series: number;
+}
+
+export interface PostgresInsertResult {
+  rows: number;
+  elapsedMs: number;
+  rowsPerSecond: number;
+  /** All rows in the table (warm-up included), and the table's size with its index. */
+  totalRows: number;
+  tableBytes: number;
+  bytesPerRow: number;
+  /** The statement each transaction is. */
+  statement: string;
+  /** During the timed part: the client is the inserting process, the database the cluster. */
+  cpu: CpuShares;
+}
+
+/** One transaction of rows: four arrays, one per column, unnested into rows by the server. */
+const RAW_POSTGRES_INSERT =
+  'INSERT INTO raw_points (series_id, step, value, timestamp) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::bigint[])';
+
+/**
+ * (a) Raw PostgreSQL inserts: one connection inserting rows of `metric_points`' shape, each
+ * transaction one prepared `INSERT … SELECT FROM unnest(arrays)` of `rowsPerTransaction` rows
+ * (autocommit: one round trip per transaction), the plain way to insert many rows with pg. The
+ * database is migrated by the store's own `PostgresDatabase.open` and the table created `LIKE
+ * metric_points INCLUDING ALL`, so it has the server's columns, types and primary key (not its
+ * foreign key, which would need runs and series first).
+ */
+export async function postgresInsertCeiling(options: PostgresInsertOptions): Promise<PostgresInsertResult> {
+  const store = await PostgresDatabase.open({ connectionString: options.url, poolSize: 1 });
+  await store.close();
+  const client = new pg.Client({ connectionString: options.url });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE raw_points (LIKE metric_points INCLUDING ALL)');
+    // Values drawn ahead of time, so the loop measures PostgreSQL and not the random number generator.
+    const values = Float64Array.from({ length: 65_536 }, () => Math.random() * 4);
+    let step = 0;
+    let rows = 0;
+    const batch = async (count: number): Promise<void> => {
+      const now = Date.now();
+      const columns: [number[], number[], number[], number[]] = [[], [], [], []];
+      for (let i = 0; i < count; step += 1) {
+        for (let s = 1; s <= options.series && i < count; s += 1, i += 1) {
+          columns[0].push(s);
+          columns[1].push(step);
+          columns[2].push(values[(rows + i) & 65_535] as number);
+          columns[3].push(now);
+        }
+      }
+      await client.query({ name: 'raw-insert', text: RAW_POSTGRES_INSERT, values: columns });
+      rows += count;
+    };
+    const runFor = async (ms: number): Promise<{ rows: number; elapsedMs: number; cpu: CpuShares }> => {
+      const before = rows;
+      const watch = new CpuWatch();
+      const start = performance.now();
+      const deadline = start + ms;
+      while (performance.now() < deadline) await batch(options.rowsPerTransaction);
+      const elapsedMs = performance.now() - start;
+      return { rows: rows - before, elapsedMs, cpu: watch.stop() };
+    };
+    await runFor(options.warmupMs);
+    const timed = await runFor(options.durationMs);
+    const { rows: size } = await client.query<{ bytes: string }>("SELECT pg_total_relation_size('raw_points')::text AS bytes");
+    const tableBytes = Number(size[0]?.bytes);
+    return {
+      rows: timed.rows,
+      elapsedMs: timed.elapsedMs,
+      rowsPerSecond: (timed.rows * 1000) / timed.elapsedMs,
+      totalRows: rows,
+      tableBytes,
+      bytesPerRow: tableBytes / rows,
+      statement: RAW_POSTGRES_INSERT,
+      cpu: timed.cpu,
+    };
+  } finally {
+    await client.end();
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -11,16 +11,25 @@ import { performance } from 'node:perf_hooks';
 export interface CpuShares {
   /** This (the benchmark client's) process. */
   client: number;
-  /** The server process, all its threads. */
+  /** The server processes, all their threads (the sum when there are several servers). */
   server?: number;
   /**
    * The server's main (JavaScript) thread, as shares of the window: running, and runnable but
    * waiting for a core. The rest of the time it was blocked: on the network (idle) or in a
-   * synchronous system call such as fsync.
+   * synchronous system call such as fsync. With several servers, see `servers`.
    */
-  serverMainThread?: { running: number; waitingForCore: number };
-  /** Every other process on the machine (all busy time minus client and server). */
+  serverMainThread?: MainThreadShares;
+  /** Each server, in the order given, when there are several. */
+  servers?: { cores: number; mainThread?: MainThreadShares }[];
+  /** The PostgreSQL cluster the servers use (see `watchDatabase`): its postmaster and every process it started. */
+  database?: number;
+  /** Every other process on the machine (all busy time minus client, servers and database). */
   others?: number;
+}
+
+export interface MainThreadShares {
+  running: number;
+  waitingForCore: number;
 }
 
 /** USER_HZ, 100 on every mainstream Linux (getconf CLK_TCK). */
@@ -57,28 +66,77 @@ function machineBusyMs(): number | undefined {
   return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) / TICKS_PER_SECOND;
 }
 
+/** The parent's pid and the CPU time (user plus system, in ms) of a process, and of its children it waited for. */
+function processTimes(pid: number): { parent: number; ownMs: number; reapedChildrenMs: number } | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ms = (a: number, b: number): number => ((Number(fields[a]) + Number(fields[b])) * 1000) / TICKS_PER_SECOND;
+  // ppid is the 4th field; utime, stime, cutime and cstime the 14th to 17th.
+  return { parent: Number(fields[1]), ownMs: ms(11, 12), reapedChildrenMs: ms(13, 14) };
+}
+
+/**
+ * CPU time of a PostgreSQL cluster, in ms: the postmaster's own, that of the backends and
+ * background workers running now (its children), and that of those that ended since it started
+ * (the postmaster waits for each, so the kernel adds their time to its children's time). A
+ * backend ending between two snapshots therefore still counts, under the postmaster.
+ */
+function clusterCpuMs(postmaster: number): number | undefined {
+  const own = processTimes(postmaster);
+  if (own === undefined) return undefined;
+  let total = own.ownMs + own.reapedChildrenMs;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = processTimes(Number(entry));
+    if (child?.parent === postmaster) total += child.ownMs;
+  }
+  return total;
+}
+
+let databasePostmaster: number | undefined;
+
+/**
+ * Counts the PostgreSQL cluster whose postmaster is `postmasterPid` as the database in every
+ * measurement from now on (undefined: no database). The cluster serves every server of a run,
+ * so it is watched for the whole run rather than passed to each measurement.
+ */
+export function watchDatabase(postmasterPid: number | undefined): void {
+  databasePostmaster = postmasterPid;
+}
+
 interface Snapshot {
   at: number;
   client: NodeJS.CpuUsage;
-  server?: number;
-  sched?: { running: number; waiting: number };
+  servers: { cpu?: number; sched?: { running: number; waiting: number } }[];
+  database?: number;
   machine?: number;
 }
 
 /** Snapshots on construction; `stop()` gives the shares of the time since. */
 export class CpuWatch {
+  private readonly serverPids: readonly number[];
+  private readonly postmaster = databasePostmaster;
   private readonly start: Snapshot;
 
-  constructor(private readonly serverPid?: number) {
+  /** `serverPid`: the server process, or the processes of several servers. */
+  constructor(serverPid?: number | readonly number[]) {
+    this.serverPids = serverPid === undefined ? [] : typeof serverPid === 'number' ? [serverPid] : serverPid;
     this.start = this.snapshot();
   }
 
   private snapshot(): Snapshot {
-    const pid = this.serverPid;
     return {
       at: performance.now(),
       client: process.cpuUsage(),
-      ...(pid !== undefined && { server: processCpuMs(pid), sched: mainThreadSchedMs(pid) }),
+      servers: this.serverPids.map((pid) => ({ cpu: processCpuMs(pid), sched: mainThreadSchedMs(pid) })),
+      ...(this.postmaster !== undefined && { database: clusterCpuMs(this.postmaster) }),
       machine: machineBusyMs(),
     };
   }
@@ -87,25 +145,41 @@ export class CpuWatch {
     const end = this.snapshot();
     const elapsed = end.at - this.start.at;
     const client = (end.client.user - this.start.client.user + end.client.system - this.start.client.system) / 1000;
-    const server = end.server !== undefined && this.start.server !== undefined ? end.server - this.start.server : undefined;
-    const machine = end.machine !== undefined && this.start.machine !== undefined ? end.machine - this.start.machine : undefined;
+    const servers = end.servers.map((after, i) => {
+      const before = this.start.servers[i];
+      const cpu = after.cpu !== undefined && before?.cpu !== undefined ? (after.cpu - before.cpu) / elapsed : undefined;
+      const mainThread =
+        after.sched && before?.sched ? { running: (after.sched.running - before.sched.running) / elapsed, waitingForCore: (after.sched.waiting - before.sched.waiting) / elapsed } : undefined;
+      return { cpu, mainThread };
+    });
+    const database = end.database !== undefined && this.start.database !== undefined ? (end.database - this.start.database) / elapsed : undefined;
+    const machine = end.machine !== undefined && this.start.machine !== undefined ? (end.machine - this.start.machine) / elapsed : undefined;
     const shares: CpuShares = { client: client / elapsed };
-    if (server !== undefined) shares.server = server / elapsed;
-    if (end.sched && this.start.sched) {
-      shares.serverMainThread = { running: (end.sched.running - this.start.sched.running) / elapsed, waitingForCore: (end.sched.waiting - this.start.sched.waiting) / elapsed };
-    }
-    if (machine !== undefined) shares.others = Math.max(0, (machine - client - (server ?? 0)) / elapsed);
+    const measured = servers.filter((s) => s.cpu !== undefined);
+    if (measured.length > 0) shares.server = measured.reduce((sum, s) => sum + (s.cpu as number), 0);
+    if (servers.length === 1 && servers[0]?.mainThread) shares.serverMainThread = servers[0].mainThread;
+    if (servers.length > 1) shares.servers = servers.map((s) => ({ cores: s.cpu ?? NaN, ...(s.mainThread && { mainThread: s.mainThread }) }));
+    if (database !== undefined) shares.database = database;
+    if (machine !== undefined) shares.others = Math.max(0, machine - shares.client - (shares.server ?? 0) - (database ?? 0));
     return shares;
   }
 }
 
 export function describeCpu(shares: CpuShares): string {
-  const cores = (v: number | undefined): string => (v === undefined ? 'n/a' : v.toFixed(2));
+  const cores = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(2));
   const pct = (v: number | undefined): string => (v === undefined ? 'n/a' : `${(v * 100).toFixed(0)}%`);
   const main = shares.serverMainThread;
+  const each = shares.servers;
   return [
-    ...(shares.server !== undefined ? [`server ${cores(shares.server)} cores`] : []),
+    ...(each
+      ? [
+          `servers ${each.map((s) => cores(s.cores)).join(' + ')} cores`,
+          `their main threads running ${each.map((s) => pct(s.mainThread?.running)).join(' and ')}, waiting for a core ${each.map((s) => pct(s.mainThread?.waitingForCore)).join(' and ')}`,
+        ]
+      : []),
+    ...(!each && shares.server !== undefined ? [`server ${cores(shares.server)} cores`] : []),
     ...(main ? [`server main thread running ${pct(main.running)}, waiting for a core ${pct(main.waitingForCore)}`] : []),
+    ...(shares.database !== undefined ? [`PostgreSQL ${cores(shares.database)} cores`] : []),
     `client ${cores(shares.client)} cores`,
     `other processes ${cores(shares.others)} cores`,
   ].join(', ');
@@ -115,10 +189,11 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 
 /**
  * Waits until other processes use less than `maxOthers` cores over a one-second sample (the
- * benchmark's own idle server, `serverPid`, is not counted), or until `timeoutMs` has passed.
+ * benchmark's own idle servers, `serverPid`, and its database are not counted), or until
+ * `timeoutMs` has passed.
  * Returns how long it waited and the load of the last sample (undefined without /proc).
  */
-export async function waitForQuiet(options: { maxOthers: number; timeoutMs: number; serverPid?: number }): Promise<{ waitedMs: number; others?: number; quiet: boolean }> {
+export async function waitForQuiet(options: { maxOthers: number; timeoutMs: number; serverPid?: number | readonly number[] }): Promise<{ waitedMs: number; others?: number; quiet: boolean }> {
   const start = performance.now();
   for (;;) {
     const watch = new CpuWatch(options.serverPid);

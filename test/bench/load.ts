@@ -26,13 +26,14 @@ export interface Target {
 }
 
 export interface LoadOptions {
-  target: Target;
+  /** The server; or several, connection `index` talking to `target[index % target.length]`. */
+  target: Target | readonly Target[];
   connections: number;
   durationMs: number;
   /** The request stream of connection `index` (0-based). */
   source: (index: number) => RequestSource;
-  /** The server's process id, to report how much CPU it used (Linux only). */
-  serverPid?: number;
+  /** The server's process id (or the servers'), to report how much CPU it used (Linux only). */
+  serverPid?: number | readonly number[];
 }
 
 export interface LatencySummary {
@@ -73,6 +74,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let failure: Error | undefined;
   const agents = Array.from({ length: options.connections }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
   const sources = agents.map((_, i) => options.source(i));
+  const targets: readonly Target[] = 'host' in options.target ? [options.target] : options.target;
   const cpu = new CpuWatch(options.serverPid);
   const startNs = process.hrtime.bigint();
   const start = performance.now();
@@ -81,10 +83,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const loop = async (index: number): Promise<void> => {
     const agent = agents[index] as Agent;
     const next = sources[index] as RequestSource;
+    const target = targets[index % targets.length] as Target;
     while (failure === undefined && performance.now() < deadline) {
       const prepared = next();
       const sentAt = performance.now();
-      const response = await send(options.target, agent, prepared);
+      const response = await send(target, agent, prepared);
       latencies.push(performance.now() - sentAt);
       bytesSent += prepared.body?.length ?? 0;
       if (response.status < 200 || response.status > 299) {
@@ -191,14 +194,14 @@ export class PreparedQueue {
  * `preparedBytesBudget`, so the client spends little CPU while it is timed.
  */
 export async function warmedUpLoad(options: {
-  target: Target;
+  target: LoadOptions['target'];
   durationMs: number;
   warmupMs: number;
   queues: readonly PreparedQueue[];
   /** Requests prepared per connection for the warm-up, and spare ones added to the estimate. */
   initial: number;
   preparedBytesBudget?: number;
-  serverPid?: number;
+  serverPid?: LoadOptions['serverPid'];
 }): Promise<LoadResult> {
   const { queues } = options;
   const connections = queues.length;

@@ -4,11 +4,21 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createExperiment } from './api.js';
-import { METRIC_POINTS_DDL, metricPointsSchema, rawInsertCeiling, trivialRouteCeiling, type RawInsertResult, type TrivialRouteResult } from './ceilings.js';
+import {
+  METRIC_POINTS_DDL,
+  metricPointsSchema,
+  postgresInsertCeiling,
+  rawInsertCeiling,
+  trivialRouteCeiling,
+  type PostgresInsertResult,
+  type RawInsertResult,
+  type TrivialRouteResult,
+} from './ceilings.js';
 import { formatProfile, summariseCpuProfile, type ProfileSummary } from './profile.js';
-import { describeCpu, waitForQuiet, type CpuShares } from './cpu.js';
+import { describeCpu, waitForQuiet, watchDatabase, type CpuShares } from './cpu.js';
+import { BenchPostgres, DB_POOL_SIZE, tableBytes } from './postgres.js';
 import { formatTable, machine, number, revision, writeJson, type Row } from './report.js';
-import { databaseBytes, newestCpuProfile, ROOT, startFathom } from './server.js';
+import { databaseBytes, newestCpuProfile, ROOT, startFathom, type RunningFathom } from './server.js';
 import { batchIngest, type IngestResult } from './workloads/ingest.js';
 import { singleMetricLogging, type SingleResult } from './workloads/single.js';
 import { MLFLOW_BATCH_METRICS, mlflowBatchLogging, type MlflowBatchResult } from './workloads/mlflow.js';
@@ -23,7 +33,10 @@ import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-da
  *
  *   --quick          about 2 s per measurement (the whole run well under a minute)
  *   --duration <s>   seconds per measurement (default 10; --quick: 2)
- *   --store <name>   FATHOM_STORE for the server (default: the server's default store)
+ *   --store <name>   FATHOM_STORE for the server (default: the server's default store); with
+ *                    postgres, the bench starts a throwaway durable PostgreSQL 15 cluster, gives
+ *                    each server that needs an empty store a new database, and also measures W3
+ *                    on two servers sharing one database
  *   --durability <d> FATHOM_DURABILITY for the server and the raw ceiling (default: normal)
  *   --profile        run the server under `node --cpu-prof` and summarise where its time went
  *                    (profiling slows it down: take figures from a run without it)
@@ -34,13 +47,15 @@ import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-da
  *   --strict         exit 1 when a target is not met
  */
 
-const TARGETS = { mlflowBatchP50Ms: 5, pointsPerSecond: 300_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
+const TARGETS = { mlflowBatchP50Ms: 5, pointsPerSecond: 300_000, postgresPointsPerSecond: 200_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
 /** Data sizes of the read workloads: the issue's in a full run, smaller with --quick. */
 const READ_SIZES = {
   full: { historyPoints: 1_000_000, searchRuns: 10_000, seriesRuns: 100, seriesPoints: 10_000, artifactBytes: 1024 ** 3 },
   quick: { historyPoints: 100_000, searchRuns: 1_000, seriesRuns: 10, seriesPoints: 10_000, artifactBytes: 64 * 1024 ** 2 },
 };
 const POINTS_PER_REQUEST = 1_000;
+/** W3 on two servers (PostgreSQL): connections in all, half on each; compared with one server at as many. */
+const TWO_SERVER_CONNECTIONS = 4;
 const RESULTS = join(ROOT, 'bench-results');
 
 function options() {
@@ -88,7 +103,7 @@ const ATTEMPTS = 3;
  * processes still used more than the threshold during the measurement, discards it and measures
  * again (at most three times; the notes say when none was quiet).
  */
-async function measure<T>(what: string, quiet: number | undefined, serverPid: number, run: () => Promise<T>, cpuOf: (result: T) => CpuShares[], discard?: (result: T) => void): Promise<T> {
+async function measure<T>(what: string, quiet: number | undefined, serverPid: number | readonly number[], run: () => Promise<T>, cpuOf: (result: T) => CpuShares[], discard?: (result: T) => void): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     if (quiet !== undefined) {
       const wait = await waitForQuiet({ maxOthers: quiet, timeoutMs: 5 * 60_000, serverPid });
@@ -107,54 +122,80 @@ async function measure<T>(what: string, quiet: number | undefined, serverPid: nu
   }
 }
 
+type Options = ReturnType<typeof options>;
+
+/** The raw-insert ceiling of the run's store, as the table and the notes read it. */
+interface RawCeiling {
+  /** Its name in the table. */
+  name: string;
+  rowsPerSecond: number;
+  bytesPerRow: number;
+  /** How it was measured, for the notes. */
+  notes: string[];
+  result: RawInsertResult | PostgresInsertResult;
+}
+
+/** What W3's database takes on disk after its server stopped, against the points it holds. */
+interface Storage {
+  dbBytes: number;
+  /** By file (SQLite) or by table (PostgreSQL). */
+  files: Record<string, number>;
+  points: number;
+  bytesPerPoint: number;
+}
+
 async function main(): Promise<number> {
   const opts = options();
+  // Started before the build, so a machine without PostgreSQL fails at once; stopped whatever happens.
+  const postgres = opts.store === 'postgres' ? await BenchPostgres.start() : undefined;
+  // Interrupted (Ctrl-C), exit through process.exit, which runs the cluster's exit hook: no server is left behind.
+  const interrupted = (signal: NodeJS.Signals) => () => {
+    say(`${signal}: stopping`);
+    process.exit(1);
+  };
+  process.once('SIGINT', interrupted('SIGINT'));
+  process.once('SIGTERM', interrupted('SIGTERM'));
+  watchDatabase(postgres?.postmasterPid);
+  try {
+    return await bench(opts, postgres);
+  } finally {
+    watchDatabase(undefined);
+    await postgres?.stop().catch((error: unknown) => say(`could not stop PostgreSQL: ${String(error)}`));
+  }
+}
+
+async function bench(opts: Options, postgres: BenchPostgres | undefined): Promise<number> {
   if (opts.build) {
     say('building dist/ (tsc -p tsconfig.build.json)');
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   }
   if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build');
+  /** FATHOM_* settings of a server on an empty store of its own (a fresh data directory is enough for the others). */
+  const freshStore = async (label: string): Promise<Record<string, string>> => (postgres ? postgres.freshStore(label) : {});
 
-  say('W7 start-up on an empty data directory (3 starts)');
-  const startup: StartupResult[] = [await timeStartup('empty', { store: opts.store, durability: opts.durability, starts: 3 })];
+  say(`W7 start-up on an empty data directory${postgres ? ' and database' : ''} (3 starts)`);
+  const startup: StartupResult[] = [await timeStartup('empty', { store: opts.store, durability: opts.durability, starts: 3, env: () => freshStore('w7-empty') })];
 
   const profileDir = opts.profile ? join(RESULTS, 'profiles') : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const startedAt = new Date();
   say(`starting fathom (store: ${opts.store ?? 'default'})`);
-  const fathom = await startFathom({ store: opts.store, durability: opts.durability, cpuProfileDir: profileDir });
+  const w3Store = await freshStore('w3');
+  const fathom = await startFathom({ store: opts.store, durability: opts.durability, cpuProfileDir: profileDir, env: w3Store });
   let stopped = false;
-  let raw: RawInsertResult;
+  let raw: RawCeiling;
   let trivial: TrivialRouteResult;
   let ingest: IngestResult[];
+  let twoServers: IngestResult | undefined;
   let single: SingleResult[];
   let mlflowBatch: MlflowBatchResult;
   let artifact: ArtifactResult;
   // Points of discarded attempts (and of W1/W2) stay in the database, and count for bytes per point.
   let discardedPoints = 0;
-  let storage: { dbBytes: number; files: Record<string, number>; points: number; bytesPerPoint: number } | undefined;
+  let storage: Storage | undefined;
   let reads: { history: HistoryResult; search: SearchResult; series: SeriesResult };
-  let schemaSource: string;
   try {
-    const dbFile = join(fathom.dataDir, 'fathom.db');
-    const schema = existsSync(dbFile) ? metricPointsSchema(dbFile) : undefined;
-    schemaSource = schema ? "read from the server's fathom.db" : 'built-in copy of migration 1 (no fathom.db: not the SQLite store)';
-
-    raw = await measure(
-      `ceiling: raw better-sqlite3 inserts (${opts.durationMs / 1000} s)`,
-      opts.quiet,
-      fathom.pid,
-      () =>
-        rawInsertCeiling({
-          warmupMs: opts.warmupMs,
-          durationMs: opts.durationMs,
-          schema: schema ?? METRIC_POINTS_DDL,
-          durability: opts.durability,
-          rowsPerTransaction: POINTS_PER_REQUEST,
-          series: 4,
-        }),
-      (r) => [r.cpu],
-    );
+    raw = postgres ? await postgresCeiling(opts, postgres, fathom.pid) : await sqliteCeiling(opts, join(fathom.dataDir, 'fathom.db'), fathom.pid);
     trivial = await measure(
       `ceiling: trivial fastify route at 1 and 32 connections (${opts.durationMs / 1000} s each)`,
       opts.quiet,
@@ -189,30 +230,39 @@ async function main(): Promise<number> {
     }
 
     const experimentId = await createExperiment(fathom.base, `bench-w3-${startedAt.toISOString()}`);
-    ingest = [];
-    for (const connections of [1, 4]) {
-      ingest.push(
-        await measure(
-          `W3 batch ingest at ${connections} connection(s) (${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up)`,
-          opts.quiet,
-          fathom.pid,
-          () =>
-            batchIngest({
-              base: fathom.base,
-              target: { host: fathom.host, port: fathom.port },
-              experimentId,
-              connections,
-              warmupMs: opts.warmupMs,
-              durationMs: opts.durationMs,
-              pointsPerRequest: POINTS_PER_REQUEST,
-              preparedBytesBudget: 2 * 1024 ** 3,
-              label: `w3-${connections}conn`,
-              serverPid: fathom.pid,
-            }),
-          (r) => [r.cpu],
-          (r) => (discardedPoints += r.pointsStored),
-        ),
+    const w3 = (servers: RunningFathom[], connections: number): Promise<IngestResult> =>
+      measure(
+        `W3 batch ingest at ${connections} connection(s)${servers.length > 1 ? ` over ${servers.length} servers` : ''} (${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up)`,
+        opts.quiet,
+        servers.map((s) => s.pid),
+        () =>
+          batchIngest({
+            base: fathom.base,
+            target: servers.map((s) => ({ host: s.host, port: s.port })),
+            experimentId,
+            connections,
+            warmupMs: opts.warmupMs,
+            durationMs: opts.durationMs,
+            pointsPerRequest: POINTS_PER_REQUEST,
+            preparedBytesBudget: 2 * 1024 ** 3,
+            label: `w3-${connections}conn${servers.length > 1 ? `-${servers.length}servers` : ''}`,
+            serverPid: servers.map((s) => s.pid),
+          }),
+        (r) => [r.cpu],
+        (r) => (discardedPoints += r.pointsStored),
       );
+    ingest = [];
+    for (const connections of [1, 4]) ingest.push(await w3([fathom], connections));
+    if (postgres) {
+      // A second server on the same database, each taking half the connections.
+      say('starting a second fathom on the same database');
+      const second = await startFathom({ store: opts.store, durability: opts.durability, env: w3Store });
+      try {
+        twoServers = await w3([fathom, second], TWO_SERVER_CONNECTIONS);
+      } finally {
+        await second.stop().catch((error: unknown) => say(`could not stop the second fathom: ${String(error)}`));
+        await second.cleanUp();
+      }
     }
 
     const mlflowExperiment = await createExperiment(fathom.base, `bench-w8-${startedAt.toISOString()}`);
@@ -236,10 +286,11 @@ async function main(): Promise<number> {
     say('stopping fathom (SIGTERM)');
     await fathom.stop();
     stopped = true;
-    const size = await databaseBytes(dbFile);
-    say('W7 start-up on the database W3 left (3 starts)');
-    startup.push(await timeStartup('loaded', { store: opts.store, durability: opts.durability, dataDir: fathom.dataDir, starts: 3 }));
-    const points = [...ingest, ...single, mlflowBatch].reduce((sum, r) => sum + r.pointsStored, discardedPoints);
+    const w3Database = w3Store.FATHOM_DATABASE_URL;
+    const size = w3Database ? await tableBytes(w3Database).then((t) => ({ total: t.total, files: t.tables })) : await databaseBytes(join(fathom.dataDir, 'fathom.db'));
+    say(`W7 start-up on the database W3 left (3 starts)`);
+    startup.push(await timeStartup('loaded', { store: opts.store, durability: opts.durability, dataDir: fathom.dataDir, starts: 3, env: async () => w3Store }));
+    const points = [...ingest, ...(twoServers ? [twoServers] : []), ...single, mlflowBatch].reduce((sum, r) => sum + r.pointsStored, discardedPoints);
     if (size) storage = { dbBytes: size.total, files: size.files, points, bytesPerPoint: size.total / points };
   } finally {
     if (!stopped) await fathom.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
@@ -248,7 +299,7 @@ async function main(): Promise<number> {
 
   // The read workloads get a server and a database of their own, seeded through the API.
   say(`starting fathom for the read workloads (store: ${opts.store ?? 'default'})`);
-  const reader = await startFathom({ store: opts.store, durability: opts.durability });
+  const reader = await startFathom({ store: opts.store, durability: opts.durability, env: await freshStore('reads') });
   try {
     const sizes = opts.quick ? READ_SIZES.quick : READ_SIZES.full;
     const common = { base: reader.base, target: { host: reader.host, port: reader.port }, warmupMs: opts.warmupMs, durationMs: opts.durationMs, serverPid: reader.pid };
@@ -282,7 +333,7 @@ async function main(): Promise<number> {
   // W6 on a fresh server, so its memory is the transfer's and not what earlier workloads left.
   const artifactBytes = (opts.quick ? READ_SIZES.quick : READ_SIZES.full).artifactBytes;
   say(`W6: upload and download of ${number(artifactBytes / 1024 ** 2)} MiB on a fresh server`);
-  const carrier = await startFathom({ store: opts.store, durability: opts.durability });
+  const carrier = await startFathom({ store: opts.store, durability: opts.durability, env: await freshStore('w6') });
   try {
     const experimentId = await createExperiment(carrier.base, `bench-w6-${startedAt.toISOString()}`);
     artifact = await artifactTransfer({ base: carrier.base, experimentId, bytes: artifactBytes, serverPid: carrier.pid });
@@ -294,13 +345,13 @@ async function main(): Promise<number> {
   let profile: ProfileSummary | undefined;
   if (profileDir) {
     const file = await newestCpuProfile(profileDir);
-    if (file) profile = await summariseCpuProfile(file, ingest.map((r) => r.windowUs));
+    if (file) profile = await summariseCpuProfile(file, [...ingest, ...(twoServers ? [twoServers] : [])].map((r) => r.windowUs));
   }
 
   const rows: Row[] = [
     ...singleRows(single, trivial),
     mlflowBatchRow(mlflowBatch, trivial),
-    ...tableRows(raw, trivial, ingest, storage),
+    ...tableRows(raw, trivial, ingest, twoServers, storage, postgres !== undefined),
     ...readRows(reads, trivial),
     ...artifactRows(artifact),
     ...startup.map((r) => ({
@@ -311,17 +362,24 @@ async function main(): Promise<number> {
     })),
   ];
   const table = formatTable(rows);
-  const onDemand = ingest.reduce((sum, r) => sum + r.builtOnDemand, 0);
+  const onDemand = [...ingest, ...(twoServers ? [twoServers] : [])].reduce((sum, r) => sum + r.builtOnDemand, 0);
   const notes = [
-    `metric_points schema for the raw ceiling: ${schemaSource}`,
-    `raw ceiling connection (opened by the store's SqliteDatabase.open, durability ${opts.durability}): ${Object.entries(raw.pragmas)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(', ')}`,
+    ...raw.notes,
+    ...(postgres
+      ? [
+          `PostgreSQL: a throwaway cluster on loopback, ${Object.entries(await postgres.settings())
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}; each server's pool: FATHOM_DB_POOL_SIZE=${DB_POOL_SIZE}; a new database for W3 (with W1, W2, W8 and the two-server W3), the read workloads, W6 and each empty W7 start`,
+        ]
+      : []),
     ...single.map((r) => `W${r.connections === 1 ? 1 : 2} ${r.connections} conn: ${number(r.requests)} requests of one point; CPU: ${describeCpu(r.cpu)}`),
     `W8: ${number(mlflowBatch.requests)} MLflow log-batch requests of ${number(mlflowBatch.metricsPerRequest)} metrics; CPU: ${describeCpu(mlflowBatch.cpu)}`,
-    ...ingest.map((r) => `W3 ${r.connections} conn: ${number(r.requests)} requests of ${number(r.meanBodyBytes / 1024, 1)} KiB; CPU: ${describeCpu(r.cpu)}`),
+    ...[...ingest, ...(twoServers ? [twoServers] : [])].map(
+      (r) => `W3 ${r.connections} conn${r.servers > 1 ? ` over ${r.servers} servers` : ''}: ${number(r.requests)} requests of ${number(r.meanBodyBytes / 1024, 1)} KiB; CPU: ${describeCpu(r.cpu)}`,
+    ),
     ...Object.entries(trivial.byConnections).map(([conns, r]) => `trivial route ${conns} conn: CPU: ${describeCpu(r.cpu)}`),
-    `raw insert: CPU: ${describeCpu(raw.cpu)}`,
+    `${raw.name}: CPU: ${describeCpu(raw.result.cpu)}`,
+    ...(storage && postgres ? [`W3 storage (PostgreSQL): tables with their indexes and TOAST: ${Object.entries(storage.files).filter(([, bytes]) => bytes > 64 * 1024).map(([name, bytes]) => `${name} ${number(bytes / 1024 ** 2, 1)} MiB`).join(', ')}`] : []),
     `W5 filter: ${reads.search.filter}, order by metrics.accuracy desc, limit 100: ${reads.search.matched} runs per page over ${number(reads.search.runs)} runs`,
     `series: ${reads.series.runs} runs × ${number(reads.series.pointsPerRun)} points, ${number(reads.series.returnedPoints)} points returned`,
     `W4 full read: ${reads.history.fullRead.pages} pages of up to 100,000 points (method=none), one after another`,
@@ -341,36 +399,120 @@ async function main(): Promise<number> {
     targets: TARGETS,
     rows,
     notes,
-    details: { rawInsert: raw, trivialRoute: trivial, single, mlflowBatch, ingest, storage, reads, artifact, startup, profile },
+    details: { rawInsert: raw.result, trivialRoute: trivial, single, mlflowBatch, ingest, twoServers, storage, reads, artifact, startup, profile },
   });
   say(`wrote ${file}`);
   const unmet = rows.some((r) => r.targets?.some((t) => !t.met));
   return opts.strict && unmet ? 1 : 0;
 }
 
-function tableRows(raw: RawInsertResult, trivial: TrivialRouteResult, ingest: IngestResult[], storage: { bytesPerPoint: number; points: number } | undefined): Row[] {
+/** (a) for the SQLite store (and the memory store): raw better-sqlite3 inserts into the server's own metric_points schema. */
+async function sqliteCeiling(opts: Options, dbFile: string, serverPid: number): Promise<RawCeiling> {
+  const schema = existsSync(dbFile) ? metricPointsSchema(dbFile) : undefined;
+  const result = await measure(
+    `ceiling: raw better-sqlite3 inserts (${opts.durationMs / 1000} s)`,
+    opts.quiet,
+    serverPid,
+    () =>
+      rawInsertCeiling({
+        warmupMs: opts.warmupMs,
+        durationMs: opts.durationMs,
+        schema: schema ?? METRIC_POINTS_DDL,
+        durability: opts.durability,
+        rowsPerTransaction: POINTS_PER_REQUEST,
+        series: 4,
+      }),
+    (r) => [r.cpu],
+  );
+  return {
+    name: 'raw insert',
+    rowsPerSecond: result.rowsPerSecond,
+    bytesPerRow: result.bytesPerRow,
+    result,
+    notes: [
+      `metric_points schema for the raw ceiling: ${schema ? "read from the server's fathom.db" : 'built-in copy of migration 1 (no fathom.db: not the SQLite store)'}`,
+      `raw ceiling connection (opened by the store's SqliteDatabase.open, durability ${opts.durability}): ${Object.entries(result.pragmas)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', ')}`,
+    ],
+  };
+}
+
+/** (a) for the PostgreSQL store: one client inserting rows into the same cluster, in a database of its own. */
+async function postgresCeiling(opts: Options, postgres: BenchPostgres, serverPid: number): Promise<RawCeiling> {
+  const result = await measure(
+    `ceiling: raw PostgreSQL inserts (${opts.durationMs / 1000} s)`,
+    opts.quiet,
+    serverPid,
+    async () =>
+      postgresInsertCeiling({
+        url: await postgres.createDatabase('raw'),
+        warmupMs: opts.warmupMs,
+        durationMs: opts.durationMs,
+        rowsPerTransaction: POINTS_PER_REQUEST,
+        series: 4,
+      }),
+    (r) => [r.cpu],
+  );
+  return {
+    name: 'raw PostgreSQL insert',
+    rowsPerSecond: result.rowsPerSecond,
+    bytesPerRow: result.bytesPerRow,
+    result,
+    notes: [
+      `raw PostgreSQL ceiling: one connection, ${number(POINTS_PER_REQUEST)} rows per transaction, each transaction one prepared statement (autocommit): ${result.statement}; raw_points is CREATE TABLE … (LIKE metric_points INCLUDING ALL) in a database migrated by the store's PostgresDatabase.open`,
+    ],
+  };
+}
+
+/**
+ * W3's rows: points/s against the raw-insert ceiling, requests/s against the trivial route, bytes
+ * per point, and with PostgreSQL the two-server figure and its comparison with one server.
+ */
+function tableRows(raw: RawCeiling, trivial: TrivialRouteResult, ingest: IngestResult[], twoServers: IngestResult | undefined, storage: Storage | undefined, postgres: boolean): Row[] {
   const rows: Row[] = [];
-  const rawCeiling = { name: 'raw insert', figure: `${number(raw.rowsPerSecond)} rows/s`, value: raw.rowsPerSecond, unit: 'rows/s' };
-  for (const r of ingest) {
+  const rawCeiling = { name: raw.name, figure: `${number(raw.rowsPerSecond)} rows/s`, value: raw.rowsPerSecond, unit: 'rows/s' };
+  const label = (r: IngestResult): string => `${r.connections} conn${r.servers > 1 ? ` over ${r.servers} servers` : ''}`;
+  const all = [...ingest, ...(twoServers ? [twoServers] : [])];
+  for (const r of all) {
     const ratio = r.pointsPerSecond / raw.rowsPerSecond;
+    // The issue's targets: PostgreSQL's is for one server; SQLite's also holds the ratio to its ceiling.
+    const targets =
+      r.servers > 1
+        ? []
+        : postgres
+          ? [{ label: `>= ${number(TARGETS.postgresPointsPerSecond)} points/s`, met: r.pointsPerSecond >= TARGETS.postgresPointsPerSecond }]
+          : [
+              { label: `>= ${number(TARGETS.pointsPerSecond)} points/s`, met: r.pointsPerSecond >= TARGETS.pointsPerSecond },
+              { label: `ratio >= ${TARGETS.rawInsertRatio * 100}%`, met: ratio >= TARGETS.rawInsertRatio },
+            ];
     rows.push({
-      workload: `W3 batch ingest, ${r.connections} conn`,
+      workload: `W3 batch ingest, ${label(r)}`,
       figure: `${number(r.pointsPerSecond)} points/s`,
       value: r.pointsPerSecond,
       unit: 'points/s',
       ceiling: rawCeiling,
       ratio,
-      targets: [
-        { label: `>= ${number(TARGETS.pointsPerSecond)} points/s`, met: r.pointsPerSecond >= TARGETS.pointsPerSecond },
-        { label: `ratio >= ${TARGETS.rawInsertRatio * 100}%`, met: ratio >= TARGETS.rawInsertRatio },
-      ],
+      ...(targets.length > 0 && { targets }),
     });
   }
-  for (const r of ingest) {
-    const http = trivial.byConnections[r.connections === 1 ? 1 : 32];
-    const conns = r.connections === 1 ? 1 : 32;
+  const oneServer = ingest.find((r) => r.connections === twoServers?.connections);
+  if (twoServers && oneServer) {
     rows.push({
-      workload: `W3 requests, ${r.connections} conn`,
+      workload: `W3 two servers against one, ${twoServers.connections} conn`,
+      figure: `${number(twoServers.pointsPerSecond)} against ${number(oneServer.pointsPerSecond)} points/s`,
+      value: twoServers.pointsPerSecond,
+      unit: 'points/s',
+      ceiling: { name: `one server, ${oneServer.connections} conn`, figure: `${number(oneServer.pointsPerSecond)} points/s`, value: oneServer.pointsPerSecond, unit: 'points/s' },
+      ratio: twoServers.pointsPerSecond / oneServer.pointsPerSecond,
+      targets: [{ label: 'two servers > one', met: twoServers.pointsPerSecond > oneServer.pointsPerSecond }],
+    });
+  }
+  for (const r of all) {
+    const conns = r.connections === 1 ? 1 : 32;
+    const http = trivial.byConnections[conns];
+    rows.push({
+      workload: `W3 requests, ${label(r)}`,
       figure: `${number(r.requestsPerSecond)} req/s, p50 ${number(r.latency.p50, 1)} ms, p99 ${number(r.latency.p99, 1)} ms`,
       value: r.requestsPerSecond,
       unit: 'requests/s',
@@ -393,7 +535,7 @@ function tableRows(raw: RawInsertResult, trivial: TrivialRouteResult, ingest: In
   } else {
     rows.push({ workload: 'W3 storage', figure: 'n/a (no fathom.db)', value: NaN, unit: 'bytes/point', targets: [{ label: `<= ${TARGETS.bytesPerPoint} bytes/point`, met: false }] });
   }
-  rows.push({ workload: 'ceiling: raw insert', figure: `${number(raw.rowsPerSecond)} rows/s, ${number(raw.bytesPerRow, 1)} bytes/row`, value: raw.rowsPerSecond, unit: 'rows/s' });
+  rows.push({ workload: `ceiling: ${raw.name}`, figure: `${number(raw.rowsPerSecond)} rows/s, ${number(raw.bytesPerRow, 1)} bytes/row`, value: raw.rowsPerSecond, unit: 'rows/s' });
   for (const [conns, result] of Object.entries(trivial.byConnections)) {
     rows.push({
       workload: `ceiling: trivial route, ${conns} conn`,

@@ -118,6 +118,8 @@ export interface FathomOptions {
   logLevel?: string;
   /** An existing data directory to serve (it is not removed by `cleanUp`); a fresh one otherwise. */
   dataDir?: string;
+  /** Further FATHOM_* settings: the PostgreSQL store's database URL and pool size. */
+  env?: Record<string, string>;
 }
 
 export interface RunningFathom extends ChildServer {
@@ -138,6 +140,7 @@ export async function startFathom(options: FathomOptions = {}): Promise<RunningF
   if (options.store !== undefined) env.FATHOM_STORE = options.store;
   if (options.durability !== undefined) env.FATHOM_DURABILITY = options.durability;
   if (options.logLevel !== undefined) env.FATHOM_LOG_LEVEL = options.logLevel;
+  Object.assign(env, options.env);
   const profiling = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   try {
     const server = await spawnNode({

@@ -13,8 +13,10 @@ import { jsonRequest, PreparedQueue, warmedUpLoad, type LatencySummary, type Pre
 export const TRAINING_KEYS = ['train/loss', 'train/accuracy', 'train/learning_rate', 'train/grad_norm'] as const;
 
 export interface IngestOptions {
+  /** Where runs are created and checked (any of the servers: they share one store). */
   base: string;
-  target: Target;
+  /** The server, or several: connection i then talks to `target[i % target.length]`. */
+  target: Target | readonly Target[];
   experimentId: string;
   connections: number;
   warmupMs: number;
@@ -23,11 +25,13 @@ export interface IngestOptions {
   /** Upper bound of request bodies prepared ahead of the timed part (beyond it they are built on demand). */
   preparedBytesBudget: number;
   label: string;
-  serverPid?: number;
+  serverPid?: number | readonly number[];
 }
 
 export interface IngestResult {
   connections: number;
+  /** Servers the connections were spread over (one store behind them). */
+  servers: number;
   pointsPerRequest: number;
   requests: number;
   points: number;
@@ -128,6 +132,7 @@ export async function batchIngest(options: IngestOptions): Promise<IngestResult>
   const points = timed.requests * options.pointsPerRequest;
   return {
     connections: options.connections,
+    servers: 'host' in options.target ? 1 : options.target.length,
     pointsPerRequest: options.pointsPerRequest,
     requests: timed.requests,
     points,
