@@ -8,6 +8,7 @@ export const TOKENS = {
   RunInputs: Symbol('RunInputRepository'),
   RunSearch: Symbol('RunSearch'),
   Blobs: Symbol('BlobStore'),
+  BlobHolds: Symbol('BlobHolds'),
   Clock: Symbol('Clock'),
   Ids: Symbol('IdGenerator'),
   Readiness: Symbol('Readiness'),

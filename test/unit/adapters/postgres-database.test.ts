@@ -64,9 +64,9 @@ describePostgres('PostgresDatabase', (postgres) => {
         tables: (await sql.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows.map((r) => r.table_name),
       }));
       expect(recorded).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
-      expect(LATEST_SCHEMA_VERSION).toBe(1);
+      expect(LATEST_SCHEMA_VERSION).toBe(2);
       expect(tables).toEqual([
-        'artifact_versions', 'artifacts', 'experiment_properties', 'experiment_tags', 'experiments', 'metric_chunks', 'metric_points',
+        'artifact_versions', 'artifacts', 'blob_holds', 'experiment_properties', 'experiment_tags', 'experiments', 'metric_chunks', 'metric_points',
         'metric_series', 'parameters', 'run_inputs', 'run_tags', 'runs', 'schema_migrations',
       ]);
     });
@@ -80,7 +80,7 @@ describePostgres('PostgresDatabase', (postgres) => {
       expect(await client.query("SELECT to_regclass('schema_migrations') AS t")).toMatchObject({ rows: [{ t: null }] });
       await openDb(url);
       const db = await openDb(url, { requireSchema: true });
-      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations')).rows)).toEqual([{ version: 1 }]);
+      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows)).toEqual([{ version: 1 }, { version: 2 }]);
     });
 
     it('migrates once when 4 servers open the database at the same moment', async () => {
@@ -90,8 +90,8 @@ describePostgres('PostgresDatabase', (postgres) => {
       for (const opener of openers) if (opener.status === 'fulfilled') track(opener.value);
       expect(openers.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       const db = track(new PostgresDatabase({ connectionString: url }));
-      const recorded = await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations')).rows);
-      expect(recorded).toEqual([{ version: 1 }]);
+      const recorded = await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows);
+      expect(recorded).toEqual([{ version: 1 }, { version: 2 }]);
     });
 
     it('waits for the migration lock another server holds, and applies nothing it finds applied', async () => {
@@ -108,10 +108,10 @@ describePostgres('PostgresDatabase', (postgres) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await other.query('COMMIT');
       const db = track(await waiting);
-      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations')).rows)).toEqual([{ version: 1 }]);
+      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows)).toEqual([{ version: 1 }, { version: 2 }]);
       await db.close();
       const again = await openDb(url);
-      expect(await again.read(async (sql) => (await sql.query('SELECT count(*) AS n FROM schema_migrations')).rows)).toEqual([{ n: 1 }]);
+      expect(await again.read(async (sql) => (await sql.query('SELECT count(*) AS n FROM schema_migrations')).rows)).toEqual([{ n: 2 }]);
     });
 
     it('applies only the new migrations after an upgrade', async () => {
@@ -141,11 +141,11 @@ describePostgres('PostgresDatabase', (postgres) => {
       await (await openDb(url)).close();
       const client = await rawClient(url);
       await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)");
-      const refused = await timed(PostgresDatabase.open({ connectionString: url, migrations: [...MIGRATIONS, { version: 2, name: 'next', sql: 'CREATE TABLE next (id integer)' }] }));
+      const refused = await timed(PostgresDatabase.open({ connectionString: url, migrations: [...MIGRATIONS, { version: 3, name: 'next', sql: 'CREATE TABLE next (id integer)' }] }));
       expect(refused.error).toBeInstanceOf(PostgresOpenError);
       const message = (refused.error as Error).message;
       expect(message).toContain('schema version 999');
-      expect(message).toContain('up to 2');
+      expect(message).toContain('up to 3');
       expect(message).toContain('newer Fathom');
       expect(message).not.toContain('postgres@');
       expect((await client.query("SELECT to_regclass('next') AS t")).rows).toEqual([{ t: null }]);
@@ -163,7 +163,7 @@ describePostgres('PostgresDatabase', (postgres) => {
       const db = await openDb(url);
       const names = await db.write(async (sql) => {
         for (const name of ['b', 'B', 'a', 'é', 'z']) {
-          await sql.query("INSERT INTO experiments (id, name, created_by, created_at, updated_at, lifecycle_stage) VALUES ($1, $1, 'ada', 0, 0, 'active')", [name]);
+          await sql.query("INSERT INTO experiments (id, name, name_folded, created_by, created_at, updated_at, lifecycle_stage) VALUES ($1, $1, $1, 'ada', 0, 0, 'active')", [name]);
         }
         return (await sql.query<{ name: string }>('SELECT name FROM experiments ORDER BY name')).rows.map((r) => r.name);
       });
@@ -173,7 +173,7 @@ describePostgres('PostgresDatabase', (postgres) => {
     it('keeps NaN and infinities in points, reads bigint as numbers, and indexes tag values of any length', async () => {
       const db = await openDb(await postgres.createDatabase());
       const points = await db.write(async (sql) => {
-        await sql.query("INSERT INTO experiments (id, name, created_by, created_at, updated_at, lifecycle_stage) VALUES ('e', 'e', 'ada', 0, 0, 'active')");
+        await sql.query("INSERT INTO experiments (id, name, name_folded, created_by, created_at, updated_at, lifecycle_stage) VALUES ('e', 'e', 'e', 'ada', 0, 0, 'active')");
         await sql.query("INSERT INTO runs (id, experiment_id, status, created_by, started_at, lifecycle_stage) VALUES ('r', 'e', 'running', 'ada', 0, 'active')");
         await sql.query('INSERT INTO run_tags (run_id, key, value) VALUES ($1, $2, $3)', ['r', 'notes', 'ü'.repeat(8_000)]);
         const { rows } = await sql.query<{ id: number }>(

@@ -208,6 +208,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'blob holds shared by every server',
+    sql: `
+      -- An upload holds its blob's key from the moment the content address is known until its
+      -- record exists, so that no server frees the blob in between (see postgres-blob-holds.ts).
+      -- One row per hold; a released hold deletes its row. A server that crashed leaves its rows,
+      -- which stop counting at expires_at (the database's clock, so server clocks never matter):
+      -- holders renew them while they last. free_put_off is set by a free that found the key
+      -- held, so the last holder tries that free again on release.
+      CREATE TABLE blob_holds (
+        id uuid PRIMARY KEY,
+        key text COLLATE "C" NOT NULL,
+        expires_at timestamptz NOT NULL,
+        free_put_off boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX blob_holds_by_key ON blob_holds (key);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
