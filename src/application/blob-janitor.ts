@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { ArtifactRepository } from './ports/artifact-repository.js';
+import type { BlobHold, BlobHolds } from './ports/blob-holds.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { TOKENS } from './tokens.js';
 
@@ -16,8 +16,10 @@ export type Release = () => Promise<void>;
  * deletion to finish, so the store then writes the content afresh instead of finding a blob about
  * to vanish. One janitor per container (a singleton), so every use case shares what it knows.
  *
- * This coordinates uploads and deletions within one process. Several servers sharing one store
- * need the same guarantee from the database (see the PostgreSQL issue).
+ * That bookkeeping coordinates uploads and deletions within this process. Every hold and free also
+ * goes through BlobHolds, which extends the guarantee to the other servers sharing the store as
+ * far as the store can (PostgreSQL: every server; memory and SQLite: this process only) and which
+ * checks the references itself, so that no hold slips in between that check and the deletion.
  */
 @injectable()
 export class BlobJanitor {
@@ -30,32 +32,48 @@ export class BlobJanitor {
   private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(
-    @inject(TOKENS.Artifacts) private readonly artifacts: ArtifactRepository,
     @inject(TOKENS.Blobs) private readonly blobs: BlobStore,
+    @inject(TOKENS.BlobHolds) private readonly acrossServers: BlobHolds,
   ) {}
 
-  /** Keeps a blob from being freed until the returned function is called (idempotent). */
+  /**
+   * Keeps a blob from being freed, here and on every server sharing the store, until the returned
+   * function is called (idempotent). Waits while the blob is being freed, here or elsewhere.
+   * @throws UnavailableError when the hold cannot be shared with the other servers.
+   */
   async hold(key: string): Promise<Release> {
     for (let deletion = this.deleting.get(key); deletion; deletion = this.deleting.get(key)) {
       await deletion.catch(() => undefined);
     }
+    // Held here first: a free in this process sees it at once, without a round trip.
     increment(this.holds, key);
     increment(this.epochs, key);
+    let shared: BlobHold | undefined;
     let released = false;
-    return async () => {
+    const release = async (): Promise<void> => {
       if (released) return;
       released = true;
+      // A free another server put off is tried again once this process holds the blob no more.
+      if (await shared?.release()) this.deferred.add(key);
       decrement(this.holds, key);
       if (this.holds.has(key)) return;
       this.forget(key);
       if (this.deferred.delete(key)) await this.freeUnreferenced([key]);
     };
+    try {
+      shared = await this.acrossServers.hold(key);
+    } catch (error) {
+      // What the caller needs to hear is that the hold failed, not how a put-off free fared.
+      await release().catch(() => undefined);
+      throw error;
+    }
+    return release;
   }
 
   /**
-   * Deletes the blobs among `keys` that nothing references or holds. Returns the ones it freed.
-   * `confirm`, when given, is asked about each blob right before it is deleted, after the
-   * reference query: a last check that garbage collection uses (see CollectGarbage).
+   * Deletes the blobs among `keys` that nothing references or holds, on any server. Returns the
+   * ones it freed. `confirm`, when given, is asked about each blob right before it is deleted,
+   * after the reference check: a last check that garbage collection uses (see CollectGarbage).
    */
   async freeUnreferenced(keys: readonly string[], confirm?: (key: string) => Promise<boolean>): Promise<string[]> {
     const candidates = [...new Set(keys)].filter((key) => {
@@ -65,30 +83,26 @@ export class BlobJanitor {
     if (candidates.length === 0) return [];
     for (const key of candidates) increment(this.deciding, key);
     const seen = new Map(candidates.map((key) => [key, this.epochs.get(key) ?? 0]));
-    const freed: string[] = [];
     try {
-      const referenced = await this.artifacts.referencedBlobs(candidates);
-      for (const key of candidates) {
-        // Re-checked after the query: an upload may have held (and even recorded) it meanwhile.
-        if (referenced.has(key)) continue;
-        if (confirm && !(await confirm(key))) continue;
+      return await this.acrossServers.free(candidates, async (key) => {
+        // Re-checked after the reference check: an upload here may have held (and even recorded) it meanwhile.
+        if (confirm && !(await confirm(key))) return false;
         if (this.holds.has(key)) {
           this.deferred.add(key);
-          continue;
+          return false;
         }
-        if (this.deleting.has(key) || (this.epochs.get(key) ?? 0) !== seen.get(key)) continue;
+        if (this.deleting.has(key) || (this.epochs.get(key) ?? 0) !== seen.get(key)) return false;
         const deletion = this.blobs.delete(key).finally(() => this.deleting.delete(key));
         this.deleting.set(key, deletion);
         await deletion;
-        freed.push(key);
-      }
+        return true;
+      });
     } finally {
       for (const key of candidates) {
         decrement(this.deciding, key);
         this.forget(key);
       }
     }
-    return freed;
   }
 
   private forget(key: string): void {
