@@ -1,6 +1,239 @@
-import type { PostgresDatabase } from './postgres-database.js';
+import type { MetricRepository } from '../../../application/ports/metric-repository.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import {
+  accumulateBatch,
+  assignSteps,
+  toSummary,
+  EMPTY_COLUMNS,
+  MAX_STEP,
+  type MetricAccumulator,
+  type MetricColumns,
+  type MetricDraft,
+  type MetricPoint,
+  type MetricSummary,
+  type StepRange,
+} from '../../../domain/metric.js';
+import { assertLittleEndian } from '../shared/metric-chunks.js';
+import type { PostgresDatabase, Sql } from './postgres-database.js';
+import { PREFETCHED, prefetch, prefetched, prefetchJoins, stagePoints, type Prefetched, type PrefetchedColumns } from './postgres-metric-chunk-store.js';
+import { forEachBlock, readHistory } from './postgres-metric-history.js';
+import { fromSql, numbers } from './postgres-metric-sql.js';
+import { MetricWrite, type SeriesLayout } from './postgres-metric-write.js';
 
-/** TODO(issue 8): being written; every method refuses until then. */
-export class PostgresMetricRepository {
-  constructor(readonly db: PostgresDatabase) {}
+/** A metric_series row as the lock reads it. */
+interface Series {
+  id: number;
+  key: string;
+  /** Undefined while the series has no point (a row created by this append). */
+  acc: MetricAccumulator | undefined;
+  layout: SeriesLayout;
+  /** What staging its points needs; undefined until read in a current snapshot. */
+  prefetched: Prefetched | undefined;
+}
+
+type SeriesRow = [
+  id: number,
+  key: string,
+  lastValue: number | null,
+  lastStep: number,
+  lastTimestamp: number,
+  firstStep: number,
+  min: number | null,
+  max: number | null,
+  sum: number | null,
+  numericCount: number,
+  count: number,
+  sealedThrough: number | null,
+  tailCount: number,
+];
+const SERIES_COLUMNS = ['id', 'key', 'last_value', 'last_step', 'last_timestamp', 'first_step', 'min', 'max', 'sum', 'numeric_count', 'count', 'sealed_through', 'tail_count'];
+const seriesColumns = (prefix = '') => SERIES_COLUMNS.map((column) => prefix + column).join(', ');
+
+type LockedRow = [...SeriesRow, current: boolean, ...PrefetchedColumns];
+
+/**
+ * Locks the run against deletion (FOR KEY SHARE: updates of the run go on), then the series rows
+ * of the batch's keys ($2, each bringing $3 drafts): creates those missing (a created row says
+ * count 0), then locks the others (FOR UPDATE returns their latest version, even one committed
+ * while it waited), each in key order, so concurrent appends on any server queue on the rows
+ * they share and never deadlock on them. Returns the rows and, read ahead in the same round
+ * trip, what staging their points needs (see prefetchJoins).
+ *
+ * What is read ahead comes from the statement's snapshot, which predates the lock: it is current
+ * only when no append to the series committed in between, that is when the row version the lock
+ * got is the one the snapshot sees (every append writes its series rows). `current` says so;
+ * otherwise staging reads again, after the lock.
+ *
+ * Locking by an upsert (ON CONFLICT DO UPDATE) would take one statement too, but writes a row
+ * version per series that the append's update then writes again.
+ */
+const LOCK_SERIES = `
+  WITH created AS (
+    INSERT INTO metric_series (run_id, key, last_step, last_timestamp, first_step, numeric_count, count)
+    SELECT r.id, k.key, 0, 0, 0, 0, 0
+    FROM (SELECT id FROM runs WHERE id = $1 FOR KEY SHARE) r, unnest($2::text[]) AS k (key)
+    ORDER BY k.key COLLATE "C"
+    ON CONFLICT (run_id, key) DO NOTHING
+    RETURNING ${seriesColumns()}
+  ), locked AS (
+    SELECT ${seriesColumns()}, xmin FROM metric_series WHERE run_id = $1 AND key = ANY($2::text[]) ORDER BY key FOR UPDATE
+  )
+  SELECT ${seriesColumns()}, true AS current, NULL::float8[], NULL::integer[], NULL::bytea, NULL::bytea FROM created
+  UNION ALL
+  SELECT ${seriesColumns('l.')}, l.xmin = (SELECT m.xmin FROM metric_series m WHERE m.id = l.id), ${PREFETCHED}
+  FROM locked l JOIN unnest($2::text[], $3::integer[]) AS k (key, n) ON k.key = l.key
+  ${prefetchJoins('l', 'k.n')}`;
+
+/**
+ * A row another append created after LOCK_SERIES took its snapshot is in neither of its parts
+ * (its insert found the row, its select could not see it): locked here, in a new snapshot.
+ */
+const LOCK_CREATED_ELSEWHERE = `SELECT ${seriesColumns()} FROM metric_series WHERE run_id = $1 AND key = ANY($2::text[]) ORDER BY key FOR UPDATE`;
+
+const SUMMARIES = `
+  SELECT run_id, key, last_value, last_step, last_timestamp, first_step, min, max, sum, numeric_count, count
+  FROM metric_series WHERE run_id = ANY($1::text[]) ORDER BY run_id, key`;
+
+/**
+ * Metric histories in PostgreSQL, and one `metric_series` row per (run, key) holding the latest
+ * point and the running aggregates, updated in the same transaction as the points: the SQLite
+ * store's layout (see postgres-metric-chunk-store.ts), with appends shaped for a database a round
+ * trip away. An append is BEGIN, the lock (which also reads ahead what placing the points needs),
+ * one statement writing everything, COMMIT: four round trips whatever the batch. Points at or
+ * below a series' last step add a read; replacing stored points adds a read of the series and an
+ * update. Appends to one series, from any number of servers, queue on its row lock, so steps are
+ * assigned and aggregates added up one batch at a time.
+ */
+export class PostgresMetricRepository implements MetricRepository {
+  constructor(private readonly db: PostgresDatabase) {
+    assertLittleEndian();
+  }
+
+  append(runId: string, drafts: readonly MetricDraft[]): Promise<number> {
+    return this.db.write(async (sql) => {
+      const series = await lockSeries(sql, runId, drafts);
+      const points = assignSteps(drafts, (key) => series.get(key)?.acc?.lastStep);
+      const batches = [...groupByKey(points)].map(([key, batch]) => ({ series: series.get(key) as Series, batch }));
+      const write = new MetricWrite();
+      const staged = await stagePoints(
+        sql,
+        batches.map(({ series: s, batch }) => ({ id: s.id, layout: s.layout, lastStep: s.acc ? s.acc.lastStep : -1, prefetched: s.prefetched as Prefetched, points: batch })),
+        write,
+      );
+      // A replacement may have removed the min or the max: such series are recomputed from their
+      // whole history once written. Otherwise the batch adds up onto the aggregates.
+      const recompute = new Map<number, SeriesLayout>();
+      batches.forEach(({ series: s, batch }, i) => {
+        const { replaced, ...layout } = staged[i] as (typeof staged)[number];
+        if (replaced) recompute.set(s.id, layout);
+        else write.updateSeries(s.id, accumulateBatch(s.acc, batch) as MetricAccumulator, layout);
+      });
+      await write.run(sql);
+      if (recompute.size > 0) await this.recompute(sql, recompute);
+      return points.length;
+    });
+  }
+
+  async summaries(runIds: readonly string[]): Promise<Map<string, MetricSummary[]>> {
+    const result = new Map<string, MetricSummary[]>(runIds.map((id) => [id, []]));
+    if (runIds.length === 0) return result;
+    type Row = [string, string, number | null, number, number, number, number | null, number | null, number | null, number, number];
+    const { rows } = await this.db.read((sql) => sql.query<Row>({ name: 'fathom_metric_summaries', text: SUMMARIES, values: [runIds], rowMode: 'array' }));
+    for (const [runId, key, lastValue, lastStep, lastTimestamp, firstStep, min, max, sum, numericCount, count] of rows) {
+      result.get(runId)?.push(
+        toSummary(key, { lastValue: fromSql(lastValue), lastStep, lastTimestamp, firstStep, min: fromSql(min), max: fromSql(max), sum: fromSql(sum), numericCount, count }),
+      );
+    }
+    return result;
+  }
+
+  async history(runId: string, key: string, range: StepRange): Promise<MetricColumns> {
+    const columns = await this.db.read((sql) => readHistory(sql, runId, key, range.startStep ?? 0, range.endStep ?? MAX_STEP));
+    return columns ?? EMPTY_COLUMNS;
+  }
+
+  /**
+   * The aggregates of whole series by the domain's accumulator, in step order, a chunk at a time
+   * through a block of reused point objects (no object per point), so they add up as appends do;
+   * saved with the series' new layouts.
+   */
+  private async recompute(sql: Sql, layouts: Map<number, SeriesLayout>): Promise<void> {
+    const block: MetricPoint[] = [];
+    const accs = new Map<number, MetricAccumulator | undefined>();
+    await forEachBlock(sql, [...layouts.keys()], (seriesId, { steps, values, timestamps }) => {
+      const n = steps.length;
+      while (block.length < n) block.push({ key: '', value: 0, step: 0, timestamp: 0 });
+      block.length = n;
+      for (let i = 0; i < n; i++) {
+        const point = block[i] as MetricPoint;
+        point.step = steps[i] as number;
+        point.value = values[i] as number;
+        point.timestamp = timestamps[i] as number;
+      }
+      accs.set(seriesId, accumulateBatch(accs.get(seriesId), block));
+    });
+    const write = new MetricWrite();
+    for (const [seriesId, layout] of layouts) write.updateSeries(seriesId, accs.get(seriesId) as MetricAccumulator, layout);
+    await write.run(sql);
+  }
+}
+
+async function lockSeries(sql: Sql, runId: string, drafts: readonly MetricDraft[]): Promise<Map<string, Series>> {
+  const draftsPerKey = new Map<string, number>();
+  for (const { key } of drafts) draftsPerKey.set(key, (draftsPerKey.get(key) ?? 0) + 1);
+  const keys = [...draftsPerKey.keys()];
+  if (keys.length === 0) {
+    const { rowCount } = await sql.query('SELECT 1 FROM runs WHERE id = $1', [runId]);
+    if (rowCount === 0) throw new NotFoundError('run', runId);
+    return new Map();
+  }
+  const series = new Map<string, Series>();
+  const add = (row: SeriesRow, read: Prefetched | undefined) => {
+    const [id, key, lastValue, lastStep, lastTimestamp, firstStep, min, max, sum, numericCount, count, sealedThrough, tailCount] = row;
+    const acc = count === 0 ? undefined : { lastValue: fromSql(lastValue), lastStep, lastTimestamp, firstStep, min: fromSql(min), max: fromSql(max), sum: fromSql(sum), numericCount, count };
+    series.set(key, { id, key, acc, layout: { sealedThrough, tailCount }, prefetched: read });
+  };
+  const locked = await sql.query<LockedRow>({ name: 'fathom_metric_lock', text: LOCK_SERIES, values: [runId, keys, numbers([...draftsPerKey.values()])], rowMode: 'array' });
+  for (const row of locked.rows) {
+    const current = row[SERIES_COLUMNS.length] as boolean;
+    add(row.slice(0, SERIES_COLUMNS.length) as SeriesRow, current ? prefetched(row.slice(SERIES_COLUMNS.length + 1) as PrefetchedColumns) : undefined);
+  }
+  if (series.size < keys.length) {
+    const missing = keys.filter((key) => !series.has(key));
+    const created = await sql.query<SeriesRow>({ name: 'fathom_metric_lock_created', text: LOCK_CREATED_ELSEWHERE, values: [runId, missing], rowMode: 'array' });
+    for (const row of created.rows) add(row, undefined);
+    // Still missing: there is no run (or it was deleted meanwhile, with its series).
+    if (series.size < keys.length) throw new NotFoundError('run', runId);
+  }
+  const unread = [...series.values()].filter((s) => s.prefetched === undefined);
+  if (unread.length > 0) {
+    const read = await prefetch(sql, unread.map((s) => s.id), unread.map((s) => draftsPerKey.get(s.key) as number));
+    for (const s of unread) s.prefetched = read.get(s.id) as Prefetched;
+  }
+  return series;
+}
+
+/**
+ * The batch's points per key, one per step (the later point at a step wins), in step order: the
+ * order the aggregates add them up in, as in every store. Batches almost always log increasing
+ * steps per key, so that case costs one pass and no extra map.
+ */
+function groupByKey(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
+  const byKey = new Map<string, MetricPoint[]>();
+  let increasing = true;
+  for (const point of points) {
+    const list = byKey.get(point.key);
+    if (!list) byKey.set(point.key, [point]);
+    else {
+      if (point.step <= (list[list.length - 1] as MetricPoint).step) increasing = false;
+      list.push(point);
+    }
+  }
+  if (increasing) return byKey;
+  for (const [key, list] of byKey) {
+    const byStep = new Map<number, MetricPoint>();
+    for (const point of list) byStep.set(point.step, point);
+    byKey.set(key, [...byStep.values()].sort((a, b) => a.step - b.step));
+  }
+  return byKey;
 }

@@ -1,0 +1,35 @@
+import { decodeChunk, pointsInBlob } from '../shared/metric-chunks.js';
+import type { MetricColumns } from '../../../domain/metric.js';
+
+/** SQL pieces and value conversions shared by the PostgreSQL metric modules. */
+
+/**
+ * The tail rows `p` of a series in step order as one chunk blob, but big-endian (float8send):
+ * `unpackRows` makes it columns. Gathered by the server, the rows travel as one value.
+ */
+export const PACKED_ROWS = `string_agg(float8send(p.step::float8), '' ORDER BY p.step)
+  || string_agg(float8send(p.value), '' ORDER BY p.step)
+  || string_agg(float8send(p.timestamp::float8), '' ORDER BY p.step)`;
+
+/** A PACKED_ROWS value as columns (it is swapped in place to the chunk format's byte order). */
+export function unpackRows(packed: Buffer): MetricColumns {
+  return decodeChunk(packed.swap64(), pointsInBlob(packed));
+}
+
+/** NaN is NULL in the aggregate columns of metric_series (see migrations.ts). */
+export const toSql = (value: number): number | null => (Number.isNaN(value) ? null : value);
+export const fromSql = (value: number | null): number => (value === null ? NaN : value);
+
+/**
+ * An array parameter's text (`{1,-0,NaN,NULL}`), built here: pg quotes every element, and
+ * writes -0 as 0. Numbers print exactly (the shortest text that reads back as the same double).
+ */
+export function numbers(values: readonly (number | null)[]): string {
+  let text = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) text += ',';
+    text += value === null || value === undefined ? 'NULL' : Object.is(value, -0) ? '-0' : String(value);
+  }
+  return `${text}}`;
+}

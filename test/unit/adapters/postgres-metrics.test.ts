@@ -1,0 +1,392 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DIRECT_POINTS } from '../../../src/adapters/persistence/postgres/postgres-metric-chunk-store.js';
+import { createPostgresStore, type PostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
+import { CHUNK_POINTS } from '../../../src/adapters/persistence/shared/metric-chunks.js';
+import { pointsOf, type MetricDraft, type MetricPoint, type StepRange } from '../../../src/domain/metric.js';
+import { T0, draft, givenExperiment, givenRun } from '../../contract/repositories/support.js';
+import { describePostgres } from '../../support/postgres.js';
+
+/**
+ * The PostgreSQL store keeps a history as chunks plus a tail of rows, like the SQLite store, and
+ * serialises appends to a series across servers by row locks. These tests drive histories across
+ * chunk boundaries and through concurrent appends from two stores (two pools: two servers), and
+ * check what a user sees (history and summary) against a plain model of the series; the layout
+ * (chunks and rows) is checked only to prove that a test really reaches the chunks it means to.
+ */
+
+/** What a series should hold: the last point logged at each step. */
+class Model {
+  private readonly byStep = new Map<number, MetricPoint>();
+  add(points: readonly MetricDraft[]): void {
+    for (const p of points) this.byStep.set(p.step as number, { key: p.key, value: p.value, step: p.step as number, timestamp: p.timestamp });
+  }
+  history(range: StepRange = {}): MetricPoint[] {
+    return [...this.byStep.values()]
+      .filter((p) => p.step >= (range.startStep ?? 0) && p.step <= (range.endStep ?? Infinity))
+      .sort((a, b) => a.step - b.step);
+  }
+  summary() {
+    return summaryOf(this.history());
+  }
+}
+
+/** The summary a history must have; the mean summed in step order, as the stores add up. */
+function summaryOf(points: readonly MetricPoint[]) {
+  const numeric = points.map((p) => p.value).filter((v) => !Number.isNaN(v));
+  const last = points[points.length - 1] as MetricPoint;
+  return {
+    count: points.length,
+    firstStep: points[0]?.step,
+    lastStep: last.step,
+    last: { value: last.value, step: last.step, timestamp: last.timestamp },
+    min: numeric.length ? Math.min(...numeric) : NaN,
+    max: numeric.length ? Math.max(...numeric) : NaN,
+    mean: numeric.length ? numeric.reduce((a, b) => a + b, 0) / numeric.length : NaN,
+  };
+}
+
+const loss = (value: number, step: number, timestamp = T0 + step) => draft('loss', value, step, timestamp);
+const series = (steps: readonly number[], value = (step: number) => Math.sin(step)) => steps.map((step) => loss(value(step), step));
+const range = (from: number, to: number, stride = 1) => Array.from({ length: Math.max(0, Math.ceil((to - from) / stride)) }, (_, i) => from + i * stride);
+
+describePostgres('PostgreSQL metric store', (postgres) => {
+  let url: string;
+  let store: PostgresStore;
+  let runId: string;
+
+  beforeAll(async () => {
+    url = await postgres.createDatabase();
+    store = await createPostgresStore({ connectionString: url });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  beforeEach(async () => {
+    await store.database.write(async (sql) => void (await sql.query('TRUNCATE experiments CASCADE')));
+    runId = (await givenRun(store, (await givenExperiment(store)).id)).id;
+  });
+
+  async function append(model: Model, points: MetricDraft[]): Promise<void> {
+    await store.metrics.append(runId, points);
+    model.add(points);
+  }
+
+  /** Appends in batches too small to go into chunks: through the tail's rows. */
+  async function appendSmall(model: Model, points: MetricDraft[]): Promise<void> {
+    for (let i = 0; i < points.length; i += DIRECT_POINTS - 1) await append(model, points.slice(i, i + DIRECT_POINTS - 1));
+  }
+
+  async function history(range: StepRange = {}, key = 'loss'): Promise<MetricPoint[]> {
+    return pointsOf(key, await store.metrics.history(runId, key, range));
+  }
+
+  async function summary(key = 'loss') {
+    return (await store.metrics.summaries([runId])).get(runId)?.find((s) => s.key === key);
+  }
+
+  /** The series' chunks and rows as stored: only to show which layout a test reached. */
+  async function layout(key = 'loss'): Promise<{ chunks: number[]; rows: number }> {
+    return store.database.read(async (sql) => {
+      const series = 'SELECT id FROM metric_series WHERE run_id = $1 AND key = $2';
+      const chunks = await sql.query<{ count: number }>(`SELECT count FROM metric_chunks WHERE series_id = (${series}) ORDER BY first_step`, [runId, key]);
+      const rows = await sql.query<{ n: number }>(`SELECT count(*)::integer AS n FROM metric_points WHERE series_id = (${series})`, [runId, key]);
+      return { chunks: chunks.rows.map((r) => r.count), rows: rows.rows[0]?.n ?? 0 };
+    });
+  }
+
+  async function expectMatches(model: Model, key = 'loss'): Promise<void> {
+    expect(await history({}, key)).toEqual(model.history());
+    const expected = model.summary();
+    expect(await summary(key)).toEqual({ key, ...expected, mean: expect.closeTo(expected.mean, 9) as number });
+  }
+
+  describe('appending across chunk boundaries', () => {
+    it('keeps small batches as rows and seals them into a chunk at 1,024 points, then again at 2,048', async () => {
+      const model = new Model();
+      await appendSmall(model, series(range(0, 1023)));
+      expect(await layout()).toEqual({ chunks: [], rows: 1023 });
+      await append(model, series([1023]));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 0 });
+      await append(model, series([1024]));
+      await expectMatches(model);
+      await appendSmall(model, series(range(1025, 2100)));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS], rows: 2100 - 2048 });
+      await expectMatches(model);
+    });
+
+    it('writes a batch of 10,000 straight into chunks, the last one short', async () => {
+      const model = new Model();
+      await append(model, series(range(0, 10_000)));
+      expect(await layout()).toEqual({ chunks: [...Array<number>(9).fill(CHUNK_POINTS), 10_000 - 9 * CHUNK_POINTS], rows: 0 });
+      await expectMatches(model);
+    });
+
+    it('keeps each large batch as a short chunk until they add up to 1,024 points, then merges them', async () => {
+      const model = new Model();
+      for (let from = 0; from < 1000; from += 250) await append(model, series(range(from, from + 250)));
+      expect(await layout()).toEqual({ chunks: [250, 250, 250, 250], rows: 0 });
+      await expectMatches(model);
+      await append(model, series(range(1000, 1250)));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, 1250 - CHUNK_POINTS], rows: 0 });
+      await append(model, series(range(1250, 1300)));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, 1250 - CHUNK_POINTS, 50], rows: 0 });
+      await append(model, series(range(1300, 3500)));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS, CHUNK_POINTS, 3500 - 3 * CHUNK_POINTS], rows: 0 });
+      await expectMatches(model);
+      for (const r of [{ startStep: 990, endStep: 1030 }, { startStep: 1249, endStep: 1251 }, { startStep: 2047, endStep: 2049 }]) {
+        expect(await history(r), JSON.stringify(r)).toEqual(model.history(r));
+      }
+    });
+
+    it('seals the rows with a large batch that follows small ones', async () => {
+      const model = new Model();
+      await append(model, series(range(0, 300)));
+      await appendSmall(model, series(range(300, 400)));
+      expect(await layout()).toEqual({ chunks: [300], rows: 100 });
+      await append(model, series(range(400, 500)));
+      expect(await layout()).toEqual({ chunks: [300, 200], rows: 0 });
+      await appendSmall(model, series(range(500, 1600)));
+      expect(await layout()).toEqual({ chunks: [300, 200, CHUNK_POINTS], rows: 1100 - CHUNK_POINTS });
+      await expectMatches(model);
+    });
+
+    it('seals the rows with points that fill gaps between them, keeping those past the seal as rows', async () => {
+      const model = new Model();
+      await appendSmall(model, series(range(0, 2042, 2)));
+      expect(await layout()).toEqual({ chunks: [], rows: 1021 });
+      // 5 late points fill gaps and 2 are new: 1,028 points, sealed at 1,024; 2039 stays a row.
+      await append(model, series([2031, 2033, 2035, 2037, 2039, 2042, 2044]));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 4 });
+      expect((await history({ startStep: 2036 })).map((p) => p.step)).toEqual([2036, 2037, 2038, 2039, 2040, 2042, 2044]);
+      // A large batch seals rows and late points alike.
+      await append(model, series([3, 2041, 2043, ...range(3000, 3100)]));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS + 1, 6 + 100], rows: 0 });
+      await expectMatches(model);
+    });
+
+    it('appends an empty batch to a run, and refuses one to an unknown run', async () => {
+      expect(await store.metrics.append(runId, [])).toBe(0);
+      await expect(store.metrics.append('no-such-run', [])).rejects.toThrow(/no-such-run/);
+    });
+
+    it('continues the steps of drafts without a step across a seal', async () => {
+      await store.metrics.append(runId, Array.from({ length: 1500 }, (_, i) => draft('loss', i)));
+      await store.metrics.append(runId, Array.from({ length: 1000 }, (_, i) => draft('loss', 1500 + i)));
+      expect((await history()).map((p) => [p.step, p.value])).toEqual(range(0, 2500).map((i) => [i, i]));
+    });
+
+    it('seals many series of one batch at once', async () => {
+      const keys = range(0, 20).map((k) => `k${String(k).padStart(2, '0')}`);
+      for (let step = 0; step < 1100; step += 10) {
+        await store.metrics.append(runId, keys.flatMap((key) => range(step, step + 10).map((s) => draft(key, s % 7, s))));
+      }
+      for (const key of keys) {
+        expect(await layout(key)).toEqual({ chunks: [CHUNK_POINTS], rows: 1100 - CHUNK_POINTS });
+        expect((await history({ startStep: 1020, endStep: 1027 }, key)).map((p) => p.step)).toEqual(range(1020, 1028));
+      }
+      expect((await store.metrics.summaries([runId])).get(runId)?.map((s) => [s.key, s.count])).toEqual(keys.map((key) => [key, 1100]));
+    });
+  });
+
+  describe('writing into sealed chunks', () => {
+    it('replaces a point inside a chunk, and recomputes min, max and mean', async () => {
+      const model = new Model();
+      await append(model, series(range(0, 3000), (step) => step % 10));
+      await append(model, [loss(1000, 500, T0 - 7)]);
+      await expectMatches(model);
+      expect(await summary()).toMatchObject({ min: 0, max: 1000, count: 3000 });
+      await append(model, [loss(-5, 500), loss(3, 1500)]);
+      await expectMatches(model);
+      expect(await summary()).toMatchObject({ min: -5, max: 9, count: 3000 });
+      expect((await layout()).chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS, 3000 - 2 * CHUNK_POINTS]);
+    });
+
+    it('replaces points in chunks, in the tail and past it in one batch', async () => {
+      const model = new Model();
+      await append(model, series(range(0, 1100)));
+      await appendSmall(model, series(range(1100, 1150)));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, 1100 - CHUNK_POINTS], rows: 50 });
+      await append(model, [loss(-50, 3), loss(7, 1099), loss(8, 1120), loss(50, 1149, T0 + 1), loss(9, 1150)]);
+      await expectMatches(model);
+      expect(await summary()).toMatchObject({ min: -50, max: 50, count: 1151, last: { value: 9, step: 1150 } });
+    });
+
+    it('inserts steps into a gap between chunks and before the first chunk', async () => {
+      const model = new Model();
+      // Even steps from 100: two chunks, [100, 2146] and [2148, 4194], with odd steps free.
+      await append(model, series(range(100, 100 + 2 * 2 * CHUNK_POINTS, 2)));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS], rows: 0 });
+      await append(model, series([2147]));
+      await append(model, series([5, 0]));
+      await append(model, series([101, 4193]));
+      expect((await layout()).chunks).toEqual([CHUNK_POINTS + 4, CHUNK_POINTS + 1]);
+      await expectMatches(model);
+      expect(await summary()).toMatchObject({ firstStep: 0, count: 2 * CHUNK_POINTS + 5 });
+      expect((await history({ startStep: 2146, endStep: 2148 })).map((p) => p.step)).toEqual([2146, 2147, 2148]);
+    });
+
+    it('splits a chunk that grows past 2,048 points, and reads across the split', async () => {
+      const model = new Model();
+      // Every third step: two chunks, [0, 3069] and [3072, 6141].
+      await append(model, series(range(0, 6 * CHUNK_POINTS, 3)));
+      expect((await layout()).chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS]);
+      // 1,026 new steps into the first chunk, in one batch, out of order, some twice.
+      await append(model, series([...range(1, 3070, 3)].reverse().concat([2, 5, 8, 5]), (step) => -step));
+      await append(model, [loss(7, 1), loss(8, 3), loss(9, 1)]);
+      const chunks = (await layout()).chunks;
+      expect(chunks.length).toBe(3);
+      expect(chunks.every((count) => count >= CHUNK_POINTS && count <= 2 * CHUNK_POINTS)).toBe(true);
+      await expectMatches(model);
+      expect(await history({ startStep: 1000, endStep: 1100 })).toEqual(model.history({ startStep: 1000, endStep: 1100 }));
+    });
+
+    it('writes into chunks and merges the open ones in the same batch', async () => {
+      const model = new Model();
+      await append(model, series(range(0, 2000, 2)));
+      await append(model, series(range(2000, 2600)));
+      expect((await layout()).chunks).toEqual([CHUNK_POINTS, 1000 + 600 - CHUNK_POINTS]);
+      await append(model, [...series([1, 3, 2001]), ...series(range(2600, 3600))]);
+      await expectMatches(model);
+      await append(model, series(range(3600, 4000)));
+      await expectMatches(model);
+    });
+  });
+
+  describe('reading ranges', () => {
+    it('starts and ends inside chunks, at their edges, in the tail, or past everything', async () => {
+      const model = new Model();
+      await append(model, series(range(0, 4 * CHUNK_POINTS)));
+      await appendSmall(model, series(range(4 * CHUNK_POINTS, 5000)));
+      expect(await layout()).toEqual({ chunks: Array<number>(4).fill(CHUNK_POINTS), rows: 5000 - 4 * CHUNK_POINTS });
+      const ranges: StepRange[] = [
+        { startStep: 0, endStep: 1023 },
+        { startStep: 1023, endStep: 1024 },
+        { startStep: 500, endStep: 3000 },
+        { startStep: 1024, endStep: 2047 },
+        { startStep: 2048 },
+        { endStep: 1500 },
+        { startStep: 4095, endStep: 4097 },
+        { startStep: 4500 },
+        { startStep: 3333, endStep: 3333 },
+        { startStep: 5000 },
+        { startStep: 3000, endStep: 2000 },
+      ];
+      for (const r of ranges) expect(await history(r), JSON.stringify(r)).toEqual(model.history(r));
+    });
+
+    it('keeps NaN, Infinity, -Infinity and -0 through chunks and rows, and aggregates them', async () => {
+      const model = new Model();
+      const special = [NaN, Infinity, -Infinity, 1e-300, -0, -1.5];
+      const value = (step: number) => special[step % special.length] as number;
+      await append(model, series(range(0, 2500), value));
+      await appendSmall(model, series(range(2500, 2530), value));
+      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS, 2500 - 2 * CHUNK_POINTS], rows: 30 });
+      expect((await history({ startStep: 1020, endStep: 1030 })).map((p) => p.value)).toEqual(range(1020, 1031).map(value));
+      expect((await history({ startStep: 2500 })).map((p) => p.value)).toEqual(range(2500, 2530).map(value));
+      expect(await summary()).toMatchObject({ min: -Infinity, max: Infinity, mean: NaN, count: 2530, last: { value: value(2529), step: 2529 } });
+      await append(model, [loss(NaN, 1021), loss(-2, 1022), loss(NaN, 2520)]);
+      expect(await history()).toEqual(model.history());
+      expect(await summary()).toMatchObject({ min: -Infinity, max: Infinity, count: 2530 });
+    });
+  });
+
+  it('deleting a run removes its chunks and rows with its series', async () => {
+    const other = await givenRun(store, (await givenExperiment(store)).id);
+    await store.metrics.append(runId, series(range(0, 5000)));
+    await store.metrics.append(runId, series(range(5000, 5010)));
+    await store.metrics.append(other.id, series(range(0, 1500)));
+    await store.metrics.append(other.id, series(range(1500, 1510)));
+    const count = (table: string) => store.database.read(async (sql) => (await sql.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${table}`)).rows[0]?.n);
+    expect([await count('metric_chunks'), await count('metric_points')]).toEqual([5 + 2, 10 + 10]);
+    await store.runs.delete(runId);
+    expect([await count('metric_series'), await count('metric_chunks'), await count('metric_points')]).toEqual([1, 2, 10]);
+    expect(pointsOf('loss', await store.metrics.history(other.id, 'loss', {})).length).toBe(1510);
+  });
+
+  describe('two servers appending to the same run and key', () => {
+    let second: PostgresStore;
+    beforeAll(async () => {
+      second = await createPostgresStore({ connectionString: url });
+    });
+    afterAll(async () => {
+      await second?.close();
+    });
+
+    /** Runs the appenders of both servers at once: `each(server, writer)` for 3 writers per server. */
+    async function onBothServers(each: (server: PostgresStore, writer: number) => Promise<void>): Promise<void> {
+      await Promise.all([store, second].flatMap((server, s) => range(0, 3).map((w) => each(server, s * 3 + w))));
+    }
+
+    it('loses and duplicates nothing when the steps are given, in and out of order, across seals', async () => {
+      const model = new Model();
+      // Writer w owns the steps ≡ w (mod 6); its batches alternate small (through the tail) and
+      // large (into chunks), so late points land in chunks and the tail of the other writers.
+      const batches = range(0, 6).map((w) => {
+        const steps = range(w, 6 * 1800, 6);
+        const out: number[][] = [];
+        for (let i = 0, n = 0; i < steps.length; n++) {
+          const size = n % 2 ? 150 : 7;
+          out.push(steps.slice(i, i + size));
+          i += size;
+        }
+        return out.map((part) => series(part, (step) => (step % 201) - 100));
+      });
+      for (const list of batches) for (const batch of list) model.add(batch);
+      await onBothServers(async (server, w) => {
+        for (const batch of batches[w] as MetricDraft[][]) await server.metrics.append(runId, batch);
+      });
+      expect(await history()).toEqual(model.history());
+      // Whole values: the mean is exact whatever order the batches added up in.
+      expect(await summary()).toEqual({ key: 'loss', ...model.summary() });
+      for (const r of [{ startStep: 1000, endStep: 1100 }, { startStep: 6000 }]) expect(await history(r)).toEqual(model.history(r));
+    });
+
+    it('keeps one point per step and aggregates matching the history when both replace the same steps', async () => {
+      await onBothServers(async (server, w) => {
+        for (let from = 0; from < 3000; from += 500) await server.metrics.append(runId, series(range(from, from + 500), (step) => w * 10_000 + (step % 97)));
+        await server.metrics.append(runId, series(range(0, 3000, 37), () => -w));
+      });
+      const points = await history();
+      expect(points.map((p) => p.step)).toEqual(range(0, 3000));
+      expect(points.every((p) => p.value <= 0 || p.value % 10_000 === p.step % 97)).toBe(true);
+      expect(await summary()).toEqual({ key: 'loss', ...summaryOf(points) });
+    });
+
+    it('creates a series once when every writer brings its first point at the same moment', async () => {
+      for (let round = 0; round < 10; round++) {
+        const key = `new-${round}`;
+        await onBothServers((server, w) => server.metrics.append(runId, [draft(key, w)]).then(() => undefined));
+        const points = await history({}, key);
+        expect(points.map((p) => p.step)).toEqual(range(0, 6));
+        expect(points.map((p) => p.value).sort()).toEqual(range(0, 6));
+      }
+      expect((await store.metrics.summaries([runId])).get(runId)?.length).toBe(10);
+    });
+
+    it('gives drafts without a step consecutive steps per batch, none lost or shared, on several keys locked in any order', async () => {
+      const calls = 25;
+      const size = 40;
+      await onBothServers(async (server, w) => {
+        for (let b = 0; b < calls; b++) {
+          const value = (i: number) => (w * calls + b) * size + i;
+          const keys = w % 2 ? ['acc', 'loss'] : ['loss', 'acc'];
+          await server.metrics.append(runId, range(0, size).flatMap((i) => keys.map((key) => draft(key, value(i)))));
+        }
+      });
+      const total = 6 * calls * size;
+      for (const key of ['loss', 'acc']) {
+        const points = await history({}, key);
+        expect(points.map((p) => p.step)).toEqual(range(0, total));
+        expect(points.map((p) => p.value).sort((a, b) => a - b)).toEqual(range(0, total));
+        // A batch's points are consecutive and in order.
+        for (let i = 0; i < total; i += size) {
+          const batch = points.slice(i, i + size).map((p) => p.value);
+          expect(batch).toEqual(range(batch[0] as number, (batch[0] as number) + size));
+        }
+        expect(await summary(key)).toEqual({ key, ...summaryOf(points) });
+      }
+    });
+  });
+});
