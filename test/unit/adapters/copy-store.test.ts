@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FsBlobStore } from '../../../src/adapters/blob/fs/fs-blob-store.js';
+import { createSqliteStore } from '../../../src/adapters/persistence/sqlite/sqlite-store.js';
+import { CopyStore, StoreCopyError, type CopyProgress } from '../../../src/application/use-cases/maintenance/copy-store.js';
+import { takeCensus } from '../../../src/application/use-cases/maintenance/store-census.js';
+import type { Artifact } from '../../../src/domain/artifact.js';
+import { everything, experiment, givenRichStore, RICH_COUNTS, SHA256, upload, type TestStore } from './copy-store-fixture.js';
+
+/**
+ * `fathom migrate-store`'s use case between two real SQLite stores with files for blobs: the
+ * copy must be indistinguishable through every read the ports offer.
+ */
+
+interface SqliteTestStore extends TestStore {
+  dir: string;
+}
+
+const dirs: string[] = [];
+const open: TestStore[] = [];
+
+async function aStore(): Promise<SqliteTestStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'fathom-copy-'));
+  dirs.push(dir);
+  const records = createSqliteStore(join(dir, 'fathom.db'), { backgroundCheckpoints: false });
+  const store = { ...records, dir, blobs: await FsBlobStore.open(join(dir, 'blobs')) };
+  open.push(store);
+  return store;
+}
+
+let source: SqliteTestStore;
+let target: SqliteTestStore;
+
+beforeEach(async () => {
+  source = await aStore();
+  target = await aStore();
+});
+
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+function blobFile(store: SqliteTestStore, key: string): string {
+  return join(store.dir, 'blobs', ...key.split('/'));
+}
+
+describe('CopyStore (SQLite to SQLite, files for blobs)', () => {
+  it('copies everything: every read through the ports gives the same on the copy, and the verification agrees', async () => {
+    await givenRichStore(source);
+    const before = await everything(source);
+    expect(before.search.length).toBeGreaterThan(1);
+    const progress: CopyProgress[] = [];
+
+    const report = await new CopyStore(source, target, SHA256).execute({ onProgress: (p) => progress.push(p) });
+
+    expect(await everything(target)).toEqual(before);
+    expect(await everything(source)).toEqual(before);
+    const counts = RICH_COUNTS;
+    expect(report).toEqual({ source: counts, target: counts, mismatches: [], problems: [], verified: true });
+    // A line's worth per phase, in order, each ending with its totals.
+    const finished = progress.filter((p) => p.finished);
+    expect(finished.map((p) => p.phase)).toEqual(['census', 'experiments', 'runs', 'metrics', 'artifacts', 'verify']);
+    expect(finished.find((p) => p.phase === 'metrics')?.done).toEqual({ metricSeries: 5, metricPoints: counts.metricPoints });
+    expect(finished.find((p) => p.phase === 'artifacts')?.done).toEqual({ artifacts: 7, blobs: 4, blobBytes: counts.blobBytes });
+  });
+
+  it('leaves the target numbering versions on from the highest it received', async () => {
+    await givenRichStore(source);
+    await new CopyStore(source, target, SHA256).execute();
+    const next = await upload(target, await target.runs.get('main'), 'model', 'weights v4');
+    expect(next.version).toBe('4');
+  });
+
+  it('refuses a target that holds anything, and changes nothing', async () => {
+    await givenRichStore(source);
+    await target.experiments.create(experiment('0', { name: 'Default', createdBy: 'fathom' }));
+    const before = await everything(source);
+
+    const copy = new CopyStore(source, target, SHA256).execute();
+
+    await expect(copy).rejects.toBeInstanceOf(StoreCopyError);
+    await expect(copy).rejects.toThrow(/the target is not empty: it holds experiment 'Default' \(id 0\), which a server creates when it starts \(copy before starting one on the target\)/);
+    expect((await everything(target)).experiments.map((e) => e.id)).toEqual(['0']);
+    expect(await everything(source)).toEqual(before);
+  });
+
+  it('copies an empty store into an empty one', async () => {
+    const report = await new CopyStore(source, target, SHA256).execute();
+    expect(report.verified).toBe(true);
+    expect(report.target.experiments).toBe(0);
+  });
+
+  it('stops at a source blob whose bytes are not what its record says, naming the artifact, and leaves no stray blob', async () => {
+    await givenRichStore(source);
+    const figure = (await source.artifacts.find('main', 'résultats/figure 1.png')) as Artifact;
+    const file = blobFile(source, figure.path);
+    const damaged = Buffer.from(await readFile(file));
+    damaged[0] = (damaged[0] as number) ^ 0xff; // same size: only the hash can tell
+    await writeFile(file, damaged);
+
+    const copy = new CopyStore(source, target, SHA256).execute();
+
+    await expect(copy).rejects.toBeInstanceOf(StoreCopyError);
+    await expect(copy).rejects.toThrow(/artifact 'résultats\/figure 1.png' version 1 of run main .* holds 6 bytes with SHA-256 [0-9a-f]{64}, where its record says 6 bytes/);
+    const hex = createHash('sha256').update(damaged).digest('hex');
+    expect(await target.blobs.size(`sha256/${hex.slice(0, 2)}/${hex}`)).toBeUndefined();
+    expect(await target.artifacts.find('main', 'résultats/figure 1.png')).toBeUndefined();
+  });
+
+  it('stops at a source blob that grew or went missing', async () => {
+    await givenRichStore(source);
+    const model = (await source.artifacts.find('main', 'model', '2')) as Artifact;
+    await writeFile(blobFile(source, model.path), 'weights v2, and then some');
+    await expect(new CopyStore(source, target, SHA256).execute()).rejects.toThrow(/version 2 of run main .* holds more than the 10 bytes its record says/);
+
+    const fresh = await aStore();
+    await rm(blobFile(source, model.path));
+    await expect(new CopyStore(source, fresh, SHA256).execute()).rejects.toThrow(/the source has no blob for artifact 'model' version 2 of run main/);
+  });
+});
+
+describe('takeCensus, thorough (the verification)', () => {
+  it('re-reads every blob and names one that is damaged or missing', async () => {
+    await givenRichStore(source);
+    expect((await takeCensus(source, { thorough: { digest: SHA256 } })).problems).toEqual([]);
+    const v1 = (await source.artifacts.find('main', 'model', '1')) as Artifact;
+    const v2 = (await source.artifacts.find('main', 'model', '2')) as Artifact;
+    await writeFile(blobFile(source, v1.path), 'weights v9');
+    await rm(blobFile(source, v2.path));
+
+    const census = await takeCensus(source, { thorough: { digest: SHA256 } });
+
+    expect(census.problems).toHaveLength(2);
+    expect(census.problems).toContainEqual(expect.stringMatching(new RegExp(`^the blob of artifact 'model' version \\S+ of run \\S+ \\(${v1.path}\\) holds 10 bytes with SHA-256 (?!${v1.sha256})`)));
+    expect(census.problems).toContain(`the blob of artifact 'model' version 2 of run main is missing (${v2.path})`);
+    expect(census.counts.blobs).toBe(4);
+  });
+});
