@@ -42,12 +42,21 @@ const GiB = 1024 ** 3;
 
 export class ConfigError extends Error {}
 
-/** What `fathom` was asked to do: serve (the default), `fathom gc` to remove orphaned blobs, or print help. */
-export type Command = { name: 'serve'; config: Config } | { name: 'gc'; config: Config; minAgeSeconds: number } | { name: 'help' };
+/**
+ * What `fathom` was asked to do: serve (the default), `fathom gc` to remove orphaned blobs,
+ * `fathom migrate-store` to copy a whole store into another, or print help.
+ */
+export type Command =
+  | { name: 'serve'; config: Config }
+  | { name: 'gc'; config: Config; minAgeSeconds: number }
+  | { name: 'migrate-store'; source: Config; target: Config }
+  | { name: 'help' };
 
 export const USAGE = `Usage:
   fathom [options]                      serve the API (and docs at /docs)
   fathom gc [options] [--min-age SECS]  remove artifact blobs no record references (default min age 3600 s)
+  fathom migrate-store [options] --to-store postgres --to-database-url URL [--to-… options]
+                                        copy everything, artifact bytes included, into an empty store; verify it
 
 Options (each also as an environment variable):
   --host HOST              FATHOM_HOST              address to listen on (127.0.0.1)
@@ -66,13 +75,20 @@ Options (each also as an environment variable):
   --s3-endpoint URL        FATHOM_S3_ENDPOINT       an S3-compatible endpoint, e.g. MinIO (AWS)
                            credentials: the standard AWS variables (AWS_ACCESS_KEY_ID, …)
   --log-level LEVEL        FATHOM_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent (info)
-  --help, -h               this text`;
+  --help, -h               this text
+
+migrate-store: the options above name the source, as when serving; the target takes these, and no
+FATHOM_* variables (the AWS ones apply to both):
+  --to-store sqlite|postgres  --to-database-url URL  --to-db-pool-size N  --to-db-statement-timeout MS
+  --to-data-dir DIR (the source's when absent: its blobs stay where they are)  --to-durability normal|strict
+  --to-blob fs|s3  --to-s3-bucket NAME  --to-s3-prefix PREFIX  --to-s3-region REGION  --to-s3-endpoint URL`;
 
 /** Blobs younger than this are spared by garbage collection unless told otherwise. */
 export const DEFAULT_GC_MIN_AGE_SECONDS = 3600;
 
 export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Command {
   if (argv.includes('--help') || argv.includes('-h')) return { name: 'help' };
+  if (argv[0] === 'migrate-store') return loadMigrateStore(argv.slice(1), env);
   if (argv[0] !== 'gc') return { name: 'serve', config: loadConfig(argv, env) };
   const rest = argv.slice(1);
   const minAgeIndex = rest.findIndex((arg) => arg === '--min-age' || arg.startsWith('--min-age='));
@@ -93,6 +109,80 @@ export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.
     );
   }
   return { name: 'gc', config, minAgeSeconds };
+}
+
+/** What a copy's target takes as `--to-<flag>`: where a store is, nothing about serving. */
+const TARGET_FLAGS = [
+  'store',
+  'database-url',
+  'db-pool-size',
+  'db-statement-timeout',
+  'durability',
+  'data-dir',
+  'blob',
+  's3-bucket',
+  's3-prefix',
+  's3-region',
+  's3-endpoint',
+] as const;
+
+/**
+ * `fathom migrate-store`: the source is configured as when serving (flags, then FATHOM_*
+ * variables); the target by `--to-` flags alone, read by the same rules. Its data directory is
+ * the source's unless given, so with files for blobs they stay where they are.
+ */
+function loadMigrateStore(args: string[], env: NodeJS.ProcessEnv): Command {
+  const sourceArgs: string[] = [];
+  const targetArgs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--to-')) {
+      sourceArgs.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const name = arg.slice('--to-'.length, equals < 0 ? undefined : equals);
+    if (!(TARGET_FLAGS as readonly string[]).includes(name)) {
+      throw new ConfigError(`fathom migrate-store has no option '--to-${name}'; the target takes ${TARGET_FLAGS.map((flag) => `--to-${flag}`).join(', ')}`);
+    }
+    if (equals >= 0) targetArgs.push(`--${name}=${arg.slice(equals + 1)}`);
+    else {
+      const value = args[++i];
+      if (value === undefined) throw new ConfigError(`option '--to-${name} <value>' argument missing`);
+      targetArgs.push(`--${name}`, value);
+    }
+  }
+  const given = (flag: string): boolean => targetArgs.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+  if (!given('store')) {
+    throw new ConfigError('fathom migrate-store needs a target: --to-store postgres --to-database-url URL, or --to-store sqlite --to-data-dir DIR');
+  }
+  const source = loadConfig(sourceArgs, env);
+  if (source.store === 'memory') {
+    throw new ConfigError("fathom migrate-store copies a store that keeps its records: FATHOM_STORE (--store) 'memory' holds nothing to copy");
+  }
+  const targetEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('FATHOM_')));
+  let target: Config;
+  try {
+    target = loadConfig([...targetArgs, ...(given('data-dir') ? [] : ['--data-dir', source.dataDir])], targetEnv);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(asTargetMessage(error.message));
+    throw error;
+  }
+  if (target.store === 'memory') throw new ConfigError("fathom migrate-store --to-store 'memory' would copy into a store gone when the copy ends");
+  const sameSqlite = source.store === 'sqlite' && target.store === 'sqlite' && source.dataDir === target.dataDir;
+  const samePostgres = source.postgres !== undefined && source.postgres.url === target.postgres?.url;
+  if (sameSqlite || samePostgres) {
+    throw new ConfigError(`fathom migrate-store: the target is the source's own database; name another with ${sameSqlite ? '--to-data-dir' : '--to-database-url'}`);
+  }
+  return { name: 'migrate-store', source, target };
+}
+
+/** loadConfig's messages name the variable and flag of a setting; for the target, its `--to-` flag. */
+function asTargetMessage(message: string): string {
+  return message
+    .replace(/FATHOM_[A-Z0-9_]+ \(--([a-z0-9-]+)(?:, ([^)]*))?\)/g, (_, flag: string, note: string | undefined) => `--to-${flag}${note ? ` (${note})` : ''}`)
+    .replace(/FATHOM_([A-Z0-9_]+)=(\S+)/g, (_, name: string, value: string) => `--to-${name.toLowerCase().replaceAll('_', '-')} ${value}`)
+    .replace(/'--(?!to-)([a-z0-9-]+)/g, "'--to-$1");
 }
 
 /** Reads configuration from flags first, then FATHOM_* environment variables, then defaults. */

@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { DependencyContainer } from 'tsyringe';
 import { buildServer } from './adapters/http/server.js';
+import type { ContentDigest } from './application/ports/content-digest.js';
+import { TOKENS } from './application/tokens.js';
 import { CollectGarbage } from './application/use-cases/maintenance/collect-garbage.js';
+import { CopyStore, StoreCopyError, type CopyProgress, type CopyReport } from './application/use-cases/maintenance/copy-store.js';
+import { COUNTED_KINDS, type StoreCounts } from './application/use-cases/maintenance/store-census.js';
+import type { StorePorts } from './application/use-cases/maintenance/store-walk.js';
 import { buildContainer, StartupError, type Fathom } from './composition-root.js';
 import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, USAGE, type Config } from './config.js';
 
@@ -18,6 +25,141 @@ async function collectGarbage(config: Config, minAgeSeconds: number): Promise<vo
     );
   } finally {
     await fathom.close();
+  }
+}
+
+/**
+ * `fathom migrate-store`: copies the source store into the empty target, then verifies the
+ * target by reading it back; prints a line per phase and the counts of both. Exits non-zero on
+ * any difference.
+ */
+async function migrateStore(sourceConfig: Config, targetConfig: Config): Promise<void> {
+  // Never creates a source: a mistyped data directory or database is an error, not an empty store.
+  const source = await buildContainer({ ...sourceConfig, requireExisting: true });
+  try {
+    const target = await buildContainer(targetConfig);
+    try {
+      console.log(`fathom migrate-store: from ${describeStore(sourceConfig, source)}\n  to ${describeStore(targetConfig, target)}`);
+      const started = Date.now();
+      const copy = new CopyStore(storePorts(source.container), storePorts(target.container), SHA256);
+      const report = await copy.execute({ onProgress: progressPrinter() });
+      printReport(report, (Date.now() - started) / 1000);
+      if (!report.verified) process.exitCode = 1;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+function storePorts(container: DependencyContainer): StorePorts {
+  return {
+    experiments: container.resolve(TOKENS.Experiments),
+    runs: container.resolve(TOKENS.Runs),
+    parameters: container.resolve(TOKENS.Parameters),
+    metrics: container.resolve(TOKENS.Metrics),
+    artifacts: container.resolve(TOKENS.Artifacts),
+    runInputs: container.resolve(TOKENS.RunInputs),
+    blobs: container.resolve(TOKENS.Blobs),
+  };
+}
+
+/** SHA-256 over a stream, a chunk at a time: what the copy's verification re-reads blobs with. */
+const SHA256: ContentDigest = {
+  async digest(content) {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of content as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  },
+};
+
+/** Where a store is, for people: never a database password. */
+function describeStore(config: Config, fathom: Fathom): string {
+  const records = config.postgres ? `PostgreSQL ${withoutPassword(config.postgres.url)}` : `SQLite ${config.dataDir}/fathom.db`;
+  return `${records}, blobs in ${fathom.blobRoot}`;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.split(':')[0] ?? 'postgres';
+  }
+}
+
+/** A line when a phase ends, with how long it took, and one every few seconds while a long one runs. */
+function progressPrinter(): (progress: CopyProgress) => void {
+  const EVERY_MS = 5000;
+  let total: Partial<StoreCounts> = {};
+  let phaseStarted = Date.now();
+  let printed = Date.now();
+  return ({ phase, done, finished }) => {
+    const now = Date.now();
+    if (!finished && now - printed < EVERY_MS) return;
+    printed = now;
+    const n = (kind: keyof StoreCounts): number => done[kind] ?? 0;
+    const of = (kind: keyof StoreCounts): string => (finished ? `${n(kind)}` : `${n(kind)} of ${total[kind] ?? '?'}`);
+    const lines: Record<CopyProgress['phase'], () => string> = {
+      census: () => (finished ? `source holds ${describeCounts(done)}` : `counting the source: ${n('runs')} runs so far`),
+      experiments: () => `experiments: ${of('experiments')} copied`,
+      runs: () => `runs: ${of('runs')} copied, with ${n('parameters')} parameters and ${n('runInputs')} datasets`,
+      metrics: () => `metrics: ${of('metricPoints')} points copied, ${of('metricSeries')} series`,
+      artifacts: () => `artifacts: ${of('artifacts')} records copied, ${of('blobs')} blobs (${bytes(n('blobBytes'))})`,
+      verify: () =>
+        finished
+          ? `verify: target holds ${describeCounts(done)}`
+          : `verify: read back ${of('runs')} runs, ${of('metricPoints')} points, ${of('blobs')} blobs`,
+    };
+    if (!finished) {
+      console.log(`… ${lines[phase]()}`);
+      return;
+    }
+    console.log(`${lines[phase]()} (${((now - phaseStarted) / 1000).toFixed(1)} s)`);
+    phaseStarted = now;
+    if (phase === 'census') total = done;
+  };
+}
+
+function describeCounts(counts: Partial<StoreCounts>): string {
+  return (
+    `${counts.experiments ?? 0} experiments, ${counts.runs ?? 0} runs, ${counts.parameters ?? 0} parameters, ${counts.runInputs ?? 0} datasets, ` +
+    `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${bytes(counts.blobBytes ?? 0)})`
+  );
+}
+
+function bytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function printReport(report: CopyReport, seconds: number): void {
+  const width = Math.max(...COUNTED_KINDS.map((kind) => kind.length));
+  console.log(`${'counts'.padEnd(width)}  ${'source'.padStart(14)}  ${'target'.padStart(14)}`);
+  for (const kind of COUNTED_KINDS) {
+    const differs = report.mismatches.includes(kind) ? '  DIFFERENT' : '';
+    console.log(`${kind.padEnd(width)}  ${String(report.source[kind]).padStart(14)}  ${String(report.target[kind]).padStart(14)}${differs}`);
+  }
+  for (const problem of report.problems) console.log(`problem: ${problem}`);
+  if (report.verified) {
+    console.log(`fathom migrate-store: done in ${seconds.toFixed(1)} s; the target holds everything the source did, and every blob hashes to its record`);
+  } else {
+    console.log(
+      `fathom migrate-store: the target does NOT match the source (${report.mismatches.length} counts differ, ${report.problems.length} problems); ` +
+        'was something writing to the source meanwhile? Empty the target and copy again',
+    );
   }
 }
 
@@ -72,11 +214,14 @@ async function main(): Promise<void> {
   const command = loadCommand();
   if (command.name === 'help') console.log(USAGE);
   else if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
+  else if (command.name === 'migrate-store') await migrateStore(command.source, command.target);
   else await serve(command.config);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError) {
+  if (error instanceof StoreCopyError) {
+    console.error(`fathom migrate-store: ${error.message}`);
+  } else if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(`fathom: ${error.message}`);
   } else {
     console.error(error);

@@ -215,6 +215,67 @@ describe('loadCommand', () => {
   });
 });
 
+describe('loadCommand migrate-store', () => {
+  const postgres = ['--to-store', 'postgres', '--to-database-url', 'postgres://fathom:secret@db:5432/fathom'];
+
+  it('reads the source as when serving (flags, then FATHOM_* variables) and the target from --to- flags only', () => {
+    const env = { FATHOM_DATA_DIR: '/srv/fathom', FATHOM_DATABASE_URL: 'postgres://ignored@x/y', FATHOM_DB_POOL_SIZE: '50', AWS_REGION: 'eu-west-3' };
+    const command = loadCommand(['migrate-store', '--durability', 'strict', ...postgres, '--to-db-pool-size=4', '--to-blob', 's3', '--to-s3-bucket', 'artifacts'], env);
+    expect(command).toEqual({
+      name: 'migrate-store',
+      source: loadConfig(['--durability', 'strict'], env),
+      target: {
+        ...loadConfig([], {}),
+        dataDir: '/srv/fathom',
+        store: 'postgres',
+        postgres: { url: 'postgres://fathom:secret@db:5432/fathom', poolSize: 4, statementTimeoutMs: 30_000 },
+        blob: { kind: 's3', bucket: 'artifacts', prefix: '', region: 'eu-west-3' },
+      },
+    });
+  });
+
+  it("puts the target in the source's data directory unless told, so blobs kept as files stay where they are", () => {
+    expect(loadCommand(['migrate-store', '--data-dir', '/a', ...postgres], {})).toMatchObject({ target: { dataDir: '/a', blob: { kind: 'fs' } } });
+    expect(loadCommand(['migrate-store', '--data-dir', '/a', ...postgres, '--to-data-dir', '/b'], {})).toMatchObject({ source: { dataDir: '/a' }, target: { dataDir: '/b' } });
+    expect(loadCommand(['migrate-store', '--data-dir=/a', '--to-store=sqlite', '--to-data-dir=/b'], {})).toMatchObject({ target: { store: 'sqlite', dataDir: '/b' } });
+  });
+
+  it('needs a target store, and refuses the memory store on either side', () => {
+    expect(() => loadCommand(['migrate-store'], {})).toThrow(/needs a target: --to-store postgres --to-database-url URL/);
+    expect(() => loadCommand(['migrate-store', '--store', 'memory', ...postgres], {})).toThrow(/FATHOM_STORE \(--store\) 'memory' holds nothing to copy/);
+    expect(() => loadCommand(['migrate-store', '--to-store', 'memory', '--to-data-dir', '/b'], {})).toThrow(/--to-store 'memory'/);
+  });
+
+  it("refuses a target that is the source's own database", () => {
+    expect(() => loadCommand(['migrate-store', '--data-dir', '/a', '--to-store', 'sqlite'], {})).toThrow(/the target is the source's own database; name another with --to-data-dir/);
+    const url = 'postgres://u@h/db';
+    expect(() => loadCommand(['migrate-store', '--store', 'postgres', '--database-url', url, '--to-store', 'postgres', '--to-database-url', url], {})).toThrow(/--to-database-url/);
+  });
+
+  it('names the --to- flag in what it refuses about the target, never a variable', () => {
+    const message = (argv: string[]) => {
+      try {
+        loadCommand(['migrate-store', ...argv], { FATHOM_STORE: 'sqlite' });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(message(['--to-store', 'postgres'])).toBe('--to-database-url is required with --to-store postgres');
+    expect(message([...postgres, '--to-db-statement-timeout', '5'])).toMatch(/^--to-db-statement-timeout \(ms\) must be a whole number from 100/);
+    expect(message([...postgres, '--to-blob', 's3'])).toBe('--to-s3-bucket is required with --to-blob s3');
+    expect(message([...postgres, '--to-port', '80'])).toMatch(/has no option '--to-port'; the target takes --to-store, --to-database-url/);
+    expect(message([...postgres, '--to-data-dir'])).toMatch(/--to-data-dir <value>/);
+    expect(message(['--to-store', 'oracle'])).toMatch(/^--to-store must be 'sqlite', 'memory' or 'postgres', not 'oracle'/);
+  });
+
+  it('is in the usage text', async () => {
+    const { USAGE } = await import('../../src/config.js');
+    for (const text of ['fathom migrate-store', '--to-store', '--to-database-url', '--to-data-dir', '--to-blob', '--to-s3-bucket']) expect(USAGE).toContain(text);
+  });
+});
+
 describe('--help', () => {
   it('asks for the usage text, which names every setting with its variable', async () => {
     expect(loadCommand(['--help'], {})).toEqual({ name: 'help' });
