@@ -17,6 +17,7 @@ import { createPostgresStore } from './adapters/persistence/postgres/postgres-st
 import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
 import { SystemClock } from './adapters/system/system-clock.js';
+import { sha256Digest } from './adapters/system/sha256-digest.js';
 import { TimeOrderedIds } from './adapters/system/time-ordered-ids.js';
 import type { Config } from './config.js';
 
@@ -124,6 +125,7 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.BlobHolds, { useValue: blobHolds });
   container.register(TOKENS.Clock, { useValue: new SystemClock() });
   container.register(TOKENS.Ids, { useValue: new TimeOrderedIds() });
+  container.register(TOKENS.ContentDigest, { useValue: sha256Digest });
   container.register(TOKENS.Limits, { useValue: limits });
   // One janitor per container: it tracks the blobs uploads in progress have pinned.
   container.registerSingleton(BlobJanitor);

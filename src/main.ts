@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import { buildServer } from './adapters/http/server.js';
@@ -41,7 +40,7 @@ async function migrateStore(sourceConfig: Config, targetConfig: Config): Promise
     try {
       console.log(`fathom migrate-store: from ${describeStore(sourceConfig, source)}\n  to ${describeStore(targetConfig, target)}`);
       const started = Date.now();
-      const copy = new CopyStore(storePorts(source.container), storePorts(target.container), SHA256);
+      const copy = new CopyStore(storePorts(source.container), storePorts(target.container), source.container.resolve<ContentDigest>(TOKENS.ContentDigest));
       const report = await copy.execute({ onProgress: progressPrinter() });
       printReport(report, (Date.now() - started) / 1000);
       if (!report.verified) process.exitCode = 1;
@@ -64,19 +63,6 @@ function storePorts(container: DependencyContainer): StorePorts {
     blobs: container.resolve(TOKENS.Blobs),
   };
 }
-
-/** SHA-256 over a stream, a chunk at a time: what the copy's verification re-reads blobs with. */
-const SHA256: ContentDigest = {
-  async digest(content) {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of content as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size };
-  },
-};
 
 /** Where a store is, for people: never a database password. */
 function describeStore(config: Config, fathom: Fathom): string {

@@ -11,6 +11,7 @@ export const TOKENS = {
   BlobHolds: Symbol('BlobHolds'),
   Clock: Symbol('Clock'),
   Ids: Symbol('IdGenerator'),
+  ContentDigest: Symbol('ContentDigest'),
   Readiness: Symbol('Readiness'),
   Limits: Symbol('Limits'),
 } as const;

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ContentDigest } from '../../../src/application/ports/content-digest.js';
+import { sha256Digest } from '../../../src/adapters/system/sha256-digest.js';
 import type { RunSearch } from '../../../src/application/ports/run-search.js';
 import type { StoreCounts } from '../../../src/application/use-cases/maintenance/store-census.js';
 import type { StorePorts } from '../../../src/application/use-cases/maintenance/store-walk.js';
@@ -16,17 +16,8 @@ import { parseFilter, parseOrderBy } from '../../../src/domain/search/filter.js'
  * whole store: what the copy tests (SQLite, PostgreSQL) compare a store and its copy with.
  */
 
-export const SHA256: ContentDigest = {
-  async digest(content) {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of content as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size };
-  },
-};
+/** The digest the composition root registers: the copy verifies with the real adapter. */
+export const SHA256: ContentDigest = sha256Digest;
 
 export interface TestStore extends StorePorts {
   runSearch: RunSearch;
