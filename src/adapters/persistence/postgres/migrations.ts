@@ -133,8 +133,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- points: count Float64 steps, then count values (NaN as NaN), then count timestamps,
       -- little-endian: the SQLite store's chunk format. Why chunks here too: read as rows, a
       -- 100,000-point history took 200-280 ms through pg (2 s per million) and rows cost about
-      -- 92 bytes a point; as chunks a million points read in 100-200 ms (binary result format)
-      -- and batches of 1,000 points per key were ingested at ~1.5 M points/s against ~100 k/s
+      -- 92 bytes a point; as chunks a million points read in 150-370 ms (as hex text: pg 8's
+      -- binary result mode decodes every field as UTF-8, which corrupts bytea) and batches of 1,000 points per key were ingested at ~1.5 M points/s against ~100 k/s
       -- as rows inserted with unnest (one client, 2-core VM). Insert chunks as a multi-row VALUES
       -- with Buffer parameters (pg sends them binary; a bytea[] for unnest goes as hex text,
       -- half as fast); insert tail rows with unnest arrays.
