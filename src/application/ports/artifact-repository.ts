@@ -6,6 +6,13 @@ import type { RunId } from '../../domain/run.js';
 export type NewArtifact = Omit<Artifact, 'version'> & { version?: string };
 
 /**
+ * Per artifact name, the highest whole-number version ever recorded in an experiment (its "mark"),
+ * as a whole number in text ("1", "2", …, up to 63 digits, no leading zero): what automatic
+ * numbering counts on from.
+ */
+export type VersionMarks = ReadonlyMap<string, string>;
+
+/**
  * Artifact records. Versions are per (experiment, name): numbered "1", "2", … by the store,
  * atomically, unless the caller gives one, which must then be unused.
  *
@@ -14,6 +21,9 @@ export type NewArtifact = Omit<Artifact, 'version'> & { version?: string };
  * a number the store gave never names other content later. A version the caller gives only has
  * to be unused now, so a deleted one may be given again by hand.
  * Purging the experiment forgets its numbers with it.
+ *
+ * That memory (the version marks) is readable and can be carried to another store
+ * (`versionMarks`, `raiseVersionMarks`), so that a copied store numbers on as the original would.
  */
 export interface ArtifactRepository {
   /**
@@ -38,4 +48,21 @@ export interface ArtifactRepository {
   deleteByName(runId: RunId, name: string, options?: { below?: boolean }): Promise<string[]>;
   /** Which of these blob keys some artifact record still points at (one query for all). */
   referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>>;
+  /**
+   * An experiment's version marks: for every name that ever had a whole-number version, the
+   * highest one, whether its records still exist or not (deleted by name, or with their run).
+   * Names that only ever had other versions ("prod") are absent; so is everything of an unknown
+   * experiment (an empty map).
+   */
+  versionMarks(experimentId: ExperimentId): Promise<Map<string, string>>;
+  /**
+   * Raises an experiment's version marks to at least the given ones, in one write: each name's
+   * mark becomes the higher of its own and the given one (compared as numbers), never lower, and
+   * names not given keep theirs. The next automatic version of a name is then past its mark, as
+   * if versions up to it had been recorded and deleted. What copying a store carries across, so
+   * that a number the original gave never names other content in the copy.
+   * @throws NotFoundError when the experiment does not exist; InvalidArgumentError when a mark
+   * is not a whole-number version. Either way nothing is raised.
+   */
+  raiseVersionMarks(experimentId: ExperimentId, marks: VersionMarks): Promise<void>;
 }

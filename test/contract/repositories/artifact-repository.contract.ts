@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactRepository } from '../../../src/application/ports/artifact-repository.js';
-import type { Artifact } from '../../../src/domain/artifact.js';
-import { AlreadyExistsError, NotFoundError } from '../../../src/domain/errors.js';
+import { highestVersion, type Artifact } from '../../../src/domain/artifact.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import type { Experiment } from '../../../src/domain/experiment.js';
 import type { Run } from '../../../src/domain/run.js';
 import { type RepositoryStore, T0, aRun, blobKey, anArtifact, idsOf, range, race, givenExperiment, givenRun, givenArtifact } from './support.js';
@@ -276,6 +276,79 @@ export function artifactContract(store: () => RepositoryStore): void {
       expect(await store().artifacts.referencedBlobs([blobKey('a'), blobKey('b'), blobKey('nothing')])).toEqual(new Set([blobKey('a'), blobKey('b')]));
       expect(await store().artifacts.referencedBlobs([blobKey('nothing')])).toEqual(new Set());
       expect(await store().artifacts.referencedBlobs([])).toEqual(new Set());
+    });
+  });
+
+  describe('version marks', () => {
+    const marksOf = (id = experiment.id) => store().artifacts.versionMarks(id);
+    const raise = (marks: Record<string, string>, id = experiment.id) => store().artifacts.raiseVersionMarks(id, new Map(Object.entries(marks)));
+
+    it('reads per name the highest whole-number version ever recorded: deleted ones, and names without records, included', async () => {
+      const other = await givenExperiment(store());
+      for (let i = 0; i < 5; i++) await givenArtifact(store(), i < 3 ? run : sibling, { name: 'model.pt' });
+      await store().artifacts.deleteByName(sibling.id, 'model.pt');
+      await givenArtifact(store(), sibling, { name: 'scratch.bin' });
+      await givenArtifact(store(), sibling, { name: 'notes', version: '41' });
+      await store().runs.delete(sibling.id);
+      await givenArtifact(store(), run, { name: 'tokenizer', version: 'prod' });
+      await givenArtifact(store(), await givenRun(store(), other.id), { name: 'model.pt' });
+
+      expect(await marksOf()).toEqual(new Map([['model.pt', '5'], ['scratch.bin', '1'], ['notes', '41']]));
+      expect(await marksOf(other.id)).toEqual(new Map([['model.pt', '1']]));
+      expect(await marksOf('no-such-experiment')).toEqual(new Map());
+    });
+
+    it('raises marks compared as numbers, never lowers them, and leaves names not given alone', async () => {
+      await givenArtifact(store(), run, { name: 'model.pt', version: '9' });
+      await givenArtifact(store(), run, { name: 'data.csv' });
+      await givenArtifact(store(), run, { name: 'weights', version: '1000000000000000' });
+
+      await raise({ 'model.pt': '10', 'data.csv': '1', weights: '999999999999999', fresh: '7' });
+
+      expect(await marksOf()).toEqual(new Map([['model.pt', '10'], ['data.csv', '1'], ['weights', '1000000000000000'], ['fresh', '7']]));
+      await raise({ 'model.pt': '9', fresh: '3' });
+      await raise({});
+      expect(await marksOf()).toEqual(new Map([['model.pt', '10'], ['data.csv', '1'], ['weights', '1000000000000000'], ['fresh', '7']]));
+    });
+
+    it('numbers the next upload past a raised mark, with or without records of the name', async () => {
+      await givenArtifact(store(), run, { name: 'model.pt' });
+      await raise({ 'model.pt': '5', fresh: '2', named: '1' });
+      await givenArtifact(store(), run, { name: 'named', version: 'prod' });
+      expect((await givenArtifact(store(), run, { name: 'model.pt' })).version).toBe('6');
+      expect((await givenArtifact(store(), sibling, { name: 'fresh' })).version).toBe('3');
+      expect((await givenArtifact(store(), run, { name: 'named' })).version).toBe('2');
+      // A version below the mark may still be given by hand while unused, and lowers nothing.
+      expect((await givenArtifact(store(), run, { name: 'model.pt', version: '4' })).version).toBe('4');
+      expect((await givenArtifact(store(), run, { name: 'model.pt' })).version).toBe('7');
+    });
+
+    it('refuses an unknown experiment with NotFoundError, and a mark that is no whole-number version with InvalidArgumentError, raising nothing', async () => {
+      await givenArtifact(store(), run, { name: 'model.pt' });
+      await expect(raise({ 'model.pt': '3' }, 'no-such-experiment')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(raise({}, 'no-such-experiment')).rejects.toBeInstanceOf(NotFoundError);
+      for (const bad of ['0', '007', '1.5', '-3', 'prod', '', '1'.repeat(64)]) {
+        await expect(raise({ 'model.pt': '9', other: bad })).rejects.toBeInstanceOf(InvalidArgumentError);
+      }
+      expect(await marksOf()).toEqual(new Map([['model.pt', '1']]));
+      expect(await marksOf('no-such-experiment')).toEqual(new Map());
+    });
+
+    it('go with their experiment when it is purged', async () => {
+      await givenArtifact(store(), run, { name: 'model.pt' });
+      await raise({ fresh: '4' });
+      await store().experiments.purge(experiment.id);
+      expect(await marksOf()).toEqual(new Map());
+    });
+
+    it('raised while uploads of the name run concurrently, numbers stay unique and the mark ends at the highest of them all', async () => {
+      const uploads = range(10).map(() => givenArtifact(store(), run, { name: 'model.pt' }));
+      const [created] = await Promise.all([Promise.all(uploads), raise({ 'model.pt': '5' })]);
+      const versions = versionsOf(created);
+      expect(new Set(versions).size).toBe(10);
+      const highest = highestVersion([...versions, '5']) as string;
+      expect(await marksOf()).toEqual(new Map([['model.pt', highest]]));
+      expect((await givenArtifact(store(), sibling, { name: 'model.pt' })).version).toBe(String(Number(highest) + 1));
     });
   });
 

@@ -1,6 +1,7 @@
-import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
+import type { ArtifactRepository, NewArtifact, VersionMarks } from '../../../application/ports/artifact-repository.js';
 import { highestVersion, newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { assertVersionMarks } from '../shared/version-marks.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
 export class MemoryArtifactRepository implements ArtifactRepository {
@@ -64,5 +65,18 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     const referenced = new Set<string>();
     for (const artifact of this.db.artifacts.values()) if (wanted.has(artifact.path)) referenced.add(artifact.path);
     return referenced;
+  }
+
+  async versionMarks(experimentId: string): Promise<Map<string, string>> {
+    return new Map(this.db.artifactVersions.get(experimentId));
+  }
+
+  async raiseVersionMarks(experimentId: string, marks: VersionMarks): Promise<void> {
+    assertVersionMarks(marks);
+    if (!this.db.experiments.has(experimentId)) throw new NotFoundError('experiment', experimentId);
+    const highs = this.db.artifactVersions.get(experimentId) ?? new Map<string, string>();
+    // Both whole numbers (a stored mark, a checked one): the higher is one of them.
+    for (const [name, mark] of marks) highs.set(name, highestVersion([highs.get(name) ?? mark, mark]) as string);
+    this.db.artifactVersions.set(experimentId, highs);
   }
 }

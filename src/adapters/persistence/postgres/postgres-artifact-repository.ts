@@ -1,6 +1,7 @@
-import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
+import type { ArtifactRepository, NewArtifact, VersionMarks } from '../../../application/ports/artifact-repository.js';
 import { highestVersion, newestFirst, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { assertVersionMarks } from '../shared/version-marks.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
 interface ArtifactRow {
@@ -51,6 +52,27 @@ const CREATE = `
   SELECT $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $1::boolean THEN numbered.highest ELSE $13::text END, $10, $11, $12, $15
   FROM numbered
   RETURNING version`;
+
+/**
+ * Raises an experiment's marks in one statement: the experiment is locked against purging (FOR
+ * KEY SHARE; one purged meanwhile yields no row, so nothing is written and the caller hears
+ * NotFoundError), then each mark is upserted, kept only where it is higher, compared as numbers
+ * (the text '10' sorts before '9'). As in CREATE, ON CONFLICT reads and locks the latest committed
+ * row, so an upload numbering the name on another server meanwhile is never lowered by this:
+ * whichever commits second sees the other's number. Rows are locked in name order, so two raises
+ * of overlapping names cannot deadlock. $2, $3: the names and their marks, as parallel arrays.
+ */
+const RAISE_MARKS = `
+  WITH experiment AS (
+    SELECT id FROM experiments WHERE id = $1 FOR KEY SHARE
+  ), raised AS (
+    INSERT INTO artifact_versions AS v (experiment_id, name, highest)
+    SELECT experiment.id, mark.name, mark.highest FROM experiment, unnest($2::text[], $3::text[]) AS mark (name, highest)
+    ORDER BY mark.name
+    ON CONFLICT (experiment_id, name) DO UPDATE SET highest = excluded.highest
+    WHERE excluded.highest::numeric > v.highest::numeric
+  )
+  SELECT EXISTS (SELECT 1 FROM experiment) AS experiment_exists`;
 
 /** The artifacts' UNIQUE (experiment_id, name, version), by PostgreSQL's default name for it. */
 const VERSION_TAKEN = 'artifacts_experiment_id_name_version_key';
@@ -152,6 +174,27 @@ export class PostgresArtifactRepository implements ArtifactRepository {
       async (sql) => (await sql.query<{ blob_key: string }>('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key = ANY($1::text[])', [blobKeys])).rows,
     );
     return new Set(rows.map((row) => row.blob_key));
+  }
+
+  async versionMarks(experimentId: string): Promise<Map<string, string>> {
+    // Served by the primary key (experiment_id, name). A name only ever given other versions
+    // ("prod") has a row holding '0' (see CREATE): no mark.
+    const rows = await this.db.read(
+      async (sql) =>
+        (await sql.query<{ name: string; highest: string }>("SELECT name, highest FROM artifact_versions WHERE experiment_id = $1 AND highest <> '0'", [experimentId]))
+          .rows,
+    );
+    return new Map(rows.map((row) => [row.name, row.highest]));
+  }
+
+  async raiseVersionMarks(experimentId: string, marks: VersionMarks): Promise<void> {
+    assertVersionMarks(marks);
+    const exists = await this.db.write(
+      async (sql) =>
+        ((await sql.query<{ experiment_exists: boolean }>(RAISE_MARKS, [experimentId, [...marks.keys()], [...marks.values()]])).rows[0] as { experiment_exists: boolean })
+          .experiment_exists,
+    );
+    if (!exists) throw new NotFoundError('experiment', experimentId);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import type { ArtifactRepository, NewArtifact } from '../../../application/ports/artifact-repository.js';
+import type { ArtifactRepository, NewArtifact, VersionMarks } from '../../../application/ports/artifact-repository.js';
 import { highestVersion, newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
-import { AlreadyExistsError } from '../../../domain/errors.js';
+import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { assertVersionMarks } from '../shared/version-marks.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -39,6 +40,8 @@ export class SqliteArtifactRepository implements ArtifactRepository {
   private readonly removeName: Statement;
   private readonly removeTree: Statement;
   private readonly referenced: Statement;
+  private readonly experimentExists: Statement;
+  private readonly marksOf: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
@@ -65,6 +68,9 @@ export class SqliteArtifactRepository implements ArtifactRepository {
       "DELETE FROM artifacts WHERE run_id = @runId AND (name = @name OR (name > @name || '/' AND name < @name || '0')) RETURNING blob_key",
     ).pluck();
     this.referenced = c.prepare('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key IN (SELECT value FROM json_each(?))').pluck();
+    this.experimentExists = c.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
+    // Served by the primary key (experiment_id, name).
+    this.marksOf = c.prepare('SELECT name, highest FROM artifact_versions WHERE experiment_id = ?').raw();
   }
 
   create(input: NewArtifact): Promise<Artifact> {
@@ -115,6 +121,23 @@ export class SqliteArtifactRepository implements ArtifactRepository {
 
   async referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>> {
     return this.db.read(() => new Set(this.referenced.all(JSON.stringify(blobKeys)) as string[]));
+  }
+
+  async versionMarks(experimentId: string): Promise<Map<string, string>> {
+    return this.db.read(() => new Map(this.marksOf.all(experimentId) as [string, string][]));
+  }
+
+  /** A row read and written per name: in-process statements, inside one write transaction. */
+  async raiseVersionMarks(experimentId: string, marks: VersionMarks): Promise<void> {
+    assertVersionMarks(marks);
+    return this.db.write(() => {
+      if (this.experimentExists.get(experimentId) === undefined) throw new NotFoundError('experiment', experimentId);
+      for (const [name, mark] of marks) {
+        const highest = this.highest.get(experimentId, name) as string | undefined;
+        // Both whole numbers (a stored mark, a checked one): the higher is one of them.
+        if (highestVersion([highest ?? mark, mark]) !== highest) this.raiseHighest.run(experimentId, name, mark);
+      }
+    });
   }
 }
 
