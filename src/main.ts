@@ -97,7 +97,7 @@ function progressPrinter(): (progress: CopyProgress) => void {
       experiments: () => `experiments: ${of('experiments')} copied`,
       runs: () => `runs: ${of('runs')} copied, with ${n('parameters')} parameters and ${n('runInputs')} datasets`,
       metrics: () => `metrics: ${of('metricPoints')} points copied, ${of('metricSeries')} series`,
-      artifacts: () => `artifacts: ${of('artifacts')} records copied, ${of('blobs')} blobs (${bytes(n('blobBytes'))})`,
+      artifacts: () => `artifacts: ${of('artifacts')} records copied, ${of('blobs')} blobs (${bytes(n('blobBytes'))}), ${of('versionMarks')} version marks`,
       verify: () =>
         finished
           ? `verify: target holds ${describeCounts(done)}`
@@ -116,7 +116,8 @@ function progressPrinter(): (progress: CopyProgress) => void {
 function describeCounts(counts: Partial<StoreCounts>): string {
   return (
     `${counts.experiments ?? 0} experiments, ${counts.runs ?? 0} runs, ${counts.parameters ?? 0} parameters, ${counts.runInputs ?? 0} datasets, ` +
-    `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${bytes(counts.blobBytes ?? 0)})`
+    `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${bytes(counts.blobBytes ?? 0)}), ` +
+    `${counts.versionMarks ?? 0} version marks`
   );
 }
 

@@ -36,8 +36,8 @@ async function upload(base: string, runId: string, name: string, content: Buffer
   return call(base, 'POST', `/api/runs/${runId}/artifacts`, form);
 }
 
-/** What a team's store holds after a while: every kind of thing, in every state. */
-async function fill(base: string): Promise<void> {
+/** What a team's store holds after a while: every kind of thing, in every state. Returns a run to upload to later. */
+async function fill(base: string): Promise<string> {
   const vision = await call(base, 'POST', '/api/experiments', {
     name: 'Vision ✨ 視覚',
     description: 'ResNet sweeps',
@@ -83,11 +83,16 @@ async function fill(base: string): Promise<void> {
   await upload(base, child.id, 'model.pt', weights);
   await upload(base, child.id, 'résultats/figure 1.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255]), { type: 'figure' });
   await upload(base, inOld.id, 'empty.txt', Buffer.alloc(0));
+  // Versions 4 and 5 of model.pt, deleted: numbering goes on from 6, in the copy too.
+  await upload(base, trashed.id, 'model.pt', Buffer.from('scratch 4'));
+  await upload(base, trashed.id, 'model.pt', Buffer.from('scratch 5'));
+  await call(base, 'DELETE', `/api/runs/${trashed.id}/artifacts/model.pt`);
 
   await call(base, 'PATCH', `/api/runs/${parent.id}`, { status: 'completed' });
   await call(base, 'PATCH', `/api/runs/${child.id}`, { status: 'killed' });
   await call(base, 'POST', '/api/2.0/mlflow/runs/delete', { run_id: trashed.id });
   await call(base, 'DELETE', `/api/experiments/${old.id}`);
+  return parent.id;
 }
 
 const downloadPath = (artifact: Json): string =>
@@ -155,7 +160,7 @@ describePostgres('fathom migrate-store: SQLite and files into PostgreSQL and S3'
     it('copies a store a server filled, verifies it, and a server on the copy answers every read the same', async () => {
       const dataDir = await makeDataDir('fathom-migrate-');
       const old = await startFathom(dataDir);
-      await fill(old.base);
+      const runId = await fill(old.base);
       const before = await readEverything(old.base);
       await old.stop();
       const url = await postgres.createDatabase();
@@ -169,7 +174,7 @@ describePostgres('fathom migrate-store: SQLite and files into PostgreSQL and S3'
       expect(lines).toContainEqual(phase('experiments: 3 copied'));
       expect(lines).toContainEqual(phase('runs: 4 copied, with 6 parameters and 1 datasets'));
       expect(lines).toContainEqual(phase('metrics: 15004 points copied, 5 series'));
-      expect(lines).toContainEqual(phase('artifacts: 6 records copied, 4 blobs (1.4 MiB)'));
+      expect(lines).toContainEqual(phase('artifacts: 6 records copied, 4 blobs (1.4 MiB), 3 version marks'));
       expect(lines).toContainEqual(expect.stringMatching(/^fathom migrate-store: done in [\d.]+ s; the target holds everything the source did, and every blob hashes to its record$/));
       expect(await s3.keys('migrated/sha256/')).toHaveLength(4);
 
@@ -183,6 +188,7 @@ describePostgres('fathom migrate-store: SQLite and files into PostgreSQL and S3'
         ...AWS,
       });
       expect(await readEverything(copy.base)).toEqual(before);
+      expect((await upload(copy.base, runId, 'model.pt', Buffer.from('weights, sixth try'))).version).toBe('6');
       await copy.stop();
 
       // The copy now holds something: a second one is refused, with the reason.

@@ -136,6 +136,14 @@ export async function givenRichStore(store: TestStore): Promise<void> {
     contentType: 'image/png',
     metadata: { width: 640, nested: { ok: true, list: [1, 'deux'] } },
   });
+  // Numbers that went higher than the versions left: model.pt had versions 1 to 5, and 4 and 5
+  // were deleted (with the name in the trashed run); scratch.bin has no version left at all.
+  for (let version = 1; version <= 5; version++) {
+    await upload(store, await store.runs.get(version <= 3 ? 'main' : 'trashed'), 'model.pt', 'weights v1', { uploadedAt: T0 + 10 + version });
+  }
+  await upload(store, await store.runs.get('trashed'), 'scratch.bin', 'weights v2');
+  await store.artifacts.deleteByName('trashed', 'model.pt');
+  await store.artifacts.deleteByName('trashed', 'scratch.bin');
 }
 
 /** What every read of the ports gives, for the whole store: equal for the source and its copy. */
@@ -166,6 +174,7 @@ export async function everything(store: TestStore) {
     artifacts,
     byExperiment: await Promise.all(experimentIds.map((id) => store.artifacts.listByExperiment(id, {}))),
     newest: await Promise.all(runIds.map((id) => store.artifacts.find(id, 'model'))),
+    versionMarks: await Promise.all(experimentIds.map((id) => store.artifacts.versionMarks(id))),
     blobs,
     search: await store.runSearch.search({
       experimentIds,
@@ -190,7 +199,9 @@ export const RICH_COUNTS: StoreCounts = {
   runInputs: 3,
   metricSeries: 5,
   metricPoints: 23_456 + 3 + 1 + 1 + 1,
-  artifacts: 7,
+  artifacts: 10,
   blobs: 4,
   blobBytes: 'weights v1'.length + 'weights v2'.length + 0 + 6,
+  // vision: model, model.pt, scratch.bin, empty.txt, résultats/figure 1.png; old: model.
+  versionMarks: 6,
 };

@@ -7,6 +7,7 @@ import { FsBlobStore } from '../../../src/adapters/blob/fs/fs-blob-store.js';
 import { createSqliteStore } from '../../../src/adapters/persistence/sqlite/sqlite-store.js';
 import { CopyStore, StoreCopyError, type CopyProgress } from '../../../src/application/use-cases/maintenance/copy-store.js';
 import { takeCensus } from '../../../src/application/use-cases/maintenance/store-census.js';
+import type { ArtifactRepository } from '../../../src/application/ports/artifact-repository.js';
 import type { Artifact } from '../../../src/domain/artifact.js';
 import { everything, experiment, givenRichStore, RICH_COUNTS, SHA256, upload, type TestStore } from './copy-store-fixture.js';
 
@@ -65,14 +66,35 @@ describe('CopyStore (SQLite to SQLite, files for blobs)', () => {
     const finished = progress.filter((p) => p.finished);
     expect(finished.map((p) => p.phase)).toEqual(['census', 'experiments', 'runs', 'metrics', 'artifacts', 'verify']);
     expect(finished.find((p) => p.phase === 'metrics')?.done).toEqual({ metricSeries: 5, metricPoints: counts.metricPoints });
-    expect(finished.find((p) => p.phase === 'artifacts')?.done).toEqual({ artifacts: 7, blobs: 4, blobBytes: counts.blobBytes });
+    expect(finished.find((p) => p.phase === 'artifacts')?.done).toEqual({ artifacts: 10, blobs: 4, blobBytes: counts.blobBytes, versionMarks: 6 });
   });
 
-  it('leaves the target numbering versions on from the highest it received', async () => {
+  it('leaves the target numbering versions on as the source would: past deleted versions, never giving a number twice', async () => {
     await givenRichStore(source);
     await new CopyStore(source, target, SHA256).execute();
-    const next = await upload(target, await target.runs.get('main'), 'model', 'weights v4');
-    expect(next.version).toBe('4');
+    for (const store of [source, target]) {
+      const main = await store.runs.get('main');
+      // model.pt had versions 1 to 5, and 4 and 5 were deleted.
+      expect((await upload(store, main, 'model.pt', 'weights v6')).version).toBe('6');
+      expect((await upload(store, main, 'scratch.bin', 'scratch')).version).toBe('2');
+      expect((await upload(store, main, 'model', 'weights v4')).version).toBe('4');
+    }
+  });
+
+  it('does not verify a target that lost version marks, naming what it would number differently', async () => {
+    await givenRichStore(source);
+    // A target store whose marks stay where its records put them.
+    const artifacts = Object.create(target.artifacts, { raiseVersionMarks: { value: async () => undefined } }) as ArtifactRepository;
+
+    const report = await new CopyStore(source, { ...target, artifacts }, SHA256).execute();
+
+    expect(report.verified).toBe(false);
+    expect(report.mismatches).toEqual(['versionMarks']);
+    expect(report.target.versionMarks).toBe(5);
+    expect(report.problems.sort()).toEqual([
+      "the next automatic version of artifact 'model.pt' in experiment vision would be 6 in the source but 4 in the target",
+      "the next automatic version of artifact 'scratch.bin' in experiment vision would be 2 in the source but 1 in the target",
+    ]);
   });
 
   it('refuses a target that holds anything, and changes nothing', async () => {
@@ -135,7 +157,7 @@ describe('takeCensus, thorough (the verification)', () => {
     const census = await takeCensus(source, { thorough: { digest: SHA256 } });
 
     expect(census.problems).toHaveLength(2);
-    expect(census.problems).toContainEqual(expect.stringMatching(new RegExp(`^the blob of artifact 'model' version \\S+ of run \\S+ \\(${v1.path}\\) holds 10 bytes with SHA-256 (?!${v1.sha256})`)));
+    expect(census.problems).toContainEqual(expect.stringMatching(new RegExp(`^the blob of artifact '[^']+' version \\S+ of run \\S+ \\(${v1.path}\\) holds 10 bytes with SHA-256 (?!${v1.sha256})`)));
     expect(census.problems).toContain(`the blob of artifact 'model' version 2 of run main is missing (${v2.path})`);
     expect(census.counts.blobs).toBe(4);
   });

@@ -7,7 +7,7 @@ import { createPostgresStore } from '../../../src/adapters/persistence/postgres/
 import { createSqliteStore } from '../../../src/adapters/persistence/sqlite/sqlite-store.js';
 import { CopyStore } from '../../../src/application/use-cases/maintenance/copy-store.js';
 import { describePostgres } from '../../support/postgres.js';
-import { everything, givenRichStore, RICH_COUNTS, SHA256, type TestStore } from './copy-store-fixture.js';
+import { everything, givenRichStore, RICH_COUNTS, SHA256, upload, type TestStore } from './copy-store-fixture.js';
 
 /**
  * The copy between the two SQL stores, both ways: SQLite into PostgreSQL, and that copy back
@@ -51,5 +51,7 @@ describePostgres('CopyStore between SQLite and PostgreSQL', (postgres) => {
     expect(await everything(pg)).toEqual(original);
     expect(await everything(back)).toEqual(original);
     for (const report of [there, returned]) expect(report).toMatchObject({ source: RICH_COUNTS, target: RICH_COUNTS, verified: true });
+    // model.pt had versions 1 to 5, and 4 and 5 were deleted: every copy numbers on from 6.
+    for (const store of [sqlite, pg, back]) expect((await upload(store, await store.runs.get('main'), 'model.pt', 'weights v6')).version).toBe('6');
   }, 60_000);
 });

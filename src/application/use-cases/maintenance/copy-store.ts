@@ -5,7 +5,7 @@ import type { MetricDraft, MetricSummary } from '../../../domain/metric.js';
 import type { RunId } from '../../../domain/run.js';
 import type { ContentDigest } from '../../ports/content-digest.js';
 import { DEFAULT_EXPERIMENT_ID } from '../experiments/ensure-default-experiment.js';
-import { COUNTED_KINDS, takeCensus, type StoreCounts } from './store-census.js';
+import { COUNTED_KINDS, takeCensus, versionMarkDifferences, type StoreCounts } from './store-census.js';
 import {
   describeArtifact,
   eachConcurrently,
@@ -41,7 +41,10 @@ export interface CopyReport {
   target: StoreCounts;
   /** The kinds whose counts differ. */
   mismatches: (keyof StoreCounts)[];
-  /** What re-reading the target found wrong: blobs that do not hash to their records, short histories. */
+  /**
+   * What re-reading the target found wrong: blobs that do not hash to their records, short
+   * histories, artifact names the target would number on differently.
+   */
   problems: string[];
   /** True when the target holds as much of everything as the source, all of it readable and intact. */
   verified: boolean;
@@ -56,12 +59,13 @@ export interface CopyReport {
  * with their tags and properties; runs with every field, parents created first (or linked once
  * every run exists), with their parameters and datasets; each metric history whole, with steps,
  * timestamps and NaN values, in bounded batches; artifact records with their own versions, and
- * each blob they point at streamed across once, its SHA-256 checked against the record.
+ * each blob they point at streamed across once, its SHA-256 checked against the record; then
+ * each experiment's version marks (how high each name's versions went, deleted ones included),
+ * so the target numbers the next upload of a name as the source would, never reusing a number
+ * the source gave.
  *
- * What the ports cannot read is not copied: how high an artifact name's version numbers went
- * before versions were deleted (the target numbers the next upload after the highest version it
- * holds), and aggregates are recomputed by the target from the points (a mean can differ in its
- * last digits where the source's points were logged out of step order).
+ * Aggregates are not copied but recomputed by the target from the points (a mean can differ in
+ * its last digits where the source's points were logged out of step order).
  *
  * Nothing else may write to either store meanwhile; a copy that stops half way leaves a partial
  * target, to be emptied before trying again.
@@ -82,16 +86,17 @@ export class CopyStore {
     const experimentIds = await this.copyExperiments((done, finished) => report('experiments', done, finished));
     await this.copyRuns(experimentIds, (done, finished) => report('runs', done, finished));
     await this.copyMetrics(experimentIds, (done, finished) => report('metrics', done, finished));
-    await this.copyArtifacts(experimentIds, (done, finished) => report('artifacts', done, finished));
+    await this.copyArtifacts(experimentIds, census.versionMarks, (done, finished) => report('artifacts', done, finished));
     const check = await takeCensus(this.target, { thorough: { digest: this.digest }, onProgress: (counts) => report('verify', counts) });
     report('verify', check.counts, true);
     const mismatches = COUNTED_KINDS.filter((kind) => census.counts[kind] !== check.counts[kind]);
+    const problems = [...check.problems, ...versionMarkDifferences(census.versionMarks, check.versionMarks)];
     return {
       source: census.counts,
       target: check.counts,
       mismatches,
-      problems: check.problems,
-      verified: mismatches.length === 0 && check.problems.length === 0,
+      problems,
+      verified: mismatches.length === 0 && problems.length === 0,
     };
   }
 
@@ -199,10 +204,16 @@ export class CopyStore {
 
   /**
    * Artifact records with their versions as they were, each after its blob: a blob shared by
-   * several records is copied once. A few of either at a time.
+   * several records is copied once. A few of either at a time. Then each experiment's version
+   * marks, as the census read them: creating the records raised the target's to the versions
+   * that still exist; these carry how far beyond them the source's went.
    */
-  private async copyArtifacts(experimentIds: readonly ExperimentId[], progress: Progress): Promise<void> {
-    const done = { artifacts: 0, blobs: 0, blobBytes: 0 };
+  private async copyArtifacts(
+    experimentIds: readonly ExperimentId[],
+    versionMarks: ReadonlyMap<ExperimentId, ReadonlyMap<string, string>>,
+    progress: Progress,
+  ): Promise<void> {
+    const done = { artifacts: 0, blobs: 0, blobBytes: 0, versionMarks: 0 };
     const copied = new Set<string>();
     for await (const { ids } of runBatches(this.source.runs, experimentIds)) {
       const held = await this.source.artifacts.listForRuns(ids);
@@ -221,6 +232,10 @@ export class CopyStore {
       });
       progress(done);
     }
+    await eachConcurrently([...versionMarks], IN_FLIGHT, async ([experimentId, marks]) => {
+      await this.target.artifacts.raiseVersionMarks(experimentId, marks);
+      done.versionMarks += marks.size;
+    });
     progress(done, true);
   }
 

@@ -1,4 +1,4 @@
-import type { Artifact } from '../../../domain/artifact.js';
+import { nextVersion, type Artifact } from '../../../domain/artifact.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { ContentDigest } from '../../ports/content-digest.js';
@@ -19,6 +19,11 @@ export interface StoreCounts {
   blobs: number;
   /** Their total size. */
   blobBytes: number;
+  /**
+   * Version marks: one per (experiment, artifact name) whose versions were ever numbered, how
+   * high they went, whether its records still exist or not.
+   */
+  versionMarks: number;
 }
 
 export const COUNTED_KINDS: readonly (keyof StoreCounts)[] = [
@@ -31,16 +36,22 @@ export const COUNTED_KINDS: readonly (keyof StoreCounts)[] = [
   'artifacts',
   'blobs',
   'blobBytes',
+  'versionMarks',
 ];
 
 export function noCounts(): StoreCounts {
-  return { experiments: 0, runs: 0, parameters: 0, runInputs: 0, metricSeries: 0, metricPoints: 0, artifacts: 0, blobs: 0, blobBytes: 0 };
+  return { experiments: 0, runs: 0, parameters: 0, runInputs: 0, metricSeries: 0, metricPoints: 0, artifacts: 0, blobs: 0, blobBytes: 0, versionMarks: 0 };
 }
 
 export interface Census {
   counts: StoreCounts;
   /** Every experiment, oldest first. */
   experimentIds: ExperimentId[];
+  /**
+   * Each experiment's version marks, for the experiments that have any: one entry per name, far
+   * fewer than the records or points a store holds, so kept whole.
+   */
+  versionMarks: Map<ExperimentId, Map<string, string>>;
   /** What a thorough census found wrong: at most MAX_PROBLEMS of them, then how many more. */
   problems: string[];
 }
@@ -76,6 +87,12 @@ export async function takeCensus(store: StorePorts, options: CensusOptions = {})
     for (const experiment of page) experimentIds.push(experiment.id);
   }
   counts.experiments = experimentIds.length;
+  const versionMarks = new Map<ExperimentId, Map<string, string>>();
+  await eachConcurrently(experimentIds, IN_FLIGHT, async (experimentId) => {
+    const marks = await store.artifacts.versionMarks(experimentId);
+    if (marks.size > 0) versionMarks.set(experimentId, marks);
+    counts.versionMarks += marks.size;
+  });
   for await (const { runs, ids } of runBatches(store.runs, experimentIds)) {
     const [parameters, inputs, summaries, artifacts] = await Promise.all([
       store.parameters.listForRuns(ids),
@@ -115,14 +132,38 @@ export async function takeCensus(store: StorePorts, options: CensusOptions = {})
   counts.blobs = blobs.size;
   for (const blob of blobs.values()) counts.blobBytes += blob.size;
   if (options.thorough) {
-    const read = { ...counts, blobs: 0, blobBytes: 0 };
+    const read = { ...counts, blobs: 0, blobBytes: 0, versionMarks: 0 };
     await checkBlobs(store, [...blobs.values()], options.thorough.digest, problems, (blob) => {
       read.blobs++;
       read.blobBytes += blob.size;
       options.onProgress?.(read);
     });
   }
-  return { counts, experimentIds, problems: problems.list() };
+  return { counts, experimentIds, versionMarks, problems: problems.list() };
+}
+
+/**
+ * Where a copy's version marks differ from its source's, as the next automatic version each
+ * store would give: at most MAX_PROBLEMS of them, then how many more.
+ */
+export function versionMarkDifferences(
+  source: ReadonlyMap<ExperimentId, ReadonlyMap<string, string>>,
+  target: ReadonlyMap<ExperimentId, ReadonlyMap<string, string>>,
+): string[] {
+  const problems = new Problems();
+  const next = (mark: string | undefined): string => nextVersion(mark === undefined ? [] : [mark]);
+  for (const experimentId of new Set([...source.keys(), ...target.keys()])) {
+    const there = source.get(experimentId) ?? new Map<string, string>();
+    const here = target.get(experimentId) ?? new Map<string, string>();
+    for (const name of new Set([...there.keys(), ...here.keys()])) {
+      if (there.get(name) === here.get(name)) continue;
+      problems.add(
+        `the next automatic version of artifact '${name}' in experiment ${experimentId} would be ${next(there.get(name))} in the source ` +
+          `but ${next(here.get(name))} in the target`,
+      );
+    }
+  }
+  return problems.list();
 }
 
 /** A blob as the first record pointing at it describes it: kept per blob, so without the record's metadata. */
