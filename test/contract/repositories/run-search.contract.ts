@@ -152,6 +152,20 @@ export function runSearchContract(store: () => RepositoryStore): void {
       expect(await ids({ filter: 'metrics.m.mean > 1.333 and metrics.m.mean < 1.334' })).toEqual(['r-a']);
       expect(await ids({ filter: 'metrics.m.count = 2 and metrics.m.mean = 8 and metrics.m.min = 8' })).toEqual(['r-b']);
     });
+
+    it('takes the mean as JavaScript divides: a quotient too small for a double is 0, not an error', async () => {
+      // 5e-324 / 2 underflows to 0 (JavaScript, the summaries); a mean that stays 5e-324 is above it.
+      await store().metrics.append('r-a', [draft('m', 5e-324, 0), draft('m', 0, 1)]);
+      await store().metrics.append('r-b', [draft('m', 5e-324, 0)]);
+      expect((await store().metrics.summaries(['r-a'])).get('r-a')?.find((s) => s.key === 'm')?.mean).toBe(0);
+      expect(await ids({ filter: 'metrics.m.mean > 0' })).toEqual(['r-b']);
+      expect(await ids({ filter: 'metrics.m.mean = 0' })).toEqual(['r-a']);
+      expect(await positions({ orderBy: ['metrics.m.mean desc'] })).toEqual([
+        { id: 'r-b', keys: [5e-324] },
+        { id: 'r-a', keys: [0] },
+        { id: 'r-c', keys: [null] },
+      ]);
+    });
   });
 
   describe('order', () => {

@@ -30,7 +30,7 @@ export class MetricWrite {
   private readonly chunks = { ids: [] as number[], firstSteps: [] as number[], lastSteps: [] as number[], counts: [] as number[], offsets: [] as number[] };
   private readonly blobs: Buffer[] = [];
   private blobBytes = 0;
-  private readonly series: (number | null)[][] = Array.from({ length: 12 }, () => []);
+  private readonly series: (number | null)[][] = Array.from({ length: 13 }, () => []);
 
   deleteChunk(seriesId: number, firstStep: number): void {
     this.chunkDeletes.ids.push(seriesId);
@@ -66,9 +66,27 @@ export class MetricWrite {
     }
   }
 
-  /** The series row's aggregates (NaN kept as NULL, see migrations.ts) and layout. */
+  /**
+   * The series row's aggregates (NaN kept as NULL, see migrations.ts) and layout, with the mean
+   * searches compare, divided here as the domain divides (toSummary).
+   */
   updateSeries(seriesId: number, acc: MetricAccumulator, layout: SeriesLayout): void {
-    const row = [seriesId, toSql(acc.lastValue), acc.lastStep, acc.lastTimestamp, acc.firstStep, toSql(acc.min), toSql(acc.max), toSql(acc.sum), acc.numericCount, acc.count, layout.sealedThrough, layout.tailCount];
+    const mean = acc.numericCount === 0 ? NaN : acc.sum / acc.numericCount;
+    const row = [
+      seriesId,
+      toSql(acc.lastValue),
+      acc.lastStep,
+      acc.lastTimestamp,
+      acc.firstStep,
+      toSql(acc.min),
+      toSql(acc.max),
+      toSql(acc.sum),
+      toSql(mean),
+      acc.numericCount,
+      acc.count,
+      layout.sealedThrough,
+      layout.tailCount,
+    ];
     row.forEach((value, i) => (this.series[i] as (number | null)[]).push(value));
   }
 
@@ -98,14 +116,14 @@ const WRITE = `
     ON CONFLICT (series_id, step) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp
   ), series_put AS (
     UPDATE metric_series s SET last_value = u.last_value, last_step = u.last_step, last_timestamp = u.last_timestamp,
-      first_step = u.first_step, min = u.min, max = u.max, sum = u.sum, numeric_count = u.numeric_count, count = u.count,
+      first_step = u.first_step, min = u.min, max = u.max, sum = u.sum, mean = u.mean, numeric_count = u.numeric_count, count = u.count,
       sealed_through = u.sealed_through, tail_count = u.tail_count
     FROM unnest($9::bigint[], $10::float8[], $11::bigint[], $12::bigint[], $13::bigint[], $14::float8[], $15::float8[], $16::float8[],
-      $17::bigint[], $18::bigint[], $19::bigint[], $20::integer[])
-      AS u (id, last_value, last_step, last_timestamp, first_step, min, max, sum, numeric_count, count, sealed_through, tail_count)
+      $17::float8[], $18::bigint[], $19::bigint[], $20::bigint[], $21::integer[])
+      AS u (id, last_value, last_step, last_timestamp, first_step, min, max, sum, mean, numeric_count, count, sealed_through, tail_count)
     WHERE s.id = u.id
   )
   INSERT INTO metric_chunks (series_id, first_step, last_step, count, points)
-  SELECT c.series_id, c.first_step, c.last_step, c.count, substring($26::bytea FROM c.byte_offset + 1 FOR c.count * 24)
-  FROM unnest($21::bigint[], $22::bigint[], $23::bigint[], $24::integer[], $25::integer[]) AS c (series_id, first_step, last_step, count, byte_offset)
+  SELECT c.series_id, c.first_step, c.last_step, c.count, substring($27::bytea FROM c.byte_offset + 1 FOR c.count * 24)
+  FROM unnest($22::bigint[], $23::bigint[], $24::bigint[], $25::integer[], $26::integer[]) AS c (series_id, first_step, last_step, count, byte_offset)
   ON CONFLICT (series_id, first_step) DO UPDATE SET last_step = excluded.last_step, count = excluded.count, points = excluded.points`;

@@ -207,9 +207,9 @@ function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: Joins): 
         case 'latest':
           return { sql: `${m}.last_value`, type: 'float8', nullable: true };
         case 'mean':
-          // NULL when no value is a number, or when the sum is NaN (+Infinity and -Infinity
-          // both logged), as the domain's NaN mean.
-          return { sql: `(nullif(${m}.sum, 'NaN') / nullif(${m}.numeric_count, 0))`, type: 'float8', nullable: true };
+          // Stored as the domain divides (see metric_series): NULL for the NaN mean, when no value
+          // is a number or +Infinity and -Infinity were both logged.
+          return { sql: `${m}.mean`, type: 'float8', nullable: true };
         case 'count':
           return { sql: `${m}.count`, type: 'bigint', nullable: true };
         default:
