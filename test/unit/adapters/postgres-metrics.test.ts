@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIRECT_POINTS } from '../../../src/adapters/persistence/postgres/postgres-metric-chunk-store.js';
 import { createPostgresStore, type PostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
@@ -363,6 +364,54 @@ describePostgres('PostgreSQL metric store', (postgres) => {
         expect(points.map((p) => p.value).sort()).toEqual(range(0, 6));
       }
       expect((await store.metrics.summaries([runId])).get(runId)?.length).toBe(10);
+    });
+
+    it('locks a series created by another append after its lock began in key order too, so appends never deadlock', async () => {
+      // An append (X) to keys a and z, of which only z is visible when it starts: another
+      // transaction has just created a, uncommitted; a third holds z. X must take a before z,
+      // as a transaction locking a then z (Y, like an append seeing both) does, or X holding z
+      // and Y holding a would wait for each other.
+      await store.metrics.append(runId, [draft('z', 0, 0)]);
+      const [creator, holder, y] = [new pg.Client(url), new pg.Client(url), new pg.Client(url)];
+      await Promise.all([creator, holder, y].map((client) => client.connect()));
+      try {
+        const lock = (client: pg.Client, key: string) => client.query('SELECT 1 FROM metric_series WHERE run_id = $1 AND key = $2 FOR UPDATE', [runId, key]);
+        /** Until a backend other than `pid` waits for a lock `blocker` holds (or `pid` waits, for blocker 0). */
+        const waiting = async (where: string, pid: number) => {
+          for (let tries = 0; tries < 500; tries++) {
+            const { rows } = await holder.query(`SELECT 1 FROM pg_stat_activity WHERE ${where}`, [pid]);
+            if (rows.length > 0) return;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          throw new Error(`nothing waited (${where})`);
+        };
+        const blockedBy = (client: pg.Client) => waiting('$1 = ANY(pg_blocking_pids(pid))', (client as unknown as { processID: number }).processID);
+        await creator.query('BEGIN');
+        await creator.query("INSERT INTO metric_series (run_id, key, last_step, last_timestamp, first_step, numeric_count, count) VALUES ($1, 'a', 0, 0, 0, 0, 0)", [runId]);
+        await holder.query('BEGIN');
+        await lock(holder, 'z');
+        const x = store.metrics.append(runId, [draft('a', 1, 1), draft('z', 1, 1)]);
+        await blockedBy(creator);
+        await creator.query('COMMIT');
+        await blockedBy(holder);
+        // Y checks for a deadlock at once, so that it, not X (which would be retried), is the one
+        // a deadlock aborts.
+        await y.query("SET deadlock_timeout = '10ms'");
+        const locksInKeyOrder = (async () => {
+          await y.query('BEGIN');
+          await lock(y, 'a');
+          await lock(y, 'z');
+          await y.query('COMMIT');
+        })();
+        await waiting("pid = $1 AND wait_event_type = 'Lock'", (y as unknown as { processID: number }).processID);
+        await holder.query('COMMIT');
+        await expect(locksInKeyOrder).resolves.toBeUndefined();
+        expect(await x).toBe(2);
+        expect((await history({}, 'a')).map((p) => [p.step, p.value])).toEqual([[1, 1]]);
+        expect((await history({}, 'z')).map((p) => [p.step, p.value])).toEqual([[0, 0], [1, 1]]);
+      } finally {
+        await Promise.all([creator, holder, y].map((client) => client.end()));
+      }
     });
 
     it('gives drafts without a step consecutive steps per batch, none lost or shared, on several keys locked in any order', async () => {

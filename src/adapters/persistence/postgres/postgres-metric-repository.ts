@@ -53,19 +53,22 @@ type LockedRow = [...SeriesRow, current: boolean, ...PrefetchedColumns];
 
 /**
  * Locks the run against deletion (FOR KEY SHARE: updates of the run go on), then the series rows
- * of the batch's keys ($2, each bringing $3 drafts): creates those missing (a created row says
- * count 0), then locks the others (FOR UPDATE returns their latest version, even one committed
- * while it waited), each in key order, so concurrent appends on any server queue on the rows
- * they share and never deadlock on them. Returns the rows and, read ahead in the same round
- * trip, what staging their points needs (see prefetchJoins).
+ * of the batch's keys ($2, each bringing $3 drafts), all of them in key order, by one upsert: a
+ * missing row is created (a created row says count 0), an existing one is locked by DO UPDATE,
+ * whose WHERE false keeps it from writing a row version (PostgreSQL locks a conflicting row
+ * before it tests that condition). The upsert finds and locks the latest version of every row,
+ * also one another append created after this statement's snapshot, so concurrent appends on any
+ * server take the rows they share in one order and never deadlock on them. (A plain SELECT …
+ * FOR UPDATE skips rows its snapshot cannot see: locked by a second statement, such a row would
+ * be locked after rows of higher keys.)
  *
- * What is read ahead comes from the statement's snapshot, which predates the lock: it is current
- * only when no append to the series committed in between, that is when the row version the lock
- * got is the one the snapshot sees (every append writes its series rows). `current` says so;
- * otherwise staging reads again, after the lock.
- *
- * Locking by an upsert (ON CONFLICT DO UPDATE) would take one statement too, but writes a row
- * version per series that the append's update then writes again.
+ * Returns the rows and, read ahead in the same round trip, what staging their points needs (see
+ * prefetchJoins). The rows the upsert locked are read again FOR NO KEY UPDATE (the mode it took,
+ * so nothing is locked twice), which gives their latest version; what is read ahead comes from
+ * the statement's snapshot, current only when no append to the series committed in between, that
+ * is when the row version locked is the one the snapshot sees (every append writes its series
+ * rows). `current` says so; otherwise staging reads again, after the lock. A row created since
+ * the snapshot is in neither part: READ_CREATED_ELSEWHERE reads it.
  */
 const LOCK_SERIES = `
   WITH created AS (
@@ -73,10 +76,10 @@ const LOCK_SERIES = `
     SELECT r.id, k.key, 0, 0, 0, 0, 0
     FROM (SELECT id FROM runs WHERE id = $1 FOR KEY SHARE) r, unnest($2::text[]) AS k (key)
     ORDER BY k.key COLLATE "C"
-    ON CONFLICT (run_id, key) DO NOTHING
+    ON CONFLICT (run_id, key) DO UPDATE SET count = metric_series.count WHERE false
     RETURNING ${seriesColumns()}
   ), locked AS (
-    SELECT ${seriesColumns()}, xmin FROM metric_series WHERE run_id = $1 AND key = ANY($2::text[]) ORDER BY key FOR UPDATE
+    SELECT ${seriesColumns()}, xmin FROM metric_series WHERE run_id = $1 AND key = ANY($2::text[]) FOR NO KEY UPDATE
   )
   SELECT ${seriesColumns()}, true AS current, NULL::float8[], NULL::integer[], NULL::bytea, NULL::bytea FROM created
   UNION ALL
@@ -85,10 +88,10 @@ const LOCK_SERIES = `
   ${prefetchJoins('l', 'k.n')}`;
 
 /**
- * A row another append created after LOCK_SERIES took its snapshot is in neither of its parts
- * (its insert found the row, its select could not see it): locked here, in a new snapshot.
+ * Rows another append created after LOCK_SERIES took its snapshot, which it locked but could not
+ * read: read in a new snapshot, which sees them as they stay while this transaction holds them.
  */
-const LOCK_CREATED_ELSEWHERE = `SELECT ${seriesColumns()} FROM metric_series WHERE run_id = $1 AND key = ANY($2::text[]) ORDER BY key FOR UPDATE`;
+const READ_CREATED_ELSEWHERE = `SELECT ${seriesColumns()} FROM metric_series WHERE run_id = $1 AND key = ANY($2::text[])`;
 
 const SUMMARIES = `
   SELECT run_id, key, last_value, last_step, last_timestamp, first_step, min, max, sum, numeric_count, count
@@ -200,7 +203,7 @@ async function lockSeries(sql: Sql, runId: string, drafts: readonly MetricDraft[
   }
   if (series.size < keys.length) {
     const missing = keys.filter((key) => !series.has(key));
-    const created = await sql.query<SeriesRow>({ name: 'fathom_metric_lock_created', text: LOCK_CREATED_ELSEWHERE, values: [runId, missing], rowMode: 'array' });
+    const created = await sql.query<SeriesRow>({ name: 'fathom_metric_read_created', text: READ_CREATED_ELSEWHERE, values: [runId, missing], rowMode: 'array' });
     for (const row of created.rows) add(row, undefined);
     // Still missing: there is no run (or it was deleted meanwhile, with its series).
     if (series.size < keys.length) throw new NotFoundError('run', runId);
