@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIRECT_POINTS } from '../../../src/adapters/persistence/postgres/postgres-metric-chunk-store.js';
+import type { PostgresDatabase, Sql } from '../../../src/adapters/persistence/postgres/postgres-database.js';
+import { DIRECT_POINTS, GROUP_CHUNKS } from '../../../src/adapters/persistence/postgres/postgres-metric-chunk-store.js';
+import { PostgresMetricRepository } from '../../../src/adapters/persistence/postgres/postgres-metric-repository.js';
 import { createPostgresStore, type PostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
-import { CHUNK_POINTS } from '../../../src/adapters/persistence/shared/metric-chunks.js';
+import { CHUNK_POINTS, MAX_CHUNK_POINTS } from '../../../src/adapters/persistence/shared/metric-chunks.js';
 import { pointsOf, type MetricDraft, type MetricPoint, type StepRange } from '../../../src/domain/metric.js';
 import { T0, draft, givenExperiment, givenRun } from '../../contract/repositories/support.js';
 import { describePostgres } from '../../support/postgres.js';
@@ -40,10 +42,34 @@ function summaryOf(points: readonly MetricPoint[]) {
     firstStep: points[0]?.step,
     lastStep: last.step,
     last: { value: last.value, step: last.step, timestamp: last.timestamp },
-    min: numeric.length ? Math.min(...numeric) : NaN,
-    max: numeric.length ? Math.max(...numeric) : NaN,
+    min: numeric.length ? numeric.reduce((a, b) => Math.min(a, b)) : NaN,
+    max: numeric.length ? numeric.reduce((a, b) => Math.max(a, b)) : NaN,
     mean: numeric.length ? numeric.reduce((a, b) => a + b, 0) / numeric.length : NaN,
   };
+}
+
+/** The most bytes sent or received by one statement, as values (a blob, a text) add up. */
+interface Largest {
+  sent: number;
+  received: number;
+}
+
+/** `db`, with every statement's parameters and result measured into `largest`. */
+function measured(db: PostgresDatabase, largest: Largest): PostgresDatabase {
+  const bytes = (values: readonly unknown[]) => values.reduce<number>((n, v) => n + (Buffer.isBuffer(v) ? v.length : typeof v === 'string' ? v.length : 0), 0);
+  const wrap = (sql: Sql) => ({
+    query: async (query: string | pg.QueryConfig, values?: unknown[]) => {
+      const config = typeof query === 'string' ? { text: query, values } : query;
+      largest.sent = Math.max(largest.sent, bytes(config.values ?? []));
+      const result = await sql.query<unknown[] | Record<string, unknown>>(config);
+      largest.received = Math.max(largest.received, bytes(result.rows.flatMap((row) => (Array.isArray(row) ? row : Object.values(row)))));
+      return result;
+    },
+  });
+  return {
+    read: (work: (sql: Sql) => Promise<unknown>, options?: object) => db.read((sql) => work(wrap(sql) as unknown as Sql), options),
+    write: (work: (sql: Sql) => Promise<unknown>, options?: object) => db.write((sql) => work(wrap(sql) as unknown as Sql), options),
+  } as unknown as PostgresDatabase;
 }
 
 const loss = (value: number, step: number, timestamp = T0 + step) => draft('loss', value, step, timestamp);
@@ -252,6 +278,36 @@ describePostgres('PostgreSQL metric store', (postgres) => {
       await expectMatches(model);
       await append(model, series(range(3600, 4000)));
       await expectMatches(model);
+    });
+  });
+
+  describe('replacing points of a long series', () => {
+    // Every third step from 10: 256 full chunks, then a tail. At most GROUP_CHUNKS chunks, full,
+    // may travel in one statement.
+    const steps = range(10, 10 + 3 * 4 * GROUP_CHUNKS * CHUNK_POINTS, 3);
+    const last = steps[steps.length - 1] as number;
+    const bound = GROUP_CHUNKS * MAX_CHUNK_POINTS * 3 * Float64Array.BYTES_PER_ELEMENT;
+
+    it('reads and writes a bounded part of the series per statement, however scattered the points', async () => {
+      const model = new Model();
+      await append(model, series(steps, (step) => step % 1000));
+      await appendSmall(model, series(range(last + 1, last + 11)));
+      expect(await layout()).toEqual({ chunks: Array<number>(4 * GROUP_CHUNKS).fill(CHUNK_POINTS), rows: 10 });
+      const largest = { sent: 0, received: 0 };
+      const metrics = new PostgresMetricRepository(measured(store.database, largest));
+      const relog = async (drafts: MetricDraft[]) => {
+        await metrics.append(runId, drafts);
+        model.add(drafts);
+      };
+      await relog([loss(-1, steps[123_456] as number)]);
+      expect(await summary()).toMatchObject({ min: -1, max: 999 });
+      // Replacements in every chunk, gaps filled, steps before the first chunk, a tail row.
+      await relog(series([0, 3, ...range(10, last, 3 * 97), ...range(11, last, 1000), last + 5], (step) => -(step % 7)));
+      // A chunk's whole range filled: it splits.
+      await relog(series(range(5000, 5000 + 3 * CHUNK_POINTS), () => 5));
+      await expectMatches(model);
+      expect(largest.received).toBeLessThanOrEqual(bound);
+      expect(largest.sent).toBeLessThanOrEqual(bound);
     });
   });
 

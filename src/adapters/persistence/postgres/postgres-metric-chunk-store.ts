@@ -2,7 +2,7 @@ import type { MetricColumns, MetricPoint } from '../../../domain/metric.js';
 import { CHUNK_POINTS, allocateColumns, chunkParts, copyFromChunk, decodeChunk, mergePoints } from '../shared/metric-chunks.js';
 import type { Sql } from './postgres-database.js';
 import { PACKED_ROWS, numbers, unpackRows } from './postgres-metric-sql.js';
-import type { MetricWrite, SeriesLayout } from './postgres-metric-write.js';
+import { MetricWrite, type SeriesLayout } from './postgres-metric-write.js';
 
 /**
  * Where the points of metric series go in PostgreSQL: chunks (`metric_chunks`, the shared chunk
@@ -25,7 +25,9 @@ import type { MetricWrite, SeriesLayout } from './postgres-metric-write.js';
  * The shape of the work differs too, since every statement costs a round trip: what an append
  * must read (its open chunks, a tail it seals) is read ahead by the statement that locks its
  * series (prefetchJoins), what it writes goes in one statement (MetricWrite), and only points landing
- * at or below the last step need one more read (READ_FOR_WRITE).
+ * at or below the last step need one more read (READ_FOR_WRITE). What a statement carries stays
+ * bounded whatever the series' size: points below the seal reaching more than GROUP_CHUNKS chunks
+ * are staged a group of chunks at a time (stageInGroups).
  */
 
 /**
@@ -146,6 +148,22 @@ const READ_FOR_WRITE = `
   SELECT ${STORED_ROW}, p.series_id, p.step, NULL, NULL FROM metric_points p
   WHERE (p.series_id, p.step) IN (SELECT * FROM unnest($3::bigint[], $4::bigint[]))`;
 
+/**
+ * The most chunks points below the seal may reach for their reads and writes to go with the rest
+ * of the batch (a chunk is at most MAX_CHUNK_POINTS points, 48 kB). A batch whose points below
+ * the seal may reach more (it brings more of them) reads and writes them GROUP_CHUNKS target
+ * chunks at a time, in statements of their own, so that re-logging scattered steps of a series of
+ * millions of points never holds much of it at once: SQLite's store goes chunk by chunk too.
+ */
+export const GROUP_CHUNKS = 64;
+
+/** The chunks points at or below the seal go into (see READ_FOR_WRITE), by first step. */
+const TARGETS = `
+  SELECT DISTINCT t.series_id, coalesce(
+    (SELECT max(first_step) FROM metric_chunks WHERE series_id = t.series_id AND first_step <= t.step),
+    (SELECT min(first_step) FROM metric_chunks WHERE series_id = t.series_id))
+  FROM unnest($1::bigint[], $2::bigint[]) AS t (series_id, step)`;
+
 /** What READ_FOR_WRITE found for one series. */
 interface Found {
   /** Chunks receiving points at or below the seal, by first step. */
@@ -167,17 +185,75 @@ interface Plan {
   sealsTail: boolean;
   /** Whether the batch goes into chunks after the open ones (then they are at hand). */
   followsOpen: boolean;
+  /** Whether points below the seal, staged already (stageInGroups), replaced stored ones. */
+  replaced: boolean;
 }
 
 /**
  * Plans the storing of `batches` (one per series, distinct series) into `write`: returns each
  * series' new layout in the order of `batches`, and whether a stored point was replaced. Reads
- * only for points at or below a series' last step, all in one statement.
+ * only for points at or below a series' last step, all in one statement, unless they may reach
+ * more than GROUP_CHUNKS chunks: then those below the seal are read and written first, in groups.
  */
 export async function stagePoints(sql: Sql, batches: readonly SeriesBatch[], write: MetricWrite): Promise<StagedSeries[]> {
-  const plans = batches.map(planOf);
+  let plans = batches.map(planOf);
+  if (plans.reduce((n, plan) => n + plan.below.length, 0) > GROUP_CHUNKS) plans = await stageInGroups(sql, plans);
   const found = await readForWrite(sql, plans);
   return plans.map((plan) => stage(plan, found.get(plan.batch.id), write));
+}
+
+/**
+ * Writes the points below the seal of `plans` into their chunks, GROUP_CHUNKS target chunks at a
+ * time: each group is one read (READ_FOR_WRITE) and one write. Returns the plans left to stage,
+ * without those points. Groups never share a chunk, and a group's writes change no chunk a later
+ * group reads: a chunk written splits within its own steps, or moves its first step down when it
+ * is the series' first.
+ */
+async function stageInGroups(sql: Sql, plans: readonly Plan[]): Promise<Plan[]> {
+  const ids: number[] = [];
+  const steps: number[] = [];
+  for (const { batch, below } of plans) {
+    for (const point of below) {
+      ids.push(batch.id);
+      steps.push(point.step);
+    }
+  }
+  const { rows } = await sql.query<[number, number]>({ name: 'fathom_metric_targets', text: TARGETS, values: [ids, steps].map(numbers), rowMode: 'array' });
+  const targets = new Map<number, number[]>();
+  for (const [seriesId, firstStep] of rows) {
+    const list = targets.get(seriesId);
+    if (list) list.push(firstStep);
+    else targets.set(seriesId, [firstStep]);
+  }
+  const replaced = new Set<number>();
+  let group: Plan[] = [];
+  let chunks = 0;
+  const flush = async () => {
+    const found = await readForWrite(sql, group);
+    const write = new MetricWrite();
+    for (const { batch, below } of group) {
+      if (stageIntoChunks(batch.id, below, (found.get(batch.id) as Found).targets, write)) replaced.add(batch.id);
+    }
+    await write.run(sql);
+    group = [];
+    chunks = 0;
+  };
+  for (const plan of plans) {
+    const firstSteps = (targets.get(plan.batch.id) ?? []).sort((a, b) => a - b);
+    // Each target's points: those before the next target (the first one also takes any before it).
+    let from = 0;
+    for (let t = 0; t < firstSteps.length; ) {
+      const take = Math.min(GROUP_CHUNKS - chunks, firstSteps.length - t);
+      t += take;
+      const to = t < firstSteps.length ? firstIndexAbove(plan.below, (firstSteps[t] as number) - 1) : plan.below.length;
+      group.push({ ...plan, below: plan.below.slice(from, to), late: [] });
+      chunks += take;
+      from = to;
+      if (chunks === GROUP_CHUNKS) await flush();
+    }
+  }
+  if (chunks > 0) await flush();
+  return plans.map((plan) => (plan.below.length === 0 ? plan : { ...plan, below: [], replaced: replaced.has(plan.batch.id) }));
 }
 
 function planOf(batch: SeriesBatch): Plan {
@@ -200,6 +276,7 @@ function planOf(batch: SeriesBatch): Plan {
     sealsTail: layout.tailCount > 0 && (direct || layout.tailCount + late.length + fresh.length >= CHUNK_POINTS),
     // Open chunks that points below the seal go into are left as they are (no chunk is written twice).
     followsOpen: direct && layout.tailCount === 0 && layout.sealedThrough !== null && below.length === 0,
+    replaced: false,
   };
 }
 
@@ -237,7 +314,7 @@ async function readForWrite(sql: Sql, plans: readonly Plan[]): Promise<Map<numbe
 function stage(plan: Plan, found: Found | undefined, write: MetricWrite): StagedSeries {
   const { batch, below, late, fresh, direct } = plan;
   const { id, layout, prefetched } = batch;
-  let replaced = below.length > 0 && stageIntoChunks(id, below, (found as Found).targets, write);
+  let replaced = plan.replaced || (below.length > 0 && stageIntoChunks(id, below, (found as Found).targets, write));
   // Points between the seal and the last step may replace rows; the rest are past every row.
   let tailCount = layout.tailCount;
   let tail: MetricColumns | undefined;

@@ -103,8 +103,8 @@ const SUMMARIES = `
  * store's layout (see postgres-metric-chunk-store.ts), with appends shaped for a database a round
  * trip away. An append is BEGIN, the lock (which also reads ahead what placing the points needs),
  * one statement writing everything, COMMIT: four round trips whatever the batch. Points at or
- * below a series' last step add a read; replacing stored points adds a read of the series and an
- * update. Appends to one series, from any number of servers, queue on its row lock, so steps are
+ * below a series' last step add a read; replacing stored points adds a read of the series (a page
+ * of chunks per statement) and an update. Appends to one series, from any number of servers, queue on its row lock, so steps are
  * assigned and aggregates added up one batch at a time.
  */
 export class PostgresMetricRepository implements MetricRepository {
@@ -157,8 +157,8 @@ export class PostgresMetricRepository implements MetricRepository {
 
   /**
    * The aggregates of whole series by the domain's accumulator, in step order, a chunk at a time
-   * through a block of reused point objects (no object per point), so they add up as appends do;
-   * saved with the series' new layouts.
+   * (read a page of chunks at a time) through a block of reused point objects (no object per
+   * point), so they add up as appends do; saved with the series' new layouts.
    */
   private async recompute(sql: Sql, layouts: Map<number, SeriesLayout>): Promise<void> {
     const block: MetricPoint[] = [];
