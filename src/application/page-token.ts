@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Issues } from '../domain/errors.js';
+import { isStorableText } from '../domain/keys.js';
 import type { Cursor } from '../domain/paging.js';
 import type { SortPosition, SortValue } from '../domain/search/evaluate.js';
 
@@ -32,8 +33,8 @@ export function decodePageToken(token: string | undefined, query: string, valueK
   const invalid = invalidToken();
   const { v, i, q } = fields;
   // The cursor's value must have the sort field's type: stores compare it with that field.
-  const valueOk = typeof v === valueKind && (valueKind === 'string' || Number.isFinite(v));
-  if (!valueOk || typeof i !== 'string' || q !== query) throw invalid;
+  const valueOk = typeof v === valueKind && (valueKind === 'string' ? isStorableText(v as string) : Number.isFinite(v));
+  if (!valueOk || !storableId(i) || q !== query) throw invalid;
   return { value: v as string | number, id: i };
 }
 
@@ -53,15 +54,25 @@ export function decodeSearchToken(token: string | undefined, query: string, kind
   if (!fields) return undefined;
   const invalid = invalidToken();
   const { k, i, q } = fields;
-  if (q !== fingerprint(query) || typeof i !== 'string' || !Array.isArray(k) || k.length !== kinds.length) throw invalid;
+  if (q !== fingerprint(query) || !storableId(i) || !Array.isArray(k) || k.length !== kinds.length) throw invalid;
   const keys = k.map((value: unknown, n): SortValue | undefined => {
     if (value === null) return null;
-    if (kinds[n] === 'text') return typeof value === 'string' ? value : undefined;
+    if (kinds[n] === 'text') return typeof value === 'string' && isStorableText(value) ? value : undefined;
     if (value === 'Infinity' || value === '-Infinity') return Number(value);
     return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
   });
   if (keys.includes(undefined)) throw invalid;
   return { keys: keys as SortValue[], id: i };
+}
+
+/**
+ * Whether a token's id is text a store could have given: the tokens made here only ever carry
+ * stored text, and a forged one holding NUL or a lone surrogate (JSON can spell both) is refused
+ * like any other, rather than reaching a store that cannot compare with it (PostgreSQL fails on
+ * NUL and reads a lone surrogate as U+FFFD). Text sort keys are held to the same rule.
+ */
+function storableId(id: unknown): id is string {
+  return typeof id === 'string' && isStorableText(id);
 }
 
 /** Runs a keyset query for one more item than asked, to know whether another page exists. */

@@ -25,6 +25,15 @@ export function checkText(value: string, path: string, issues: Issues): boolean 
   return true;
 }
 
+/**
+ * Whether every store keeps this text exactly as it is: well-formed Unicode without NUL, the text
+ * checkText lets in. No stored text differs from it, so a lookup by any other text (an id in a
+ * path, a name in a query string) finds nothing, on every store alike.
+ */
+export function isStorableText(value: string): boolean {
+  return !LONE_SURROGATE.test(value) && !value.includes('\u0000');
+}
+
 export function checkKey(key: string, path: string, issues: Issues): void {
   if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
     issues.add(path, `must be 1-${MAX_KEY_LENGTH} characters`);

@@ -7,6 +7,7 @@ import { runContract } from './repositories/run-repository.contract.js';
 import { runInputContract } from './repositories/run-input-repository.contract.js';
 import { runSearchContract } from './repositories/run-search.contract.js';
 import type { RepositoryStore } from './repositories/support.js';
+import { unstorableTextContract } from './repositories/unstorable-text.contract.js';
 
 export type { RepositoryStore } from './repositories/support.js';
 
@@ -40,5 +41,6 @@ export function repositoryContract(name: string, makeStore: () => Promise<Reposi
     describe('ArtifactRepository', () => artifactContract(store));
     describe('RunInputRepository', () => runInputContract(store));
     describe('RunSearch', () => runSearchContract(store));
+    describe('Lookups by text no store holds', () => unstorableTextContract(store));
   });
 }

@@ -8,6 +8,7 @@ import { buildServer, type ServerOptions } from '../../src/adapters/http/server.
 import { UnavailableError } from '../../src/domain/errors.js';
 import { aFathom } from '../support/fathom.js';
 import { allExperiments, createExperiment, createRun, expectProblem, expectStatus, issuePaths, useApi } from './api.js';
+import { answersToUnstorableText, UNSTORABLE_TEXT_ANSWERS } from './unstorable-text.js';
 
 const api = useApi();
 
@@ -401,5 +402,11 @@ describe('text that is not well-formed Unicode', () => {
     const problem = expectProblem(response, 400, 'INVALID_ARGUMENT');
     expect(issuePaths(problem)).toEqual(['/name', '/tags/1']);
     expect(await allExperiments(api)).toEqual(before);
+  });
+});
+
+describe('text no store holds (NUL)', () => {
+  it('in an id, a name or a filter: 404, nothing found, or 400 saying where, as on PostgreSQL (postgres-unstorable-text.test.ts)', async () => {
+    expect(await answersToUnstorableText(api.server.app)).toEqual(UNSTORABLE_TEXT_ANSWERS);
   });
 });

@@ -91,6 +91,9 @@ function tokenize(text: string, path: string): Token[] {
         i++;
       }
       if (/[\uD800-\uDFFF]/u.test(value)) throw filterError(text, start, 'this text is not well-formed Unicode (it holds an unpaired surrogate)');
+      // No stored text holds NUL (checkText): refused like a lone surrogate, so every store
+      // answers alike instead of one matching nothing and another failing on it.
+      if (value.includes('\u0000')) throw filterError(text, start, 'this text holds the NUL character (U+0000), which no stored text holds');
       tokens.push({ type: c === '`' ? 'quoted-name' : 'string', text: text.slice(start, i), value, at: start });
       continue;
     }

@@ -202,6 +202,12 @@ describe('translateRunFilter', () => {
     expect(filterError("tags.\uDC00 = 'x'")).toContain('not well-formed Unicode');
   });
 
+  it('refuses NUL (U+0000), which no stored text holds, in values and keys', () => {
+    expect(filterError("tags.t = 'x\u0000'")).toBe("at character 10 (''x\u0000''): this text holds the NUL character (U+0000), which no stored text holds");
+    expect(filterError("params.a\u0000 = 'x'")).toMatch(/^at character 8 .*NUL character/);
+    expect(filterError("tags.`\u0000` = 'x'")).toMatch(/^at character 6 .*NUL character/);
+  });
+
   it('writes any key and any text so that Fathom reads back exactly the same', () => {
     // Keys and values full of what needs quoting: quotes, backticks, dots, spaces, emoji, a leading dash.
     const pieces = ['a', 'B', '0', '.', ' ', '-', '/', ':', '_', '`', "'", '"', '%', '\\', 'é', '🚀', 'and', 'or', '(', ','];

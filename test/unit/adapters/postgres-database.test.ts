@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from '../../../src/adapters/persistence/postgres/migrations.js';
 import { MIGRATION_LOCK, PostgresDatabase, PostgresOpenError, type PostgresOptions } from '../../../src/adapters/persistence/postgres/postgres-database.js';
-import { AlreadyExistsError, ConflictError, UnavailableError } from '../../../src/domain/errors.js';
+import { AlreadyExistsError, ConflictError, InvalidArgumentError, UnavailableError } from '../../../src/domain/errors.js';
 import { closeAll, closedPort, proxyTo, silentPort } from '../../support/network.js';
 import { connectionString, describePostgres } from '../../support/postgres.js';
 
@@ -221,6 +221,21 @@ describePostgres('PostgresDatabase', (postgres) => {
       const again = await timed(db.write((sql) => sql.query("INSERT INTO notes (text) VALUES ('once')")));
       expect(again.error).toBeInstanceOf(pg.DatabaseError);
       expect(again.error).toMatchObject({ code: '23505', constraint: 'notes_text' });
+    });
+
+    it('answers text PostgreSQL cannot take (NUL, in text or JSON) as bad input, not as a failure of the server', async () => {
+      const db = await openDb(await postgres.createDatabase(), { migrations: toyMigrations() });
+      const failures = [
+        await timed(addNote(db, 'a\u0000b')),
+        await timed(db.read((sql) => sql.query('SELECT 1 FROM notes WHERE text = $1', ['a\u0000b']))),
+        await timed(db.read((sql) => sql.query('SELECT $1::jsonb', ['"a\\u0000b"']))),
+      ];
+      for (const { error } of failures) {
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect((error as InvalidArgumentError).issues).toEqual([{ path: '/', message: expect.stringContaining('NUL character (U+0000)') }]);
+      }
+      await addNote(db, 'after');
+      expect(await notes(db)).toEqual(['after']);
     });
 
     it('runs a write again when the database aborted it in a deadlock', async () => {

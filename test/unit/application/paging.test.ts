@@ -133,6 +133,17 @@ describe('page tokens', () => {
     expect(await refusal({ pageToken: Buffer.from('[1,2]').toString('base64url') })).toEqual(pageTokenIssue);
   });
 
+  it('are refused when they carry text no store holds (NUL, a lone surrogate) as the id or the value', async () => {
+    const token = await aToken({ orderBy: 'name' });
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forge = (changes: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...decoded, ...changes })).toString('base64url');
+    for (const text of ['a\u0000', 'a\ud800', '\udc00b']) {
+      expect(await refusal({ orderBy: 'name', pageToken: forge({ i: text }) })).toEqual(pageTokenIssue);
+      expect(await refusal({ orderBy: 'name', pageToken: forge({ v: text }) })).toEqual(pageTokenIssue);
+    }
+    expect(await fathom().use(ListExperiments).execute({ orderBy: 'name', pageToken: forge({ v: 'a\ud83d\ude80' }) })).toMatchObject({ experiments: expect.any(Array) });
+  });
+
   it('are refused by a query with another order or other filters', async () => {
     const token = await aToken({ orderBy: 'name' });
     expect(await fathom().use(ListExperiments).execute({ orderBy: 'name', pageToken: token })).toMatchObject({ experiments: expect.any(Array) });

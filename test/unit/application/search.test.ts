@@ -228,6 +228,20 @@ describe('SearchRuns', () => {
     }
   });
 
+  it('refuses a page token carrying text no store holds (NUL, a lone surrogate) as its id or a text key', async () => {
+    const search = fathom().use(SearchRuns);
+    const byName = (await search.execute({ orderBy: ['name'], limit: 2 })).nextPageToken as string;
+    const { k: keys } = JSON.parse(Buffer.from(byName, 'base64url').toString('utf8')) as { k: unknown[] };
+    expect(keys.some((key) => typeof key === 'string')).toBe(true);
+    for (const text of ['n\u0000', 'n\ud800']) {
+      const textKeys = keys.map((key) => (typeof key === 'string' ? text : key));
+      for (const pageToken of [forged(byName, textKeys), forgedId(byName, text)]) {
+        const error = await rejectionOf(search.execute({ orderBy: ['name'], pageToken }), InvalidArgumentError);
+        expect(error.issues.map((i) => i.path)).toEqual(['/pageToken']);
+      }
+    }
+  });
+
   it('reports syntax and type errors on /filter and /orderBy/<i> with the character position', async () => {
     const search = fathom().use(SearchRuns);
     let error = await rejectionOf(search.execute({ filter: "params.lr < 0.01 and metrics.acc = 'x'" }), InvalidArgumentError);
@@ -245,6 +259,11 @@ describe('SearchRuns', () => {
 function forged(token: string, keys: unknown[]): string {
   const json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
   return Buffer.from(JSON.stringify({ ...json, k: keys })).toString('base64url');
+}
+
+function forgedId(token: string, id: string): string {
+  const json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return Buffer.from(JSON.stringify({ ...json, i: id })).toString('base64url');
 }
 
 describe('ListRuns', () => {

@@ -212,6 +212,13 @@ describe('parseFilter, values the field cannot hold', () => {
     expect(syntaxError('params.`\uDC00` = 1')).toBe(`at character 8 ('\`\uDC00\` = 1'): ${message}`);
     expect(parseFilter("tags.t = '😀'")).toMatchObject({ value: '😀' });
   });
+
+  it('refuses NUL (U+0000), which no stored text holds, in values and quoted names', () => {
+    const message = 'this text holds the NUL character (U+0000), which no stored text holds';
+    expect(syntaxError("tags.t = 'x\u0000'")).toBe(`at character 10 (''x\u0000''): ${message}`);
+    expect(syntaxError("name = '😀' or tags.t in ('a', '\u0000')")).toMatch(/^at character 31 /);
+    expect(syntaxError('params.`a\u0000` = 1')).toBe(`at character 8 ('\`a\u0000\` = 1'): ${message}`);
+  });
 });
 
 describe('parseOrderBy', () => {

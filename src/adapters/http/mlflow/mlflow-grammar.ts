@@ -130,8 +130,10 @@ export class Scanner {
     return value;
   }
 
+  /** Text no store holds is refused, as Fathom's own filter language refuses it (see domain/keys.ts). */
   wellFormed(value: string, at: number): void {
     if (LONE_SURROGATE.test(value)) this.fail(at, 'this text is not well-formed Unicode (it holds an unpaired surrogate)');
+    if (value.includes('\u0000')) this.fail(at, 'this text holds the NUL character (U+0000), which no stored text holds');
   }
 }
 

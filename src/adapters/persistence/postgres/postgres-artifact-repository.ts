@@ -3,6 +3,7 @@ import { highestVersion, newestFirst, type Artifact, type ArtifactFilter } from 
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import { assertVersionMarks } from '../shared/version-marks.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { storable, storableOnly } from './postgres-text.js';
 
 interface ArtifactRow {
   id: string;
@@ -86,6 +87,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
   constructor(private readonly db: PostgresDatabase) {}
 
   async create(input: NewArtifact): Promise<Artifact> {
+    if (!storable(input.runId)) throw new NotFoundError('run', input.runId);
     const given = input.version;
     const taken = () => new AlreadyExistsError(`artifact '${input.name}' already has a version '${given ?? ''}' in this experiment`);
     const version = await this.db.write(
@@ -117,15 +119,17 @@ export class PostgresArtifactRepository implements ArtifactRepository {
 
   async listForRuns(runIds: readonly string[]): Promise<Map<string, Artifact[]>> {
     const result = new Map<string, Artifact[]>(runIds.map((id) => [id, []]));
-    if (runIds.length === 0) return result;
+    const wanted = storableOnly([...result.keys()]);
+    if (wanted.length === 0) return result;
     // Served by artifacts_by_run (run_id, name).
-    const rows = await this.db.read(async (sql) => (await sql.query<ArtifactRow>('SELECT * FROM artifacts WHERE run_id = ANY($1::text[])', [runIds])).rows);
+    const rows = await this.db.read(async (sql) => (await sql.query<ArtifactRow>('SELECT * FROM artifacts WHERE run_id = ANY($1::text[])', [wanted])).rows);
     for (const row of rows) result.get(row.run_id)?.push(fromRow(row));
     for (const list of result.values()) list.sort(newestFirst);
     return result;
   }
 
   async listByExperiment(experimentId: string, filter: ArtifactFilter): Promise<Artifact[]> {
+    if (![experimentId, filter.name ?? '', filter.type ?? ''].every(storable)) return [];
     // Served by the UNIQUE (experiment_id, name, version) index.
     const rows = await this.db.read(
       async (sql) =>
@@ -140,6 +144,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
   }
 
   async find(runId: string, name: string, version?: string): Promise<Artifact | undefined> {
+    if (![runId, name, version ?? ''].every(storable)) return undefined;
     const rows = await this.db.read(
       async (sql) =>
         (await sql.query<ArtifactRow>('SELECT * FROM artifacts WHERE run_id = $1 AND name = $2 AND ($3::text IS NULL OR version = $3)', [runId, name, version ?? null]))
@@ -149,6 +154,10 @@ export class PostgresArtifactRepository implements ArtifactRepository {
   }
 
   async deleteByName(runId: string, name: string, options: { below?: boolean } = {}): Promise<string[]> {
+    if (!storable(runId)) throw new NotFoundError('run', runId);
+    // A name no record holds removes nothing; the run must exist all the same. Compared with
+    // NULL, no name matches.
+    const named = storable(name) ? name : null;
     // Names under `dir/` sort between 'dir/' and 'dir0' ('0' follows '/') in code point order,
     // which COLLATE "C" is: a range on artifacts_by_run (run_id, name), with no LIKE pattern
     // whose wildcards would need escaping.
@@ -159,7 +168,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
           await sql.query<{ run_exists: boolean; removed: string[] }>(
             `WITH removed AS (DELETE FROM artifacts WHERE run_id = $1 AND ${names} RETURNING blob_key)
              SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1) AS run_exists, ARRAY(SELECT DISTINCT blob_key FROM removed) AS removed`,
-            [runId, name],
+            [runId, named],
           )
         ).rows[0] as { run_exists: boolean; removed: string[] },
     );
@@ -168,15 +177,17 @@ export class PostgresArtifactRepository implements ArtifactRepository {
   }
 
   async referencedBlobs(blobKeys: readonly string[]): Promise<Set<string>> {
-    if (blobKeys.length === 0) return new Set();
+    const wanted = storableOnly(blobKeys);
+    if (wanted.length === 0) return new Set();
     // Served by artifacts_by_blob.
     const rows = await this.db.read(
-      async (sql) => (await sql.query<{ blob_key: string }>('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key = ANY($1::text[])', [blobKeys])).rows,
+      async (sql) => (await sql.query<{ blob_key: string }>('SELECT DISTINCT blob_key FROM artifacts WHERE blob_key = ANY($1::text[])', [wanted])).rows,
     );
     return new Set(rows.map((row) => row.blob_key));
   }
 
   async versionMarks(experimentId: string): Promise<Map<string, string>> {
+    if (!storable(experimentId)) return new Map();
     // Served by the primary key (experiment_id, name). A name only ever given other versions
     // ("prod") has a row holding '0' (see CREATE): no mark.
     const rows = await this.db.read(
@@ -189,6 +200,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
 
   async raiseVersionMarks(experimentId: string, marks: VersionMarks): Promise<void> {
     assertVersionMarks(marks);
+    if (!storable(experimentId)) throw new NotFoundError('experiment', experimentId);
     const exists = await this.db.write(
       async (sql) =>
         ((await sql.query<{ experiment_exists: boolean }>(RAISE_MARKS, [experimentId, [...marks.keys()], [...marks.values()]])).rows[0] as { experiment_exists: boolean })

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { DomainError, UnavailableError } from '../../../domain/errors.js';
+import { DomainError, InvalidArgumentError, UnavailableError } from '../../../domain/errors.js';
 
 /**
  * Driver errors become domain errors: anything that says the database cannot serve now (cannot be
  * reached, timed out, shutting down, out of connections or disk) is an UnavailableError (503, try
- * again), a unique violation is whatever the caller said it means, and the rest is a bug that
- * stays as it is (500). Messages name the server, never the connection string (it may hold a
+ * again), a unique violation is whatever the caller said it means, text PostgreSQL cannot take
+ * is bad input (400), and the rest is a bug that stays as it is (500). Messages name the server, never the connection string (it may hold a
  * password).
  */
 
@@ -43,6 +43,14 @@ const UNAVAILABLE_CLASSES: Readonly<Record<string, string>> = {
   '58': 'the database server hit a system error',
 };
 
+/**
+ * SQLSTATEs of text PostgreSQL cannot take: NUL in a text parameter (22021, an invalid byte
+ * sequence) or a \u0000 escape in JSON (22P05). The domain refuses NUL in what is written and the
+ * repositories answer lookups by it themselves (postgres-text.ts); one that still gets here is
+ * the caller's text, not the server's fault.
+ */
+const UNTAKEABLE_TEXT_STATES: ReadonlySet<string> = new Set(['22021', '22P05']);
+
 /** Node's socket errors that mean the server cannot be reached. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
 
@@ -64,6 +72,9 @@ export function translate(error: unknown, context: ErrorContext, unique: UniqueV
     }
     if (state === '57014') {
       return new UnavailableError(`the database did not finish a statement within ${context.statementTimeoutMs} ms (statement timeout); retry shortly`);
+    }
+    if (UNTAKEABLE_TEXT_STATES.has(state)) {
+      return InvalidArgumentError.field('/', 'holds the NUL character (U+0000), which no stored text holds');
     }
     if (RETRYABLE_STATES.has(state)) {
       return new UnavailableError('the write kept colliding with concurrent writes (serialization failure or deadlock); retry shortly');

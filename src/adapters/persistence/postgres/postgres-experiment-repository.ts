@@ -3,6 +3,7 @@ import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentSummary } from '../../../domain/experiment.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
 import { entries } from './postgres-run-rows.js';
+import { storable, storableOnly } from './postgres-text.js';
 
 interface ExperimentRow {
   id: string;
@@ -86,10 +87,12 @@ export class PostgresExperimentRepository implements ExperimentRepository {
   }
 
   async get(id: string): Promise<Experiment> {
+    if (!storable(id)) throw new NotFoundError('experiment', id);
     return this.db.read((sql) => find(sql, id));
   }
 
   async findByName(name: string): Promise<Experiment | undefined> {
+    if (!storable(name)) return undefined;
     const [found] = await this.select(
       "WHERE e.name = $1 ORDER BY e.lifecycle_stage = 'active' DESC, e.updated_at DESC, e.id DESC LIMIT 1",
       [name],
@@ -98,12 +101,18 @@ export class PostgresExperimentRepository implements ExperimentRepository {
   }
 
   async getMany(ids: readonly string[]): Promise<Experiment[]> {
-    if (ids.length === 0) return [];
-    const byId = new Map((await this.select('WHERE e.id = ANY($1::text[])', [[...new Set(ids)]])).map((e) => [e.id, e]));
+    const wanted = storableOnly([...new Set(ids)]);
+    if (wanted.length === 0) return [];
+    const byId = new Map((await this.select('WHERE e.id = ANY($1::text[])', [wanted])).map((e) => [e.id, e]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async list({ filter, order, page }: ExperimentListQuery): Promise<ExperimentSummary[]> {
+    // Text no experiment holds: a required name part, creator or tag matches none, and a tag
+    // that any one of several may carry is left out of them.
+    const anyTags = filter.anyTags && storableOnly(filter.anyTags);
+    const unmatchable = [filter.nameContains ?? '', filter.createdBy ?? '', ...(filter.allTags ?? [])].some((text) => !storable(text));
+    if (unmatchable || (filter.anyTags?.length && anyTags?.length === 0)) return [];
     const values: unknown[] = [];
     const bind = (value: unknown): string => {
       values.push(value);
@@ -115,8 +124,8 @@ export class PostgresExperimentRepository implements ExperimentRepository {
       const tags = [...new Set(filter.allTags)];
       where.push(`(SELECT count(*) FROM experiment_tags t WHERE t.experiment_id = e.id AND t.tag = ANY(${bind(tags)}::text[])) = ${bind(tags.length)}`);
     }
-    if (filter.anyTags?.length) {
-      where.push(`EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.id AND t.tag = ANY(${bind(filter.anyTags)}::text[]))`);
+    if (anyTags?.length) {
+      where.push(`EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.id AND t.tag = ANY(${bind(anyTags)}::text[]))`);
     }
     // A substring of the folded name (see the migration): strpos has no wildcards.
     if (filter.nameContains) where.push(`strpos(e.name_folded, ${bind(filter.nameContains.toLowerCase())}) > 0`);
@@ -150,7 +159,8 @@ export class PostgresExperimentRepository implements ExperimentRepository {
     return rows.map((row) => ({ ...fromRow(row), runCount: row.run_count }));
   }
 
-  update(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
+  async update(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
+    if (!storable(id)) throw new NotFoundError('experiment', id);
     let name = '';
     return this.db.write(
       async (sql) => {
@@ -207,7 +217,8 @@ export class PostgresExperimentRepository implements ExperimentRepository {
     );
   }
 
-  purge(id: string): Promise<string[]> {
+  async purge(id: string): Promise<string[]> {
+    if (!storable(id)) throw new NotFoundError('experiment', id);
     return this.db.write(async (sql) => {
       // The experiment, then its runs, are locked before the artifacts are read: the experiment
       // lock keeps new runs out (their foreign key takes FOR KEY SHARE on it) and waits for those

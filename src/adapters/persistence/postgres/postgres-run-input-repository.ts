@@ -2,12 +2,14 @@ import type { RunInputRepository } from '../../../application/ports/run-input-re
 import { NotFoundError } from '../../../domain/errors.js';
 import type { DatasetInput } from '../../../domain/run-input.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { storable, storableOnly } from './postgres-text.js';
 
 /** Datasets as JSON documents, one row per (run, name, digest), listed by position. */
 export class PostgresRunInputRepository implements RunInputRepository {
   constructor(private readonly db: PostgresDatabase) {}
 
-  add(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
+  async add(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
+    if (!storable(runId)) throw new NotFoundError('run', runId);
     // The first of each (name, digest) in the call; the store keeps the first it holds.
     const firsts = new Map<string, DatasetInput>();
     for (const input of inputs) {
@@ -39,11 +41,12 @@ export class PostgresRunInputRepository implements RunInputRepository {
 
   async listForRuns(runIds: readonly string[]): Promise<Map<string, DatasetInput[]>> {
     const byRun = new Map<string, DatasetInput[]>(runIds.map((id) => [id, []]));
-    if (byRun.size === 0) return byRun;
+    const wanted = storableOnly([...byRun.keys()]);
+    if (wanted.length === 0) return byRun;
     const { rows } = await this.db.read((sql) =>
       sql.query<{ run_id: string; document: string }>(
         'SELECT run_id, document FROM run_inputs WHERE run_id = ANY($1::text[]) ORDER BY run_id, position, name, digest',
-        [[...byRun.keys()]],
+        [wanted],
       ),
     );
     // JSON.parse defines keys (a tag named __proto__ stays a plain key).

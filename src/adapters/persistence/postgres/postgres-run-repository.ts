@@ -7,6 +7,7 @@ import type { Run } from '../../../domain/run.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { insertParameters } from './postgres-parameter-repository.js';
 import { RUN_COLUMNS, RUN_TAGS, runFromRow, type RunRow } from './postgres-run-rows.js';
+import { storable, storableOnly } from './postgres-text.js';
 
 const NEWEST_FIRST = 'ORDER BY r.started_at DESC, r.id DESC';
 
@@ -18,7 +19,9 @@ const NEWEST_FIRST = 'ORDER BY r.started_at DESC, r.id DESC';
 export class PostgresRunRepository implements RunRepository {
   constructor(private readonly db: PostgresDatabase) {}
 
-  create(run: Run, parameters: readonly Parameter[]): Promise<void> {
+  async create(run: Run, parameters: readonly Parameter[]): Promise<void> {
+    if (!storable(run.experimentId)) throw new NotFoundError('experiment', run.experimentId);
+    if (run.parentRunId !== undefined && !storable(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
     const tags = Object.entries(run.tags);
     return this.db.write(async (sql) => {
       await missingReferences(
@@ -51,36 +54,41 @@ export class PostgresRunRepository implements RunRepository {
   }
 
   async get(id: string): Promise<Run> {
+    if (!storable(id)) throw new NotFoundError('run', id);
     const [run] = await this.select('WHERE r.id = $1', [id]);
     if (!run) throw new NotFoundError('run', id);
     return run;
   }
 
   async getMany(ids: readonly string[]): Promise<Run[]> {
-    if (ids.length === 0) return [];
-    const byId = new Map((await this.select('WHERE r.id = ANY($1::text[])', [[...new Set(ids)]])).map((r) => [r.id, r]));
+    const wanted = storableOnly([...new Set(ids)]);
+    if (wanted.length === 0) return [];
+    const byId = new Map((await this.select('WHERE r.id = ANY($1::text[])', [wanted])).map((r) => [r.id, r]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async listAllByExperiments(experimentIds: readonly string[]): Promise<Run[]> {
-    if (experimentIds.length === 0) return [];
+    const wanted = storableOnly([...new Set(experimentIds)]);
+    if (wanted.length === 0) return [];
     const { rows } = await this.db.read((sql) =>
       sql.query<RunRow>(
         `SELECT ${RUN_COLUMNS}
          FROM unnest($1::text[]) WITH ORDINALITY AS wanted(id, n)
          JOIN runs r ON r.experiment_id = wanted.id ${RUN_TAGS}
          ORDER BY wanted.n, r.started_at DESC, r.id DESC`,
-        [[...new Set(experimentIds)]],
+        [wanted],
       ),
     );
     return rows.map(runFromRow);
   }
 
-  listChildren(parentRunId: string): Promise<Run[]> {
+  async listChildren(parentRunId: string): Promise<Run[]> {
+    if (!storable(parentRunId)) return [];
     return this.select(`WHERE r.parent_run_id = $1 ${NEWEST_FIRST}`, [parentRunId]);
   }
 
-  update(id: string, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run> {
+  async update(id: string, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run> {
+    if (!storable(id)) throw new NotFoundError('run', id);
     return this.db.write(async (sql) => {
       // The experiment is locked FOR SHARE before the run (the lock order is experiment, then
       // run): its stage cannot change until this commits, so a run is never restored into an
@@ -111,6 +119,7 @@ export class PostgresRunRepository implements RunRepository {
       if (changed.completedAt === undefined) delete next.completedAt;
       else next.completedAt = changed.completedAt;
       if (changed.parentRunId === undefined) delete next.parentRunId;
+      else if (!storable(changed.parentRunId)) throw new NotFoundError('run', changed.parentRunId);
       else next.parentRunId = changed.parentRunId;
       // Only the tags that changed are written. A new parent is checked by its foreign key.
       const removed = Object.keys(current.tags).filter((key) => !Object.hasOwn(next.tags, key));
@@ -143,7 +152,8 @@ export class PostgresRunRepository implements RunRepository {
     });
   }
 
-  delete(id: string): Promise<string[]> {
+  async delete(id: string): Promise<string[]> {
+    if (!storable(id)) throw new NotFoundError('run', id);
     return this.db.write(async (sql) => {
       // Locking the run first waits for the writes under it in flight (they hold FOR KEY SHARE
       // on it) and keeps new ones out, so the next statement, with a snapshot of its own, reads
