@@ -1,7 +1,8 @@
 import type { MetricColumns, MetricPoint } from '../../../domain/metric.js';
 import { CHUNK_POINTS, allocateColumns, chunkParts, copyFromChunk, decodeChunk, mergePoints } from '../shared/metric-chunks.js';
 import type { Sql } from './postgres-database.js';
-import { PACKED_ROWS, numbers, unpackRows } from './postgres-metric-sql.js';
+import { numbers } from './postgres-arrays.js';
+import { PACKED_ROWS, unpackRows } from './postgres-metric-sql.js';
 import { MetricWrite, type SeriesLayout } from './postgres-metric-write.js';
 
 /**

@@ -1,7 +1,8 @@
 import type { MetricColumns } from '../../../domain/metric.js';
 import { allocateColumns, chunkSpan, copyFromChunk, decodeChunk, sliceColumns } from '../shared/metric-chunks.js';
 import type { Sql } from './postgres-database.js';
-import { PACKED_ROWS, numbers, unpackRows } from './postgres-metric-sql.js';
+import { numbers } from './postgres-arrays.js';
+import { PACKED_ROWS, unpackRows } from './postgres-metric-sql.js';
 
 /**
  * Reads of metric histories (chunks, then the tail's rows, see postgres-metric-chunk-store.ts).

@@ -17,7 +17,8 @@ import { assertLittleEndian } from '../shared/metric-chunks.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
 import { PREFETCHED, prefetch, prefetched, prefetchJoins, stagePoints, type Prefetched, type PrefetchedColumns } from './postgres-metric-chunk-store.js';
 import { forEachBlock, readHistory } from './postgres-metric-history.js';
-import { fromSql, numbers } from './postgres-metric-sql.js';
+import { numbers } from './postgres-arrays.js';
+import { fromSql } from './postgres-metric-sql.js';
 import { MetricWrite, type SeriesLayout } from './postgres-metric-write.js';
 
 /** A metric_series row as the lock reads it. */

@@ -19,17 +19,3 @@ export function unpackRows(packed: Buffer): MetricColumns {
 /** NaN is NULL in the aggregate columns of metric_series (see migrations.ts). */
 export const toSql = (value: number): number | null => (Number.isNaN(value) ? null : value);
 export const fromSql = (value: number | null): number => (value === null ? NaN : value);
-
-/**
- * An array parameter's text (`{1,-0,NaN,NULL}`), built here: pg quotes every element, and
- * writes -0 as 0. Numbers print exactly (the shortest text that reads back as the same double).
- */
-export function numbers(values: readonly (number | null)[]): string {
-  let text = '{';
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (i > 0) text += ',';
-    text += value === null || value === undefined ? 'NULL' : Object.is(value, -0) ? '-0' : String(value);
-  }
-  return `${text}}`;
-}

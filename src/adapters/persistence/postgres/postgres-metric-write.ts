@@ -1,7 +1,8 @@
 import type { MetricAccumulator, MetricColumns, MetricPoint } from '../../../domain/metric.js';
 import { encodeChunk } from '../shared/metric-chunks.js';
 import type { Sql } from './postgres-database.js';
-import { numbers, toSql } from './postgres-metric-sql.js';
+import { numbers } from './postgres-arrays.js';
+import { toSql } from './postgres-metric-sql.js';
 
 /** Where a series' points are: what `metric_series` keeps for the chunk store. */
 export interface SeriesLayout {

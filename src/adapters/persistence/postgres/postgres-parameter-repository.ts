@@ -3,6 +3,7 @@ import { NotFoundError } from '../../../domain/errors.js';
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
 import type { ParameterValueCount } from '../../../domain/parameter-space.js';
 import { numericView, textView } from '../../../domain/search/values.js';
+import { numbers } from './postgres-arrays.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
 import { parameterFromRow } from './postgres-run-rows.js';
 
@@ -86,7 +87,8 @@ export async function insertParameters(sql: Sql, runId: string, parameters: read
       sorted.map((p) => p.key),
       sorted.map((p) => p.type),
       sorted.map((p) => textView(p.value)),
-      sorted.map((p) => numericView(p.value)),
+      // As array text of our own: pg's would store -0 as 0.
+      numbers(sorted.map((p) => numericView(p.value))),
     ],
   );
   const { found, added } = rows[0] as { found: boolean; added: string[] };
