@@ -22,13 +22,21 @@ interface ArtifactRow {
 }
 
 /**
- * One statement records an artifact and numbers it: the run is locked against deletion (FOR KEY
- * SHARE; a run deleted meanwhile yields no row, so nothing is written and the caller hears
- * NotFoundError), then the upsert on artifact_versions raises the highest number of the name and
- * locks its row until commit, then the record is inserted with it. Under read committed, ON
- * CONFLICT DO UPDATE reads the latest committed row, not the statement's snapshot: concurrent
- * uploads of one name, on any server, queue on that row and each gets the next number, none
- * repeated, none skipped. A number is never taken back by a delete, since deletes leave the row.
+ * One statement records an artifact and numbers it: the experiment, then the run, are locked
+ * against deletion (FOR KEY SHARE; one deleted meanwhile yields no row, so nothing is written and
+ * the caller hears NotFoundError), then the upsert on artifact_versions raises the highest number
+ * of the name and locks its row until commit, then the record is inserted with it. Under read
+ * committed, ON CONFLICT DO UPDATE reads the latest committed row, not the statement's snapshot:
+ * concurrent uploads of one name, on any server, queue on that row and each gets the next number,
+ * none repeated, none skipped. A number is never taken back by a delete, since deletes leave the
+ * row.
+ *
+ * The experiment is locked first because every writer locks experiment, then run: a purge locks
+ * the experiment, then its runs. Locking the run first (the foreign keys of artifact_versions and
+ * artifacts would then take the experiment at the end of the statement) made an upload and a purge
+ * of its experiment deadlock, each holding what the other waited for, until the database aborted
+ * one a second later. The run's lock is taken on the join's rows, so after the experiment's, in
+ * whatever order the planner joins (a CTE that locks is never inlined).
  *
  * $1 automatic: whether the store numbers the version. $13: the given version, or NULL. $14: the
  * number the given version raises the highest to ('0' when it is no whole number: it raises
@@ -38,8 +46,10 @@ interface ArtifactRow {
  * number taken concurrently never lands on it.
  */
 const CREATE = `
-  WITH run AS (
-    SELECT id FROM runs WHERE id = $3 FOR KEY SHARE
+  WITH experiment AS (
+    SELECT id FROM experiments WHERE id = $4 FOR KEY SHARE
+  ), run AS (
+    SELECT r.id FROM runs r, experiment WHERE r.id = $3 FOR KEY SHARE OF r
   ), numbered AS (
     INSERT INTO artifact_versions AS v (experiment_id, name, highest)
     SELECT $4, $5, CASE WHEN $1::boolean THEN '1' ELSE $14::text END FROM run
