@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
 import { NotFoundError } from '../../../src/domain/errors.js';
+import type { DatasetInput } from '../../../src/domain/run-input.js';
 import { givenArtifact, givenExperiment, givenRun } from '../../contract/repositories/support.js';
 import { describePostgres } from '../../support/postgres.js';
 
@@ -69,5 +70,28 @@ describePostgres('PostgreSQL lock order', (postgres) => {
     await purge.query('DELETE FROM experiments WHERE id = $1', [experiment.id]);
     await purge.query('COMMIT');
     expect(await upload).toBeInstanceOf(NotFoundError);
+  });
+
+  it('two adds of the same datasets to a run, in opposite orders, queue; each keeps the positions of its first add', async () => {
+    const experiment = await givenExperiment(store);
+    const run = await givenRun(store, experiment.id);
+    const dataset = (name: string): DatasetInput => ({ name, digest: 'd', sourceType: 'local', source: `/data/${name}`, tags: {} });
+    const insert = (client: pg.Client, input: DatasetInput, position: number) =>
+      client.query('INSERT INTO run_inputs (run_id, name, digest, position, document) VALUES ($1, $2, $3, $4, $5)', [run.id, input.name, input.digest, position, JSON.stringify(input)]);
+    const other = await otherWriter();
+    await other.query('BEGIN');
+    // The other add, [a, b]: a first, then the store's add of [b, a] starts.
+    await insert(other, dataset('a'), 0);
+    const add = store.runInputs.add(run.id, [dataset('b'), dataset('a')]);
+    await storeWaitsForALock();
+    // The other add's second row: the store's add must not hold b while it waits for a.
+    await insert(other, dataset('b'), 1);
+    await other.query('COMMIT');
+    await add;
+    expect((await store.runInputs.listForRuns([run.id])).get(run.id)?.map((input) => input.name)).toEqual(['a', 'b']);
+    // Alone, an add keeps the caller's order.
+    const next = await givenRun(store, experiment.id);
+    await store.runInputs.add(next.id, [dataset('b'), dataset('c'), dataset('a')]);
+    expect((await store.runInputs.listForRuns([next.id])).get(next.id)?.map((input) => input.name)).toEqual(['b', 'c', 'a']);
   });
 });

@@ -16,7 +16,10 @@ export class PostgresRunInputRepository implements RunInputRepository {
       const key = JSON.stringify([input.name, input.digest]);
       if (!firsts.has(key)) firsts.set(key, input);
     }
-    const fresh = [...firsts.values()];
+    // Inserted in (name, digest) order, whatever the caller's, so two adds sharing datasets wait
+    // for each other's rows in one order and never deadlock; each keeps its place in the call
+    // (n), which is the order listed.
+    const fresh = [...firsts.values()].map((input, i) => ({ input, n: i + 1 })).sort((a, b) => byNameAndDigest(a.input, b.input));
     return this.db.write(async (sql) => {
       // Positions continue after the run's last one. Two concurrent adds to one run may number
       // theirs alike; neither came first then, and listing breaks the tie by name and digest.
@@ -29,11 +32,11 @@ export class PostgresRunInputRepository implements RunInputRepository {
            SELECT run.id, i.name, i.digest, last.position + i.n, i.document
            FROM run,
              (SELECT coalesce(max(position), -1) AS position FROM run_inputs WHERE run_id = $1) AS last,
-             unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(name, digest, document, n)
+             unnest($2::text[], $3::text[], $4::text[], $5::int[]) AS i(name, digest, document, n)
            ON CONFLICT (run_id, name, digest) DO NOTHING
          )
          SELECT EXISTS (SELECT 1 FROM run) AS found`,
-        [runId, fresh.map((i) => i.name), fresh.map((i) => i.digest), fresh.map((i) => JSON.stringify(i))],
+        [runId, fresh.map((f) => f.input.name), fresh.map((f) => f.input.digest), fresh.map((f) => JSON.stringify(f.input)), fresh.map((f) => f.n)],
       );
       if (!rows[0]?.found) throw new NotFoundError('run', runId);
     });
@@ -53,4 +56,10 @@ export class PostgresRunInputRepository implements RunInputRepository {
     for (const { run_id, document } of rows) byRun.get(run_id)?.push(JSON.parse(document) as DatasetInput);
     return byRun;
   }
+}
+
+/** By name, then digest, in code unit order: any one order all adds share does. */
+function byNameAndDigest(a: DatasetInput, b: DatasetInput): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
 }
