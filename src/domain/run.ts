@@ -165,6 +165,13 @@ export function markRunDeleted(run: Run): Run {
   return { ...run, lifecycleStage: 'deleted' };
 }
 
+/** New runs start in active experiments only: a deleted one takes none until it is restored. */
+export function assertExperimentTakesRuns(experimentId: ExperimentId, experimentStage: LifecycleStage): void {
+  if (experimentStage === 'deleted') {
+    throw new ConflictError(`experiment '${experimentId}' is deleted; restore it before starting runs in it`);
+  }
+}
+
 /** Brings a run back from the trash; not while its experiment is deleted (restore that instead). */
 export function restoreRun(run: Run, experimentStage: LifecycleStage): Run {
   if (experimentStage === 'deleted') {

@@ -5,8 +5,13 @@ import type { Run, RunId } from '../../domain/run.js';
 /** Runs as stored; their parameters, metrics and artifacts live behind their own ports. */
 export interface RunRepository {
   /**
-   * Creates a run with its first parameters in one atomic write.
-   * @throws NotFoundError when the experiment (or the parent run) does not exist.
+   * Creates a run with its first parameters in one atomic write. An active run is refused while
+   * its experiment is deleted, checked in the same write: a run started as its experiment is
+   * being deleted elsewhere is either refused or moved to the trash with the experiment's other
+   * runs, never left active in a deleted experiment. A deleted run may be created there (a copied
+   * store holds such runs).
+   * @throws NotFoundError when the experiment (or the parent run) does not exist; ConflictError
+   *   (`assertExperimentTakesRuns`) when the run is active and its experiment deleted.
    */
   create(run: Run, parameters: readonly Parameter[]): Promise<void>;
   /** @throws NotFoundError */

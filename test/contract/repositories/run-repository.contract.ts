@@ -60,6 +60,20 @@ export function runContract(store: () => RepositoryStore): void {
       expect((await store().parameters.listForRuns([run.id])).get(run.id)).toEqual([]);
     });
 
+    it('refuses an active run in a deleted experiment with ConflictError and stores nothing; a deleted run goes in, as a copied store brings it', async () => {
+      await moveExperiment(store(), experiment.id, 'deleted');
+      const run = aRun(experiment.id);
+      await expect(store().runs.create(run, [param('lr', 1)])).rejects.toBeInstanceOf(ConflictError);
+      await expect(store().runs.get(run.id)).rejects.toBeInstanceOf(NotFoundError);
+      const trashed = aRun(experiment.id, { lifecycleStage: 'deleted' });
+      await store().runs.create(trashed, [param('lr', 1)]);
+      expect(await store().runs.get(trashed.id)).toEqual(trashed);
+      // Restored, the experiment takes active runs again; the refused one left no parameters.
+      await moveExperiment(store(), experiment.id, 'active');
+      await givenRun(store(), experiment.id, { id: run.id });
+      expect((await store().parameters.listForRuns([run.id])).get(run.id)).toEqual([]);
+    });
+
     it('throws NotFoundError from get for an unknown id', async () => {
       await expect(store().runs.get('no-such-run')).rejects.toBeInstanceOf(NotFoundError);
     });

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
-import { NotFoundError } from '../../../src/domain/errors.js';
+import { ConflictError, NotFoundError } from '../../../src/domain/errors.js';
 import type { DatasetInput } from '../../../src/domain/run-input.js';
-import { givenArtifact, givenExperiment, givenRun } from '../../contract/repositories/support.js';
+import { aRun, givenArtifact, givenExperiment, givenRun } from '../../contract/repositories/support.js';
 import { describePostgres } from '../../support/postgres.js';
 
 /**
@@ -93,5 +93,21 @@ describePostgres('PostgreSQL lock order', (postgres) => {
     const next = await givenRun(store, experiment.id);
     await store.runInputs.add(next.id, [dataset('b'), dataset('c'), dataset('a')]);
     expect((await store.runInputs.listForRuns([next.id])).get(next.id)?.map((input) => input.name)).toEqual(['b', 'c', 'a']);
+  });
+
+  it('a run started while its experiment is being deleted waits for the deletion and is refused, never left active in it', async () => {
+    const experiment = await givenExperiment(store);
+    const deletion = await otherWriter();
+    // Soft-deleting as the experiment repository does: the experiment locked, it and its runs moved.
+    await deletion.query('BEGIN');
+    await deletion.query('SELECT 1 FROM experiments WHERE id = $1 FOR UPDATE', [experiment.id]);
+    await deletion.query("UPDATE experiments SET lifecycle_stage = 'deleted' WHERE id = $1", [experiment.id]);
+    await deletion.query("UPDATE runs SET lifecycle_stage = 'deleted' WHERE experiment_id = $1", [experiment.id]);
+    const run = aRun(experiment.id);
+    const creation = store.runs.create(run, []).catch((error: unknown) => error);
+    await storeWaitsForALock();
+    await deletion.query('COMMIT');
+    expect(await creation).toBeInstanceOf(ConflictError);
+    expect(await store.runs.listAllByExperiments([experiment.id])).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../../domain/errors.js';
 import { compareIds } from '../../../domain/paging.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
-import type { Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
 /** Newest first: startedAt descending, then id descending. */
@@ -15,7 +15,9 @@ export class MemoryRunRepository implements RunRepository {
   constructor(private readonly db: MemoryDatabase) {}
 
   async create(run: Run, parameters: readonly Parameter[]): Promise<void> {
-    if (!this.db.experiments.has(run.experimentId)) throw new NotFoundError('experiment', run.experimentId);
+    const experiment = this.db.experiments.get(run.experimentId);
+    if (!experiment) throw new NotFoundError('experiment', run.experimentId);
+    if (run.lifecycleStage === 'active') assertExperimentTakesRuns(experiment.id, experiment.lifecycleStage);
     if (run.parentRunId !== undefined && !this.db.runs.has(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
     this.db.runs.set(run.id, copy(run));
     if (parameters.length > 0) this.db.parameters.set(run.id, new Map(parameters.map((p) => [p.key, copy(p)])));

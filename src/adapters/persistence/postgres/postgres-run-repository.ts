@@ -3,7 +3,7 @@ import type { RunRepository } from '../../../application/ports/run-repository.js
 import { NotFoundError } from '../../../domain/errors.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
 import type { Parameter } from '../../../domain/parameter.js';
-import type { Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { insertParameters } from './postgres-parameter-repository.js';
 import { RUN_COLUMNS, RUN_TAGS, runFromRow, type RunRow } from './postgres-run-rows.js';
@@ -12,9 +12,9 @@ import { storable, storableOnly } from './postgres-text.js';
 const NEWEST_FIRST = 'ORDER BY r.started_at DESC, r.id DESC';
 
 /**
- * Runs and their tags. A run's existence checks (its experiment, its parent) are the foreign
- * keys': one statement writes the run and its tags, and a missing reference is told from the
- * violated constraint, rather than a read before every write.
+ * Runs and their tags. One statement creates a run with its tags: it locks and reads the
+ * experiment on the way (see create), and a missing parent is told from the violated foreign key
+ * rather than a read before every write.
  */
 export class PostgresRunRepository implements RunRepository {
   constructor(private readonly db: PostgresDatabase) {}
@@ -24,15 +24,26 @@ export class PostgresRunRepository implements RunRepository {
     if (run.parentRunId !== undefined && !storable(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
     const tags = Object.entries(run.tags);
     return this.db.write(async (sql) => {
-      await missingReferences(
-        sql.query(
-          `WITH run AS (
+      // The experiment is locked FOR SHARE before the run is inserted (experiment, then run, as
+      // every writer locks them), so its stage cannot change until this commits, and is read
+      // through the lock: a deletion under way on any server is waited for and its result seen.
+      // An active run is inserted only into an active experiment; so a run is either refused or
+      // there when the deletion moves the experiment's runs to the trash, never left active in a
+      // deleted experiment. No row for the experiment means it does not exist.
+      const { rows } = await missingParent(
+        sql.query<{ experiment_stage: LifecycleStage | null }>(
+          `WITH experiment AS (
+             SELECT id, lifecycle_stage FROM experiments WHERE id = $2 FOR SHARE
+           ), run AS (
              INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             SELECT $1, experiment.id, $3, $4, $5, $6, $7::bigint, $8::bigint, $9::text FROM experiment
+             WHERE experiment.lifecycle_stage = 'active' OR $9::text <> 'active'
              RETURNING id
+           ), tags AS (
+             INSERT INTO run_tags (run_id, key, value)
+             SELECT run.id, t.key, t.value FROM run, unnest($10::text[], $11::text[]) AS t(key, value)
            )
-           INSERT INTO run_tags (run_id, key, value)
-           SELECT run.id, t.key, t.value FROM run, unnest($10::text[], $11::text[]) AS t(key, value)`,
+           SELECT (SELECT lifecycle_stage FROM experiment) AS experiment_stage`,
           [
             run.id,
             run.experimentId,
@@ -49,6 +60,9 @@ export class PostgresRunRepository implements RunRepository {
         ),
         run,
       );
+      const stage = rows[0]?.experiment_stage ?? null;
+      if (stage === null) throw new NotFoundError('experiment', run.experimentId);
+      if (run.lifecycleStage === 'active') assertExperimentTakesRuns(run.experimentId, stage);
       if (parameters.length > 0) await insertParameters(sql, run.id, parameters);
     });
   }
@@ -124,7 +138,7 @@ export class PostgresRunRepository implements RunRepository {
       // Only the tags that changed are written. A new parent is checked by its foreign key.
       const removed = Object.keys(current.tags).filter((key) => !Object.hasOwn(next.tags, key));
       const written = Object.entries(next.tags).filter(([key, value]) => !Object.hasOwn(current.tags, key) || current.tags[key] !== value);
-      await missingReferences(
+      await missingParent(
         sql.query(
           `WITH removed AS (
              DELETE FROM run_tags WHERE run_id = $1 AND key = ANY($7::text[])
@@ -178,16 +192,15 @@ export class PostgresRunRepository implements RunRepository {
 }
 
 /**
- * Waits for a statement writing a run, and turns a violated reference into the NotFoundError it
- * means: the experiment, or the parent run, does not exist.
+ * Waits for a statement writing a run, and turns a violated parent reference into the
+ * NotFoundError it means: the parent run does not exist.
  */
-async function missingReferences<T>(statement: Promise<T>, run: Run): Promise<T> {
+async function missingParent<T>(statement: Promise<T>, run: Run): Promise<T> {
   try {
     return await statement;
   } catch (error) {
-    if (error instanceof pg.DatabaseError && error.code === '23503') {
-      if (error.constraint === 'runs_experiment_id_fkey') throw new NotFoundError('experiment', run.experimentId);
-      if (error.constraint === 'runs_parent_run_id_fkey' && run.parentRunId !== undefined) throw new NotFoundError('run', run.parentRunId);
+    if (error instanceof pg.DatabaseError && error.code === '23503' && error.constraint === 'runs_parent_run_id_fkey' && run.parentRunId !== undefined) {
+      throw new NotFoundError('run', run.parentRunId);
     }
     throw error;
   }

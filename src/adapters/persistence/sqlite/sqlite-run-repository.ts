@@ -3,7 +3,7 @@ import type { RunRepository } from '../../../application/ports/run-repository.js
 import { NotFoundError } from '../../../domain/errors.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
-import type { Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
 import { insertParameter } from './sqlite-parameter-repository.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
@@ -24,7 +24,6 @@ const NEWEST_FIRST = 'ORDER BY started_at DESC, id DESC';
 
 export class SqliteRunRepository implements RunRepository {
   private readonly insert: Statement;
-  private readonly experimentExists: Statement;
   private readonly experimentStage: Statement;
   private readonly requireRun: (runId: string) => void;
   private readonly selectOne: Statement;
@@ -45,7 +44,6 @@ export class SqliteRunRepository implements RunRepository {
       `INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage)
        VALUES (@id, @experimentId, @name, @status, @parentRunId, @createdBy, @startedAt, @completedAt, @lifecycleStage)`,
     );
-    this.experimentExists = c.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
     this.experimentStage = c.prepare('SELECT lifecycle_stage FROM experiments WHERE id = ?').pluck();
     this.requireRun = requireRun(c);
     this.selectOne = c.prepare('SELECT * FROM runs WHERE id = ?');
@@ -68,7 +66,9 @@ export class SqliteRunRepository implements RunRepository {
 
   create(run: Run, parameters: readonly Parameter[]): Promise<void> {
     return this.db.write(() => {
-      if (this.experimentExists.get(run.experimentId) === undefined) throw new NotFoundError('experiment', run.experimentId);
+      const stage = this.experimentStage.get(run.experimentId) as LifecycleStage | undefined;
+      if (stage === undefined) throw new NotFoundError('experiment', run.experimentId);
+      if (run.lifecycleStage === 'active') assertExperimentTakesRuns(run.experimentId, stage);
       if (run.parentRunId !== undefined) this.requireRun(run.parentRunId);
       this.insert.run(toRow(run));
       this.writeTags(run);

@@ -1,8 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import { ConflictError, Issues } from '../../../domain/errors.js';
+import { Issues } from '../../../domain/errors.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import { toParameters, type Parameter, type ParameterInput } from '../../../domain/parameter.js';
-import { newRun, type NewRunInput, type Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, newRun, type NewRunInput, type Run } from '../../../domain/run.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ExperimentRepository } from '../../ports/experiment-repository.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
@@ -29,10 +29,10 @@ export class CreateRun {
    * @throws NotFoundError (experiment), ConflictError (deleted experiment), InvalidArgumentError.
    */
   async execute(experimentId: ExperimentId, input: CreateRunInput): Promise<RunView> {
+    // Checked here first, so a deleted experiment is a 409 whatever else the input holds; the
+    // store checks again in its write, for an experiment deleted meanwhile.
     const experiment = await this.experiments.get(experimentId);
-    if (experiment.lifecycleStage === 'deleted') {
-      throw new ConflictError(`experiment '${experimentId}' is deleted; restore it before starting runs in it`);
-    }
+    assertExperimentTakesRuns(experimentId, experiment.lifecycleStage);
     // Validate the run and its parameters together, so one 400 lists every bad field.
     const issues = new Issues();
     const run = issues.collect(() => newRun(this.ids.next(), experimentId, input, this.clock.now()));
