@@ -2,7 +2,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from '../../../src/adapters/persistence/postgres/migrations.js';
 import { MIGRATION_LOCK, PostgresDatabase, PostgresOpenError, type PostgresOptions } from '../../../src/adapters/persistence/postgres/postgres-database.js';
+import { createPostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
 import { AlreadyExistsError, ConflictError, InvalidArgumentError, UnavailableError } from '../../../src/domain/errors.js';
+import { givenExperiment, givenRun, param } from '../../contract/repositories/support.js';
 import { closeAll, closedPort, proxyTo, silentPort } from '../../support/network.js';
 import { connectionString, describePostgres } from '../../support/postgres.js';
 
@@ -213,6 +215,29 @@ describePostgres('PostgresDatabase', (postgres) => {
       expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
       expect(duplicate.error).toBeInstanceOf(AlreadyExistsError);
       expect((await notes(db)).sort()).toEqual(['first', 'second']);
+    });
+
+    it('reads doubles back exactly where the database rounds float text (extra_float_digits = 0), whatever the connection string asks', async () => {
+      const url = await postgres.createDatabase();
+      await (await rawClient(url)).query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET extra_float_digits = 0`);
+      const sum = 0.1 + 0.2;
+      // The setting bites on a connection of its own: 15 significant digits.
+      expect((await (await rawClient(url)).query<{ v: number }>('SELECT $1::float8 AS v', [sum])).rows[0]?.v).toBe(0.3);
+      const asked = `${url}?options=${encodeURIComponent('-c extra_float_digits=0')}`;
+      for (const connectionString of [url, asked]) {
+        const db = await openDb(connectionString);
+        expect(await db.read(async (sql) => (await sql.query<{ v: number }>('SELECT $1::float8 AS v', [sum])).rows[0]?.v)).toBe(sum);
+      }
+      // What it means for a user: a parameter logged again with the same value is no conflict.
+      const store = await createPostgresStore({ connectionString: url });
+      try {
+        const run = await givenRun(store, (await givenExperiment(store)).id);
+        await store.parameters.add(run.id, [param('ratio', sum)]);
+        await store.parameters.add(run.id, [param('ratio', sum)]);
+        expect((await store.parameters.listForRuns([run.id])).get(run.id)).toEqual([param('ratio', sum)]);
+      } finally {
+        await store.close();
+      }
     });
 
     it('leaves a unique violation nobody named as it is (a bug, not a conflict)', async () => {

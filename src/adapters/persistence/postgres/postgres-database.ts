@@ -47,6 +47,15 @@ const MAX_ATTEMPTS = 5;
 /** The transaction-level advisory lock ('Fath', 1) held while migrating. */
 export const MIGRATION_LOCK = [0x46617468, 1] as const;
 const INT8 = 20;
+/**
+ * float8 values (metric points, numeric parameters) are read as text, which is exact, parsing back
+ * to the same double, only with extra_float_digits >= 1 (the default since PostgreSQL 12). A
+ * database or role set to 0, as some older deployments are, would round them to 15 significant
+ * digits: 0.1 + 0.2 would read back as 0.3, and the same parameter logged again would conflict
+ * with itself. So every pooled connection sets it: after the connection string's options, PGOPTIONS
+ * and the database's and role's settings, which it thereby overrides.
+ */
+const EXACT_FLOATS = 'SET extra_float_digits = 3';
 
 /**
  * One PostgreSQL database and the bounded pool of connections every repository shares.
@@ -78,6 +87,10 @@ export class PostgresDatabase {
       ...clientConfig(options.connectionString, statementTimeoutMs, connectionTimeoutMs),
       max: poolSize,
       idleTimeoutMillis: 30_000,
+      // Before a new connection is first handed out: one round trip, once per connection. pg-pool
+      // waits for the promise and drops the connection if it fails; @types/pg declares it void.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      onConnect: async (client: pg.ClientBase): Promise<void> => void (await client.query(EXACT_FLOATS)),
     });
     // An idle connection the server dropped (restart, failover) must not crash the process: the
     // pool removes it, and the next checkout connects afresh.
