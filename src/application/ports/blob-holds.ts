@@ -24,7 +24,9 @@ export interface BlobHolds {
    * which deletes the blob and says whether it did. Holds wait meanwhile: `free` runs exclusively
    * against holds of its key, right after the check, so it must be short (one blob deletion) and
    * must not take holds itself. A key left alone because it is held is remembered on its holds:
-   * see BlobHold.release. Returns the keys `free` deleted.
+   * see BlobHold.release. An implementation may stop waiting for a `free` that takes long (a
+   * slow blob store): the key then counts as not freed, and holds of it still wait until that
+   * deletion is over. Returns the keys `free` deleted.
    */
   free(keys: readonly string[], free: (key: string) => Promise<boolean>): Promise<string[]>;
 }

@@ -38,12 +38,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function aServer(url: string, blobRoot: string, options: { ttlMs?: number; blobs?: (store: BlobStore) => BlobStore } = {}): Promise<Server> {
+async function aServer(url: string, blobRoot: string, options: { ttlMs?: number; deleteTimeoutMs?: number; blobs?: (store: BlobStore) => BlobStore } = {}): Promise<Server> {
   const store = await createPostgresStore({ connectionString: url, poolSize: 4 });
   cleanups.push(() => store.close());
   const shared = await FsBlobStore.open(blobRoot);
   const blobs = options.blobs?.(shared) ?? shared;
-  const janitor = new BlobJanitor(blobs, new PostgresBlobHolds(store.database, { ttlMs: options.ttlMs }));
+  const janitor = new BlobJanitor(blobs, new PostgresBlobHolds(store.database, { ttlMs: options.ttlMs, deleteTimeoutMs: options.deleteTimeoutMs }));
   const uploads = new UploadArtifact(store.runs, store.artifacts, blobs, new TimeOrderedIds(), new FixedClock(T0), { maxUploadBytes: 1_000_000 }, janitor);
   return {
     store,
@@ -155,6 +155,57 @@ describePostgres('blob holds across servers (PostgresBlobHolds)', (postgres) => 
     expect(second.path).toBe(first.path);
     expect(await stored(b, second.path)).toBe(true);
     expect(await recordsWithoutBlob(b)).toEqual([]);
+  });
+
+  it('stops waiting for a deletion the blob store is slow with: the free ends, and an upload of that content waits for the deletion, then stores it afresh', async () => {
+    let slowKey = '';
+    let finish!: () => void;
+    const mayFinish = new Promise<void>((resolve) => (finish = resolve));
+    const { a, b } = await fresh({
+      a: {
+        deleteTimeoutMs: 200,
+        blobs: (store) => ({
+          put: (source, options) => store.put(source, options),
+          get: (key, range) => store.get(key, range),
+          size: (key) => store.size(key),
+          modifiedAt: (key) => store.modifiedAt(key),
+          list: () => store.list(),
+          delete: async (key) => {
+            if (key === slowKey) await mayFinish;
+            await store.delete(key);
+          },
+        }),
+      },
+    });
+    const slow = await a.upload('run-a', 'slow.bin', 'deleted slowly');
+    const quick = await a.upload('run-a', 'quick.bin', 'deleted at once');
+    slowKey = slow.path;
+    const unblock = setTimeout(finish, 5_000); // so that a free waiting for the deletion ends too
+    cleanups.push(async () => clearTimeout(unblock));
+    const started = Date.now();
+    expect(await a.deleteArtifact('run-a', 'slow.bin')).toEqual([]);
+    expect(await a.deleteArtifact('run-a', 'quick.bin')).toEqual([quick.path]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Nothing is left waiting in a transaction, holding the keys' locks.
+    const idle = await a.store.database.read(
+      async (sql) =>
+        (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'")).rows[0]?.n,
+    );
+    expect(idle).toBe(0);
+
+    // The deletion still runs: an upload of that content on the other server waits for it.
+    let blobStored = false;
+    const uploading = b.upload('run-b', 'again.bin', 'deleted slowly', async () => {
+      blobStored = true;
+    });
+    await pause(300);
+    expect(blobStored).toBe(false);
+    finish();
+    const again = await uploading;
+    expect(again.path).toBe(slow.path);
+    expect(await stored(b, again.path)).toBe(true);
+    expect(await recordsWithoutBlob(b)).toEqual([]);
+    expect(await holdRows(b)).toBe(0);
   });
 
   it('stops counting a hold whose server stopped renewing it (a crash): the blob is freed after all', async () => {
