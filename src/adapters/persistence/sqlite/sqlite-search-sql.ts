@@ -1,5 +1,6 @@
 import { sortKeyKinds, type SortPosition } from '../../../domain/search/evaluate.js';
 import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
+import { balanced, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
 
 /**
  * Compiles the filter language to SQLite SQL, following the domain's definition rule for rule
@@ -16,33 +17,9 @@ export interface CompiledSearch {
 
 type Bindable = string | number | null;
 
-const OPERATORS: Record<ComparisonOperator, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
-
-/** Metric columns with an index on (key, column): a sort by them can walk the index. */
-const INDEXED_METRIC_COLUMNS: Partial<Record<string, string>> = { latest: 'last_value', min: 'min', max: 'max' };
-
-export interface SearchScope {
-  experimentIds?: readonly string[];
-}
-
-/**
- * The queries of one search, to run in order until the limit is reached.
- *
- * Mostly one query. When the first sort term is a metric with an index (latest, min, max), two:
- * runs that have a value, found by walking that index from the best value and stopping at the
- * limit (a page of 100 out of 10,000 runs reads a few hundred rows instead of every run's
- * parameters), then the runs without one, which sort last. The second runs only when the first
- * leaves the page short.
- */
+/** The queries of one search, to run in order until the limit is reached (see `searchParts`). */
 export function compileSearch(scope: SearchScope, filter: Filter | undefined, orderBy: readonly OrderTerm[], after: SortPosition | undefined): CompiledSearch[] {
-  const first = orderBy[0];
-  const column = first?.field.kind === 'metric' ? INDEXED_METRIC_COLUMNS[first.field.aggregate] : undefined;
-  if (!first || first.field.kind !== 'metric' || column === undefined) return [compilePart(scope, filter, orderBy, after, 'all')];
-  const parts: CompiledSearch[] = [];
-  // After a cursor without a value, only runs without a value remain.
-  if (!after || after.keys[0] !== null) parts.push(compilePart(scope, filter, orderBy, after, 'present'));
-  parts.push(compilePart(scope, filter, orderBy, after, 'missing'));
-  return parts;
+  return searchParts(orderBy, after).map((part) => compilePart(scope, filter, orderBy, after, part));
 }
 
 function compilePart(
@@ -50,7 +27,7 @@ function compilePart(
   filter: Filter | undefined,
   orderBy: readonly OrderTerm[],
   after: SortPosition | undefined,
-  part: 'all' | 'present' | 'missing',
+  part: SearchPart,
 ): CompiledSearch {
   const joins = new Joins();
   const where: string[] = [];
@@ -213,27 +190,6 @@ function condition(filter: Filter, joins: Joins, params: Bindable[]): string {
     }
   }
 }
-
-/** The operands of a chain of one connective (a or b or c), however the parser nested it. */
-function flatten(filter: Filter, type: 'and' | 'or'): Filter[] {
-  const operands: Filter[] = [];
-  const pending: Filter[] = [filter];
-  while (pending.length > 0) {
-    const next = pending.pop() as Filter;
-    if (next.type === type) pending.push(next.right, next.left);
-    else operands.push(next);
-  }
-  return operands;
-}
-
-/** `a OP b OP c OP d` as ((a OP b) OP (c OP d)): log2(n) deep. Params stay in textual order. */
-function balanced(operands: readonly string[], operator: string): string {
-  if (operands.length === 1) return operands[0] as string;
-  const middle = Math.ceil(operands.length / 2);
-  return `(${balanced(operands.slice(0, middle), operator)} ${operator} ${balanced(operands.slice(middle), operator)})`;
-}
-
-const kindOf = (value: FilterValue): 'number' | 'text' | 'boolean' => (typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean');
 
 function comparison(field: Field, operator: ComparisonOperator, value: FilterValue, joins: Joins, params: Bindable[]): string {
   params.push(typeof value === 'boolean' ? Number(value) : value);

@@ -1,0 +1,66 @@
+import type { SortPosition } from '../../../domain/search/evaluate.js';
+import type { ComparisonOperator, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
+
+/**
+ * What compiling the filter language to SQL means whatever the SQL store: the plan of a search's
+ * queries, and the shape of its conditions. The SQL itself (placeholders, types, collations,
+ * joins, NULL ordering) is each dialect's, in sqlite-search-sql.ts and postgres-search-sql.ts.
+ */
+
+export interface SearchScope {
+  experimentIds?: readonly string[];
+}
+
+/** The filter language's comparison operators as SQL's. */
+export const OPERATORS: Record<ComparisonOperator, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+/** Metric columns with an index on (key, column): a sort by them can walk the index. */
+export const INDEXED_METRIC_COLUMNS: Partial<Record<string, string>> = { latest: 'last_value', min: 'min', max: 'max' };
+
+/**
+ * One query of a search: every run (`all`), or, when the first sort key is an indexed metric
+ * column, the runs that have a value in it (`present`) or those that do not (`missing`).
+ */
+export type SearchPart = 'all' | 'present' | 'missing';
+
+/**
+ * The queries of one search, to run in order until the limit is reached.
+ *
+ * Mostly one query. When the first sort term is a metric with an index (latest, min, max), two:
+ * runs that have a value, found by walking that index from the best value and stopping at the
+ * limit (a page of 100 out of 10,000 runs reads a few hundred rows instead of every run's
+ * parameters), then the runs without one, which sort last. The second runs only when the first
+ * leaves the page short.
+ */
+export function searchParts(orderBy: readonly OrderTerm[], after: SortPosition | undefined): SearchPart[] {
+  const first = orderBy[0]?.field;
+  if (first?.kind !== 'metric' || INDEXED_METRIC_COLUMNS[first.aggregate] === undefined) return ['all'];
+  // After a cursor without a value, only runs without a value remain.
+  return !after || after.keys[0] !== null ? ['present', 'missing'] : ['missing'];
+}
+
+/** Which view of a field a literal compares with: its type picks it, as in the domain. */
+export const kindOf = (value: FilterValue): 'number' | 'text' | 'boolean' => (typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean');
+
+/**
+ * The operands of a chain of one connective (a or b or c), however the parser nested it. A chain
+ * of a thousand ors is a thousand levels deep as parsed, past the SQL parsers' limits on
+ * expression depth: the stores rebuild it with `balanced`.
+ */
+export function flatten(filter: Filter, type: 'and' | 'or'): Filter[] {
+  const operands: Filter[] = [];
+  const pending: Filter[] = [filter];
+  while (pending.length > 0) {
+    const next = pending.pop() as Filter;
+    if (next.type === type) pending.push(next.right, next.left);
+    else operands.push(next);
+  }
+  return operands;
+}
+
+/** `a OP b OP c OP d` as ((a OP b) OP (c OP d)): log2(n) deep. Operands, and so parameters, stay in textual order. */
+export function balanced(operands: readonly string[], operator: string): string {
+  if (operands.length === 1) return operands[0] as string;
+  const middle = Math.ceil(operands.length / 2);
+  return `(${balanced(operands.slice(0, middle), operator)} ${operator} ${balanced(operands.slice(middle), operator)})`;
+}
