@@ -86,6 +86,32 @@ export function assignSteps(drafts: readonly MetricDraft[], lastStepOf: (key: st
   });
 }
 
+/**
+ * A batch's points per key, one per step (the later point at a step wins), in step order: the
+ * order every store adds a batch up in, since a float sum depends on its order and searches
+ * compare means exactly. Batches almost always log increasing steps per key, so that case costs
+ * one pass and no extra map.
+ */
+export function byKeyInStepOrder(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
+  const byKey = new Map<string, MetricPoint[]>();
+  let increasing = true;
+  for (const point of points) {
+    const list = byKey.get(point.key);
+    if (!list) byKey.set(point.key, [point]);
+    else {
+      if (point.step <= (list[list.length - 1] as MetricPoint).step) increasing = false;
+      list.push(point);
+    }
+  }
+  if (increasing) return byKey;
+  for (const [key, list] of byKey) {
+    const byStep = new Map<number, MetricPoint>();
+    for (const point of list) byStep.set(point.step, point);
+    byKey.set(key, [...byStep.values()].sort((a, b) => a.step - b.step));
+  }
+  return byKey;
+}
+
 /** Running aggregates of one (run, key), kept on write so views never scan histories. */
 export interface MetricSummary {
   key: string;

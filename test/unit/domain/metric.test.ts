@@ -4,6 +4,7 @@ import {
   accumulate,
   accumulateAll,
   assignSteps,
+  byKeyInStepOrder,
   parseMetricValue,
   toMetricDrafts,
   toSummary,
@@ -118,6 +119,20 @@ describe('assigning steps', () => {
     expect(assignSteps([{ key: 'loss', value: 0.5, timestamp: NOW + 7 }], () => undefined)).toEqual([
       { key: 'loss', value: 0.5, step: 0, timestamp: NOW + 7 },
     ]);
+  });
+});
+
+describe('a batch per key in step order', () => {
+  const at = (key: string, step: number, value: number): MetricPoint => ({ key, step, value, timestamp: NOW });
+  const flat = (byKey: Map<string, MetricPoint[]>) => [...byKey].map(([key, points]) => `${key}: ${points.map((p) => `${p.step}=${p.value}`).join(' ')}`);
+
+  it('keeps increasing steps as logged, keys in the order they first appear', () => {
+    expect(flat(byKeyInStepOrder([at('loss', 0, 1), at('acc', 0, 2), at('loss', 1, 3), at('acc', 5, 4)]))).toEqual(['loss: 0=1 1=3', 'acc: 0=2 5=4']);
+  });
+
+  it('sorts steps logged out of order, and keeps the later point at a step', () => {
+    const batch = [at('loss', 5, 1), at('acc', 1, 2), at('loss', 2, 3), at('loss', 5, 4), at('acc', 1, 5)];
+    expect(flat(byKeyInStepOrder(batch))).toEqual(['loss: 2=3 5=4', 'acc: 1=5']);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   accumulateAll,
   accumulateBatch,
   assignSteps,
+  byKeyInStepOrder,
   toSummary,
   EMPTY_COLUMNS,
   type MetricAccumulator,
@@ -54,21 +55,6 @@ export class MemoryMetricRepository implements MetricRepository {
     }
     return columns;
   }
-}
-
-/**
- * A batch's points per key, one per step (the later point at a step wins), in step order.
- * Aggregates add a batch up in this order, as every store does: a float sum depends on its order,
- * and searches compare means exactly.
- */
-function byKeyInStepOrder(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
-  const byKey = new Map<string, Map<number, MetricPoint>>();
-  for (const point of points) {
-    const steps = byKey.get(point.key) ?? new Map<number, MetricPoint>();
-    steps.set(point.step, point);
-    byKey.set(point.key, steps);
-  }
-  return new Map([...byKey].map(([key, steps]) => [key, [...steps.values()].sort((a, b) => a.step - b.step)]));
 }
 
 function appendToSeries(all: Map<string, MetricSeries>, key: string, batch: readonly MetricPoint[]): void {

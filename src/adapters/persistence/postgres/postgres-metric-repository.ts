@@ -3,6 +3,7 @@ import { NotFoundError } from '../../../domain/errors.js';
 import {
   accumulateBatch,
   assignSteps,
+  byKeyInStepOrder,
   toSummary,
   EMPTY_COLUMNS,
   MAX_STEP,
@@ -117,7 +118,7 @@ export class PostgresMetricRepository implements MetricRepository {
     return this.db.write(async (sql) => {
       const series = await lockSeries(sql, runId, drafts);
       const points = assignSteps(drafts, (key) => series.get(key)?.acc?.lastStep);
-      const batches = [...groupByKey(points)].map(([key, batch]) => ({ series: series.get(key) as Series, batch }));
+      const batches = [...byKeyInStepOrder(points)].map(([key, batch]) => ({ series: series.get(key) as Series, batch }));
       const write = new MetricWrite();
       const staged = await stagePoints(
         sql,
@@ -217,27 +218,3 @@ async function lockSeries(sql: Sql, runId: string, drafts: readonly MetricDraft[
   return series;
 }
 
-/**
- * The batch's points per key, one per step (the later point at a step wins), in step order: the
- * order the aggregates add them up in, as in every store. Batches almost always log increasing
- * steps per key, so that case costs one pass and no extra map.
- */
-function groupByKey(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
-  const byKey = new Map<string, MetricPoint[]>();
-  let increasing = true;
-  for (const point of points) {
-    const list = byKey.get(point.key);
-    if (!list) byKey.set(point.key, [point]);
-    else {
-      if (point.step <= (list[list.length - 1] as MetricPoint).step) increasing = false;
-      list.push(point);
-    }
-  }
-  if (increasing) return byKey;
-  for (const [key, list] of byKey) {
-    const byStep = new Map<number, MetricPoint>();
-    for (const point of list) byStep.set(point.step, point);
-    byKey.set(key, [...byStep.values()].sort((a, b) => a.step - b.step));
-  }
-  return byKey;
-}

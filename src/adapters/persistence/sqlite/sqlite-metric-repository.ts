@@ -3,6 +3,7 @@ import type { MetricRepository } from '../../../application/ports/metric-reposit
 import {
   accumulateBatch,
   assignSteps,
+  byKeyInStepOrder,
   toSummary,
   EMPTY_COLUMNS,
   MAX_STEP,
@@ -78,7 +79,7 @@ export class SqliteMetricRepository implements MetricRepository {
       const keys = [...new Set(drafts.map((d) => d.key))];
       const existing = new Map((this.seriesOf.all(runId, JSON.stringify(keys)) as SeriesRow[]).map((row) => [row.key, row]));
       const points = assignSteps(drafts, (key) => existing.get(key)?.last_step);
-      for (const [key, batch] of groupByKey(points)) {
+      for (const [key, batch] of byKeyInStepOrder(points)) {
         const row = existing.get(key);
         const seriesId = row ? row.id : (this.insertSeries.get(runId, key) as number);
         const layout = { sealedThrough: row?.sealed_through ?? null, tailCount: row?.tail_count ?? 0 };
@@ -166,30 +167,6 @@ export class SqliteMetricRepository implements MetricRepository {
   }
 }
 
-/**
- * The batch's points per key, one per step (the later point at a step wins), in step order: the
- * order the aggregates add them up in. Batches almost always log increasing steps per key, so
- * that case costs one pass and no extra map.
- */
-function groupByKey(points: readonly MetricPoint[]): Map<string, MetricPoint[]> {
-  const byKey = new Map<string, MetricPoint[]>();
-  let increasing = true;
-  for (const point of points) {
-    const list = byKey.get(point.key);
-    if (!list) byKey.set(point.key, [point]);
-    else {
-      if (point.step <= (list[list.length - 1] as MetricPoint).step) increasing = false;
-      list.push(point);
-    }
-  }
-  if (increasing) return byKey;
-  for (const [key, list] of byKey) {
-    const byStep = new Map<number, MetricPoint>();
-    for (const point of list) byStep.set(point.step, point);
-    byKey.set(key, [...byStep.values()].sort((a, b) => a.step - b.step));
-  }
-  return byKey;
-}
 
 function toAccumulator(row: SeriesRow): MetricAccumulator {
   return {
