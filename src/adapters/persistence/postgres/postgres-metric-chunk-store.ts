@@ -1,9 +1,10 @@
 import type { MetricColumns, MetricPoint } from '../../../domain/metric.js';
-import { CHUNK_POINTS, allocateColumns, chunkParts, copyFromChunk, decodeChunk, mergePoints } from '../shared/metric-chunks.js';
+import { CHUNK_POINTS, allocateColumns, chunkParts, copyFromChunk, copyFromPoints, decodeChunk, firstIndexAbove, mergePoints, placeBatch } from '../shared/metric-chunks.js';
+import type { SeriesLayout } from '../shared/metric-series.js';
 import type { Sql } from './postgres-database.js';
 import { numbers } from './postgres-arrays.js';
 import { PACKED_ROWS, unpackRows } from './postgres-metric-sql.js';
-import { MetricWrite, type SeriesLayout } from './postgres-metric-write.js';
+import { MetricWrite } from './postgres-metric-write.js';
 
 /**
  * Where the points of metric series go in PostgreSQL: chunks (`metric_chunks`, the shared chunk
@@ -259,11 +260,7 @@ async function stageInGroups(sql: Sql, plans: readonly Plan[]): Promise<Plan[]> 
 
 function planOf(batch: SeriesBatch): Plan {
   const { points, layout, lastStep } = batch;
-  const sealedEnd = layout.sealedThrough === null ? 0 : firstIndexAbove(points, layout.sealedThrough);
-  const freshStart = firstIndexAbove(points, lastStep);
-  const below = points.slice(0, sealedEnd);
-  const late = points.slice(sealedEnd, freshStart);
-  const fresh = points.slice(freshStart);
+  const { below, late, fresh } = placeBatch(points, layout.sealedThrough, lastStep);
   const direct = fresh.length >= DIRECT_POINTS;
   // prefetchJoins read what these need: their conditions hold whenever these do (a batch's
   // drafts are at least its points).
@@ -345,7 +342,7 @@ function stage(plan: Plan, found: Found | undefined, write: MetricWrite): Staged
   columns.steps.set((tail as MetricColumns).steps);
   columns.values.set((tail as MetricColumns).values);
   columns.timestamps.set((tail as MetricColumns).timestamps);
-  fillFrom(columns, tailCount, fresh);
+  copyFromPoints(fresh, columns, tailCount);
   const total = columns.steps.length;
   const sealed = direct ? total : total - (total % CHUNK_POINTS);
   for (let from = 0; from < sealed; from += CHUNK_POINTS) write.putChunk(id, columns, from, Math.min(sealed, from + CHUNK_POINTS));
@@ -373,7 +370,7 @@ function stageFresh(seriesId: number, open: readonly OpenChunk[], fresh: readonl
     copyFromChunk(chunk.points as Buffer, chunk.count, 0, chunk.count, columns, n);
     n += chunk.count;
   }
-  fillFrom(columns, n, fresh);
+  copyFromPoints(fresh, columns, n);
   const firstSteps = new Set<number>();
   for (let from = 0; from < columns.steps.length; from += CHUNK_POINTS) {
     write.putChunk(seriesId, columns, from, Math.min(columns.steps.length, from + CHUNK_POINTS));
@@ -381,15 +378,6 @@ function stageFresh(seriesId: number, open: readonly OpenChunk[], fresh: readonl
   }
   for (const chunk of merged) if (!firstSteps.has(chunk.firstStep)) write.deleteChunk(seriesId, chunk.firstStep);
   return columns.steps[columns.steps.length - 1] as number;
-}
-
-/** Copies `points` into `columns` from index `at`. */
-function fillFrom(columns: MetricColumns, at: number, points: readonly MetricPoint[]): void {
-  points.forEach((point, i) => {
-    columns.steps[at + i] = point.step;
-    columns.values[at + i] = point.value;
-    columns.timestamps[at + i] = point.timestamp;
-  });
 }
 
 /**
@@ -417,16 +405,4 @@ function stageIntoChunks(seriesId: number, points: readonly MetricPoint[], targe
     i = j;
   }
   return replaced;
-}
-
-/** The index of the first point (in step order) past `step`. */
-function firstIndexAbove(points: readonly MetricPoint[], step: number): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((points[mid] as MetricPoint).step > step) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

@@ -10,17 +10,16 @@ import {
   type MetricAccumulator,
   type MetricColumns,
   type MetricDraft,
-  type MetricPoint,
   type MetricSummary,
   type StepRange,
 } from '../../../domain/metric.js';
 import { assertLittleEndian } from '../shared/metric-chunks.js';
+import { accumulatorOf, HistoryAccumulator, type AggregateColumns, type SeriesLayout } from '../shared/metric-series.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
 import { PREFETCHED, prefetch, prefetched, prefetchJoins, stagePoints, type Prefetched, type PrefetchedColumns } from './postgres-metric-chunk-store.js';
 import { forEachBlock, readHistory } from './postgres-metric-history.js';
 import { numbers } from './postgres-arrays.js';
-import { fromSql } from './postgres-metric-sql.js';
-import { MetricWrite, type SeriesLayout } from './postgres-metric-write.js';
+import { MetricWrite } from './postgres-metric-write.js';
 
 /** A metric_series row as the lock reads it. */
 interface Series {
@@ -33,22 +32,8 @@ interface Series {
   prefetched: Prefetched | undefined;
 }
 
-type SeriesRow = [
-  id: number,
-  key: string,
-  lastValue: number | null,
-  lastStep: number,
-  lastTimestamp: number,
-  firstStep: number,
-  min: number | null,
-  max: number | null,
-  sum: number | null,
-  numericCount: number,
-  count: number,
-  sealedThrough: number | null,
-  tailCount: number,
-];
-const SERIES_COLUMNS = ['id', 'key', 'last_value', 'last_step', 'last_timestamp', 'first_step', 'min', 'max', 'sum', 'numeric_count', 'count', 'sealed_through', 'tail_count'];
+type SeriesRow = [id: number, key: string, sealedThrough: number | null, tailCount: number, ...aggregates: AggregateColumns];
+const SERIES_COLUMNS = ['id', 'key', 'sealed_through', 'tail_count', 'last_value', 'last_step', 'last_timestamp', 'first_step', 'min', 'max', 'sum', 'numeric_count', 'count'];
 const seriesColumns = (prefix = '') => SERIES_COLUMNS.map((column) => prefix + column).join(', ');
 
 type LockedRow = [...SeriesRow, current: boolean, ...PrefetchedColumns];
@@ -142,13 +127,9 @@ export class PostgresMetricRepository implements MetricRepository {
   async summaries(runIds: readonly string[]): Promise<Map<string, MetricSummary[]>> {
     const result = new Map<string, MetricSummary[]>(runIds.map((id) => [id, []]));
     if (runIds.length === 0) return result;
-    type Row = [string, string, number | null, number, number, number, number | null, number | null, number | null, number, number];
+    type Row = [runId: string, key: string, ...aggregates: AggregateColumns];
     const { rows } = await this.db.read((sql) => sql.query<Row>({ name: 'fathom_metric_summaries', text: SUMMARIES, values: [runIds], rowMode: 'array' }));
-    for (const [runId, key, lastValue, lastStep, lastTimestamp, firstStep, min, max, sum, numericCount, count] of rows) {
-      result.get(runId)?.push(
-        toSummary(key, { lastValue: fromSql(lastValue), lastStep, lastTimestamp, firstStep, min: fromSql(min), max: fromSql(max), sum: fromSql(sum), numericCount, count }),
-      );
-    }
+    for (const [runId, key, ...aggregates] of rows) result.get(runId)?.push(toSummary(key, accumulatorOf(aggregates)));
     return result;
   }
 
@@ -158,24 +139,14 @@ export class PostgresMetricRepository implements MetricRepository {
   }
 
   /**
-   * The aggregates of whole series by the domain's accumulator, in step order, a chunk at a time
-   * (read a page of chunks at a time) through a block of reused point objects (no object per
-   * point), so they add up as appends do; saved with the series' new layouts.
+   * The aggregates of whole series, a chunk at a time (read a page of chunks at a time), as
+   * appends add them up; saved with the series' new layouts.
    */
   private async recompute(sql: Sql, layouts: Map<number, SeriesLayout>): Promise<void> {
-    const block: MetricPoint[] = [];
+    const history = new HistoryAccumulator();
     const accs = new Map<number, MetricAccumulator | undefined>();
-    await forEachBlock(sql, [...layouts.keys()], (seriesId, { steps, values, timestamps }) => {
-      const n = steps.length;
-      while (block.length < n) block.push({ key: '', value: 0, step: 0, timestamp: 0 });
-      block.length = n;
-      for (let i = 0; i < n; i++) {
-        const point = block[i] as MetricPoint;
-        point.step = steps[i] as number;
-        point.value = values[i] as number;
-        point.timestamp = timestamps[i] as number;
-      }
-      accs.set(seriesId, accumulateBatch(accs.get(seriesId), block));
+    await forEachBlock(sql, [...layouts.keys()], (seriesId, columns) => {
+      accs.set(seriesId, history.add(accs.get(seriesId), columns));
     });
     const write = new MetricWrite();
     for (const [seriesId, layout] of layouts) write.updateSeries(seriesId, accs.get(seriesId) as MetricAccumulator, layout);
@@ -194,9 +165,9 @@ async function lockSeries(sql: Sql, runId: string, drafts: readonly MetricDraft[
   }
   const series = new Map<string, Series>();
   const add = (row: SeriesRow, read: Prefetched | undefined) => {
-    const [id, key, lastValue, lastStep, lastTimestamp, firstStep, min, max, sum, numericCount, count, sealedThrough, tailCount] = row;
-    const acc = count === 0 ? undefined : { lastValue: fromSql(lastValue), lastStep, lastTimestamp, firstStep, min: fromSql(min), max: fromSql(max), sum: fromSql(sum), numericCount, count };
-    series.set(key, { id, key, acc, layout: { sealedThrough, tailCount }, prefetched: read });
+    const [id, key, sealedThrough, tailCount, ...aggregates] = row;
+    const acc = accumulatorOf(aggregates);
+    series.set(key, { id, key, acc: acc.count === 0 ? undefined : acc, layout: { sealedThrough, tailCount }, prefetched: read });
   };
   const locked = await sql.query<LockedRow>({ name: 'fathom_metric_lock', text: LOCK_SERIES, values: [runId, keys, numbers([...draftsPerKey.values()])], rowMode: 'array' });
   for (const row of locked.rows) {

@@ -15,7 +15,3 @@ export const PACKED_ROWS = `string_agg(float8send(p.step::float8), '' ORDER BY p
 export function unpackRows(packed: Buffer): MetricColumns {
   return decodeChunk(packed.swap64(), pointsInBlob(packed));
 }
-
-/** NaN is NULL in the aggregate columns of metric_series (see migrations.ts). */
-export const toSql = (value: number): number | null => (Number.isNaN(value) ? null : value);
-export const fromSql = (value: number | null): number => (value === null ? NaN : value);

@@ -1,16 +1,8 @@
 import type { MetricAccumulator, MetricColumns, MetricPoint } from '../../../domain/metric.js';
 import { encodeChunk } from '../shared/metric-chunks.js';
+import { aggregateColumns, toSql, type SeriesLayout } from '../shared/metric-series.js';
 import type { Sql } from './postgres-database.js';
 import { numbers } from './postgres-arrays.js';
-import { toSql } from './postgres-metric-sql.js';
-
-/** Where a series' points are: what `metric_series` keeps for the chunk store. */
-export interface SeriesLayout {
-  /** The last step held in chunks; null while the series has none. */
-  sealedThrough: number | null;
-  /** How many points are held as rows. */
-  tailCount: number;
-}
 
 /**
  * Every change of one append, to points, chunks and series rows, sent as one statement of
@@ -73,21 +65,7 @@ export class MetricWrite {
    */
   updateSeries(seriesId: number, acc: MetricAccumulator, layout: SeriesLayout): void {
     const mean = acc.numericCount === 0 ? NaN : acc.sum / acc.numericCount;
-    const row = [
-      seriesId,
-      toSql(acc.lastValue),
-      acc.lastStep,
-      acc.lastTimestamp,
-      acc.firstStep,
-      toSql(acc.min),
-      toSql(acc.max),
-      toSql(acc.sum),
-      toSql(mean),
-      acc.numericCount,
-      acc.count,
-      layout.sealedThrough,
-      layout.tailCount,
-    ];
+    const row = [seriesId, ...aggregateColumns(acc), toSql(mean), layout.sealedThrough, layout.tailCount];
     row.forEach((value, i) => (this.series[i] as (number | null)[]).push(value));
   }
 
@@ -120,8 +98,8 @@ const WRITE = `
       first_step = u.first_step, min = u.min, max = u.max, sum = u.sum, mean = u.mean, numeric_count = u.numeric_count, count = u.count,
       sealed_through = u.sealed_through, tail_count = u.tail_count
     FROM unnest($9::bigint[], $10::float8[], $11::bigint[], $12::bigint[], $13::bigint[], $14::float8[], $15::float8[], $16::float8[],
-      $17::float8[], $18::bigint[], $19::bigint[], $20::bigint[], $21::integer[])
-      AS u (id, last_value, last_step, last_timestamp, first_step, min, max, sum, mean, numeric_count, count, sealed_through, tail_count)
+      $17::bigint[], $18::bigint[], $19::float8[], $20::bigint[], $21::integer[])
+      AS u (id, last_value, last_step, last_timestamp, first_step, min, max, sum, numeric_count, count, mean, sealed_through, tail_count)
     WHERE s.id = u.id
   )
   INSERT INTO metric_chunks (series_id, first_step, last_step, count, points)

@@ -4,8 +4,8 @@ import type { MetricColumns, MetricPoint } from '../../../domain/metric.js';
 /**
  * The blob format of `metric_chunks.points` and the column work on it: `count` Float64 steps,
  * then `count` values (NaN stored as NaN), then `count` timestamps, little-endian. Shared by the
- * SQL stores (SQLite today, PostgreSQL's schema uses the same format), so a chunk means the same
- * bytes in both.
+ * SQL stores, so a chunk means the same bytes in both, with the placement rules their chunk
+ * stores share (where a batch's points go, how a grown chunk is split).
  */
 
 /** Points per sealed chunk. */
@@ -94,6 +94,40 @@ export function copyFromChunk(blob: Buffer, count: number, from: number, to: num
   copy(target.steps, 0);
   copy(target.values, 1);
   copy(target.timestamps, 2);
+}
+
+/** Copies `points` into `target` from index `at`. */
+export function copyFromPoints(points: readonly MetricPoint[], target: MetricColumns, at: number): void {
+  points.forEach((point, i) => {
+    target.steps[at + i] = point.step;
+    target.values[at + i] = point.value;
+    target.timestamps[at + i] = point.timestamp;
+  });
+}
+
+/**
+ * Where the points of a batch of one series (distinct steps, in step order) go, given the last
+ * step its chunks hold (`sealedThrough`, null while it has none) and its last stored step
+ * (`lastStep`, -1 for a new series): `below` the seal into chunks, `late` ones (past the seal, at
+ * or below the last step) into the tail, where they may replace rows, and `fresh` ones past every
+ * stored point.
+ */
+export function placeBatch(points: readonly MetricPoint[], sealedThrough: number | null, lastStep: number): { below: MetricPoint[]; late: MetricPoint[]; fresh: MetricPoint[] } {
+  const sealedEnd = sealedThrough === null ? 0 : firstIndexAbove(points, sealedThrough);
+  const freshStart = firstIndexAbove(points, lastStep);
+  return { below: points.slice(0, sealedEnd), late: points.slice(sealedEnd, freshStart), fresh: points.slice(freshStart) };
+}
+
+/** The index of the first point (in step order) past `step`. */
+export function firstIndexAbove(points: readonly MetricPoint[], step: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((points[mid] as MetricPoint).step > step) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /**

@@ -8,21 +8,16 @@ import {
   chunkParts,
   chunkSpan,
   copyFromChunk,
+  copyFromPoints,
   decodeChunk,
   encodeChunk,
   mergePoints,
   packPoints,
+  placeBatch,
   pointsInBlob,
   sliceColumns,
 } from '../shared/metric-chunks.js';
-
-/** Where a series' points are: what `metric_series` keeps for the chunk store. */
-export interface SeriesLayout {
-  /** The last step held in chunks; null while the series has none. */
-  sealedThrough: number | null;
-  /** How many points are held as rows. */
-  tailCount: number;
-}
+import { fromSql, toSql, type SeriesLayout } from '../shared/metric-series.js';
 
 interface ChunkRow {
   first_step: number;
@@ -49,10 +44,6 @@ const ROWS_PER_INSERT = 100;
  * 20% slower).
  */
 export const DIRECT_POINTS = 64;
-
-/** SQLite has no NaN: it is stored as NULL, and NULL read back from a metric REAL column is NaN. */
-export const toSql = (value: number): number | null => (Number.isNaN(value) ? null : value);
-export const fromSql = (value: number | null): number => (value === null ? NaN : value);
 
 /**
  * The points of metric series: sealed chunks of CHUNK_POINTS points (`metric_chunks`, one blob
@@ -181,18 +172,15 @@ export class SqliteMetricChunkStore {
    */
   write(seriesId: number, layout: SeriesLayout, lastStep: number, batch: readonly MetricPoint[]): SeriesLayout & { replaced: boolean } {
     const { sealedThrough } = layout;
-    const sealedEnd = sealedThrough === null ? 0 : firstIndexAbove(batch, sealedThrough);
-    const freshStart = firstIndexAbove(batch, lastStep);
-    let replaced = this.writeIntoChunks(seriesId, batch.slice(0, sealedEnd));
+    const { below, late, fresh } = placeBatch(batch, sealedThrough, lastStep);
+    let replaced = this.writeIntoChunks(seriesId, below);
     // Points between the seal and the last step may replace rows; the rest are past every row.
     let tailCount = layout.tailCount;
-    const intoTail = batch.slice(sealedEnd, freshStart);
-    for (const point of intoTail) {
+    for (const point of late) {
       if (this.pointExists.get(seriesId, point.step) === undefined) tailCount++;
       else replaced = true;
     }
-    this.insertRows(seriesId, intoTail, true);
-    const fresh = batch.slice(freshStart);
+    this.insertRows(seriesId, late, true);
     if (fresh.length >= DIRECT_POINTS || tailCount + fresh.length >= CHUNK_POINTS) {
       return { ...this.seal(seriesId, { sealedThrough, tailCount }, fresh), replaced };
     }
@@ -240,11 +228,7 @@ export class SqliteMetricChunkStore {
     const columns = allocateColumns(before + fresh.length);
     if (open) copyFromChunk(open.points, open.count, 0, open.count, columns, 0);
     if (packed) copyFromChunk(packed, before, 0, before, columns, 0);
-    fresh.forEach((point, i) => {
-      columns.steps[before + i] = point.step;
-      columns.values[before + i] = point.value;
-      columns.timestamps[before + i] = point.timestamp;
-    });
+    copyFromPoints(fresh, columns, before);
     const total = columns.steps.length;
     const sealed = direct ? total : total - (total % CHUNK_POINTS);
     if (open) this.deleteChunk.run(seriesId, open.first_step);
@@ -279,16 +263,4 @@ export class SqliteMetricChunkStore {
       one.run(seriesId, p.step, toSql(p.value), p.timestamp);
     }
   }
-}
-
-/** The index of the first point (in step order) past `step`. */
-function firstIndexAbove(points: readonly MetricPoint[], step: number): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((points[mid] as MetricPoint).step > step) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

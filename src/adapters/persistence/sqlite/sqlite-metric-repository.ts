@@ -10,13 +10,13 @@ import {
   type MetricAccumulator,
   type MetricColumns,
   type MetricDraft,
-  type MetricPoint,
   type MetricSummary,
   type StepRange,
 } from '../../../domain/metric.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-import { SqliteMetricChunkStore, fromSql, toSql } from './sqlite-metric-chunk-store.js';
+import { accumulatorOf, aggregateColumns, HistoryAccumulator, type AggregateColumns } from '../shared/metric-series.js';
+import { SqliteMetricChunkStore } from './sqlite-metric-chunk-store.js';
 
 interface SeriesRow {
   id: number;
@@ -96,23 +96,8 @@ export class SqliteMetricRepository implements MetricRepository {
   async summaries(runIds: readonly string[]): Promise<Map<string, MetricSummary[]>> {
     return this.db.read(() => {
       const result = new Map<string, MetricSummary[]>(runIds.map((id) => [id, []]));
-      type Raw = [string, string, number | null, number, number, number, number | null, number | null, number | null, number, number];
-      for (const [runId, key, lastValue, lastStep, lastTimestamp, firstStep, min, max, sum, numericCount, count] of this.summariesOf.all(
-        JSON.stringify(runIds),
-      ) as Raw[]) {
-        result.get(runId)?.push(
-          toSummary(key, {
-            lastValue: fromSql(lastValue),
-            lastStep,
-            lastTimestamp,
-            firstStep,
-            min: fromSql(min),
-            max: fromSql(max),
-            sum: fromSql(sum),
-            numericCount,
-            count,
-          }),
-        );
+      for (const [runId, key, ...aggregates] of this.summariesOf.all(JSON.stringify(runIds)) as [string, string, ...AggregateColumns][]) {
+        result.get(runId)?.push(toSummary(key, accumulatorOf(aggregates)));
       }
       return result;
     });
@@ -126,58 +111,21 @@ export class SqliteMetricRepository implements MetricRepository {
     });
   }
 
-  /**
-   * The aggregates of the whole series by the domain's accumulator, in step order, a chunk at a
-   * time through a block of reused point objects (no object per point), so they add up as
-   * appends do.
-   */
+  /** The aggregates of the whole series, a chunk at a time, as appends add them up. */
   private recompute(seriesId: number, tailCount: number): MetricAccumulator | undefined {
-    const block: MetricPoint[] = [];
+    const history = new HistoryAccumulator();
     let acc: MetricAccumulator | undefined;
-    this.points.forEachBlock(seriesId, tailCount, ({ steps, values, timestamps }) => {
-      const n = steps.length;
-      while (block.length < n) block.push({ key: '', value: 0, step: 0, timestamp: 0 });
-      block.length = n;
-      for (let i = 0; i < n; i++) {
-        const point = block[i] as MetricPoint;
-        point.step = steps[i] as number;
-        point.value = values[i] as number;
-        point.timestamp = timestamps[i] as number;
-      }
-      acc = accumulateBatch(acc, block);
+    this.points.forEachBlock(seriesId, tailCount, (columns) => {
+      acc = history.add(acc, columns);
     });
     return acc;
   }
 
   private saveSeries(seriesId: number, acc: MetricAccumulator, sealedThrough: number | null, tailCount: number): void {
-    this.updateSeries.run(
-      toSql(acc.lastValue),
-      acc.lastStep,
-      acc.lastTimestamp,
-      acc.firstStep,
-      toSql(acc.min),
-      toSql(acc.max),
-      toSql(acc.sum),
-      acc.numericCount,
-      acc.count,
-      sealedThrough,
-      tailCount,
-      seriesId,
-    );
+    this.updateSeries.run(...aggregateColumns(acc), sealedThrough, tailCount, seriesId);
   }
 }
 
-
 function toAccumulator(row: SeriesRow): MetricAccumulator {
-  return {
-    lastValue: fromSql(row.last_value),
-    lastStep: row.last_step,
-    lastTimestamp: row.last_timestamp,
-    firstStep: row.first_step,
-    min: fromSql(row.min),
-    max: fromSql(row.max),
-    sum: fromSql(row.sum),
-    numericCount: row.numeric_count,
-    count: row.count,
-  };
+  return accumulatorOf([row.last_value, row.last_step, row.last_timestamp, row.first_step, row.min, row.max, row.sum, row.numeric_count, row.count]);
 }
