@@ -1,25 +1,10 @@
 import type { ArtifactRepository, NewArtifact, VersionMarks } from '../../../application/ports/artifact-repository.js';
 import { highestVersion, newestFirst, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { artifactFromRow, type ArtifactRow } from '../shared/rows.js';
 import { assertVersionMarks } from '../shared/version-marks.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { storable, storableOnly } from './postgres-text.js';
-
-interface ArtifactRow {
-  id: string;
-  run_id: string;
-  experiment_id: string;
-  name: string;
-  type: Artifact['type'];
-  blob_key: string;
-  size: number;
-  sha256: string;
-  version: string;
-  tags: string;
-  content_type: string;
-  metadata: string;
-  uploaded_at: number;
-}
 
 /**
  * One statement records an artifact and numbers it: the experiment, then the run, are locked
@@ -133,7 +118,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
     if (wanted.length === 0) return result;
     // Served by artifacts_by_run (run_id, name).
     const rows = await this.db.read(async (sql) => (await sql.query<ArtifactRow>('SELECT * FROM artifacts WHERE run_id = ANY($1::text[])', [wanted])).rows);
-    for (const row of rows) result.get(row.run_id)?.push(fromRow(row));
+    for (const row of rows) result.get(row.run_id)?.push(artifactFromRow(row));
     for (const list of result.values()) list.sort(newestFirst);
     return result;
   }
@@ -150,7 +135,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
           )
         ).rows,
     );
-    return rows.map(fromRow).sort(newestFirst);
+    return rows.map(artifactFromRow).sort(newestFirst);
   }
 
   async find(runId: string, name: string, version?: string): Promise<Artifact | undefined> {
@@ -160,7 +145,7 @@ export class PostgresArtifactRepository implements ArtifactRepository {
         (await sql.query<ArtifactRow>('SELECT * FROM artifacts WHERE run_id = $1 AND name = $2 AND ($3::text IS NULL OR version = $3)', [runId, name, version ?? null]))
           .rows,
     );
-    return rows.map(fromRow).sort(newestFirst)[0];
+    return rows.map(artifactFromRow).sort(newestFirst)[0];
   }
 
   async deleteByName(runId: string, name: string, options: { below?: boolean } = {}): Promise<string[]> {
@@ -218,22 +203,4 @@ export class PostgresArtifactRepository implements ArtifactRepository {
     );
     if (!exists) throw new NotFoundError('experiment', experimentId);
   }
-}
-
-function fromRow(row: ArtifactRow): Artifact {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    experimentId: row.experiment_id,
-    name: row.name,
-    type: row.type,
-    path: row.blob_key,
-    size: row.size,
-    sha256: row.sha256,
-    version: row.version,
-    tags: JSON.parse(row.tags) as string[],
-    contentType: row.content_type,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    uploadedAt: row.uploaded_at,
-  };
 }

@@ -1,18 +1,12 @@
 import type { ExperimentListQuery, ExperimentRepository } from '../../../application/ports/experiment-repository.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentSummary } from '../../../domain/experiment.js';
+import { entries, EXPERIMENT_ORDER_COLUMNS, experimentFromRow, type ExperimentRow } from '../shared/rows.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
-import { entries } from './postgres-run-rows.js';
 import { storable, storableOnly } from './postgres-text.js';
 
-interface ExperimentRow {
-  id: string;
-  name: string;
-  description: string | null;
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-  lifecycle_stage: Experiment['lifecycleStage'];
+/** An experiment's row as EXPERIMENT_COLUMNS read it: with its tags and properties. */
+interface ExperimentWithTagsRow extends ExperimentRow {
   tags: string[];
   property_keys: string[];
   property_values: string[];
@@ -28,12 +22,6 @@ const PROPERTIES = `CROSS JOIN LATERAL (
   SELECT coalesce(array_agg(p.key ORDER BY p.key), '{}') AS keys, coalesce(array_agg(p.value ORDER BY p.key), '{}') AS values
   FROM experiment_properties p WHERE p.experiment_id = e.id
 ) ep`;
-
-const COLUMNS: Record<ExperimentListQuery['order']['field'], string> = {
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  name: 'name',
-};
 
 /** Beyond every stored time (safe integers), and exactly a double. */
 const BEYOND = 2 ** 53;
@@ -137,7 +125,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
     bound('created_at', '<', filter.createdBefore);
     bound('updated_at', '>', filter.updatedAfter);
     bound('updated_at', '<', filter.updatedBefore);
-    const column = COLUMNS[order.field];
+    const column = EXPERIMENT_ORDER_COLUMNS[order.field];
     const direction = order.descending ? 'DESC' : 'ASC';
     if (page.after) {
       const operator = order.descending ? '<' : '>';
@@ -149,7 +137,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
     const ordering = `ORDER BY e.${column} ${direction}, e.id ${direction}`;
     // The page is chosen first, so tags, properties and run counts are read for its rows only.
     const { rows } = await this.db.read((sql) =>
-      sql.query<ExperimentRow & { run_count: number }>(
+      sql.query<ExperimentWithTagsRow & { run_count: number }>(
         `SELECT ${EXPERIMENT_COLUMNS}, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS run_count
          FROM (SELECT * FROM experiments e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${ordering} LIMIT ${bind(page.limit)}) e ${PROPERTIES}
          ${ordering}`,
@@ -238,13 +226,13 @@ export class PostgresExperimentRepository implements ExperimentRepository {
   }
 
   private async select(where: string, values: unknown[]): Promise<Experiment[]> {
-    const { rows } = await this.db.read((sql) => sql.query<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e ${PROPERTIES} ${where}`, values));
+    const { rows } = await this.db.read((sql) => sql.query<ExperimentWithTagsRow>(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e ${PROPERTIES} ${where}`, values));
     return rows.map(fromRow);
   }
 }
 
 async function find(sql: Sql, id: string): Promise<Experiment> {
-  const { rows } = await sql.query<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e ${PROPERTIES} WHERE e.id = $1`, [id]);
+  const { rows } = await sql.query<ExperimentWithTagsRow>(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e ${PROPERTIES} WHERE e.id = $1`, [id]);
   if (!rows[0]) throw new NotFoundError('experiment', id);
   return fromRow(rows[0]);
 }
@@ -264,17 +252,6 @@ function wholeBound(value: number, operator: '>' | '<'): number {
   return Math.min(Math.max(whole, -BEYOND), BEYOND);
 }
 
-function fromRow(row: ExperimentRow): Experiment {
-  const experiment: Experiment = {
-    id: row.id,
-    name: row.name,
-    tags: row.tags,
-    properties: entries(row.property_keys, row.property_values),
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    lifecycleStage: row.lifecycle_stage,
-  };
-  if (row.description !== null) experiment.description = row.description;
-  return experiment;
+function fromRow(row: ExperimentWithTagsRow): Experiment {
+  return experimentFromRow(row, row.tags, entries(row.property_keys, row.property_values));
 }

@@ -3,9 +3,9 @@ import { NotFoundError } from '../../../domain/errors.js';
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
 import type { ParameterValueCount } from '../../../domain/parameter-space.js';
 import { numericView, textView } from '../../../domain/search/values.js';
+import { parameterFromRow } from '../shared/rows.js';
 import { numbers } from './postgres-arrays.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
-import { parameterFromRow } from './postgres-run-rows.js';
 
 type ParameterTuple = [key: string, type: Parameter['type'], value: string, numberValue: number | null];
 

@@ -6,7 +6,7 @@ import type { Parameter } from '../../../domain/parameter.js';
 import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { insertParameters } from './postgres-parameter-repository.js';
-import { RUN_COLUMNS, RUN_TAGS, runFromRow, type RunRow } from './postgres-run-rows.js';
+import { RUN_COLUMNS, RUN_TAGS, runWithTagsFromRow, type RunWithTagsRow } from './postgres-run-rows.js';
 import { storable, storableOnly } from './postgres-text.js';
 
 const NEWEST_FIRST = 'ORDER BY r.started_at DESC, r.id DESC';
@@ -85,7 +85,7 @@ export class PostgresRunRepository implements RunRepository {
     const wanted = storableOnly([...new Set(experimentIds)]);
     if (wanted.length === 0) return [];
     const { rows } = await this.db.read((sql) =>
-      sql.query<RunRow>(
+      sql.query<RunWithTagsRow>(
         `SELECT ${RUN_COLUMNS}
          FROM unnest($1::text[]) WITH ORDINALITY AS wanted(id, n)
          JOIN runs r ON r.experiment_id = wanted.id ${RUN_TAGS}
@@ -93,7 +93,7 @@ export class PostgresRunRepository implements RunRepository {
         [wanted],
       ),
     );
-    return rows.map(runFromRow);
+    return rows.map(runWithTagsFromRow);
   }
 
   async listChildren(parentRunId: string): Promise<Run[]> {
@@ -119,13 +119,13 @@ export class PostgresRunRepository implements RunRepository {
         [id],
       );
       if (locked.rows.length === 0) throw new NotFoundError('run', id);
-      const { rows } = await sql.query<RunRow & { experiment_stage: LifecycleStage }>(
+      const { rows } = await sql.query<RunWithTagsRow & { experiment_stage: LifecycleStage }>(
         `SELECT ${RUN_COLUMNS}, e.lifecycle_stage AS experiment_stage
          FROM runs r JOIN experiments e ON e.id = r.experiment_id ${RUN_TAGS} WHERE r.id = $1`,
         [id],
       );
-      const row = rows[0] as RunRow & { experiment_stage: LifecycleStage };
-      const current = runFromRow(row);
+      const row = rows[0] as RunWithTagsRow & { experiment_stage: LifecycleStage };
+      const current = runWithTagsFromRow(row);
       const changed = change(structuredClone(current), { lifecycleStage: row.experiment_stage });
       const next: Run = { ...current, status: changed.status, lifecycleStage: changed.lifecycleStage, tags: { ...changed.tags } };
       if (changed.name === undefined) delete next.name;
@@ -186,8 +186,8 @@ export class PostgresRunRepository implements RunRepository {
   }
 
   private async select(where: string, values: unknown[]): Promise<Run[]> {
-    const { rows } = await this.db.read((sql) => sql.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r ${RUN_TAGS} ${where}`, values));
-    return rows.map(runFromRow);
+    const { rows } = await this.db.read((sql) => sql.query<RunWithTagsRow>(`SELECT ${RUN_COLUMNS} FROM runs r ${RUN_TAGS} ${where}`, values));
+    return rows.map(runWithTagsFromRow);
   }
 }
 

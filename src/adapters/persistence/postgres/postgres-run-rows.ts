@@ -1,9 +1,9 @@
-import type { Parameter } from '../../../domain/parameter.js';
 import type { Run } from '../../../domain/run.js';
+import { entries, runFromRow, type RunRow } from '../shared/rows.js';
 
 /**
- * How runs and parameters are read back from their rows: shared by the queries that give them
- * out, so every one gives them alike.
+ * How PostgreSQL reads a run with its tags in one row: shared by the queries that give runs out,
+ * so every one gives them alike. The row maps to a run as in every SQL store (shared/rows.ts).
  */
 
 /**
@@ -23,54 +23,12 @@ export const RUN_TAGS = `CROSS JOIN LATERAL (
   FROM run_tags t WHERE t.run_id = r.id
 ) rt`;
 
-export interface RunRow {
-  id: string;
-  experiment_id: string;
-  name: string | null;
-  status: Run['status'];
-  parent_run_id: string | null;
-  created_by: string;
-  started_at: number;
-  completed_at: number | null;
-  lifecycle_stage: Run['lifecycleStage'];
+/** A run's row as RUN_COLUMNS read it: with its tags. */
+export interface RunWithTagsRow extends RunRow {
   tag_keys: string[];
   tag_values: string[];
 }
 
-export function runFromRow(row: RunRow): Run {
-  const run: Run = {
-    id: row.id,
-    experimentId: row.experiment_id,
-    status: row.status,
-    tags: entries(row.tag_keys, row.tag_values),
-    createdBy: row.created_by,
-    startedAt: row.started_at,
-    lifecycleStage: row.lifecycle_stage,
-  };
-  if (row.name !== null) run.name = row.name;
-  if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
-  if (row.completed_at !== null) run.completedAt = row.completed_at;
-  return run;
-}
-
-/** An object of these keys and values, each defined rather than assigned: a key may be __proto__. */
-export function entries(keys: readonly string[], values: readonly string[]): Record<string, string> {
-  const object: Record<string, string> = {};
-  keys.forEach((key, i) => Object.defineProperty(object, key, { value: values[i], enumerable: true, writable: true, configurable: true }));
-  return object;
-}
-
-/**
- * A parameter from its row: `value` is its text view, `number_value` its numeric view (see the
- * parameters table), so a number comes back from the double it was stored as.
- */
-export function parameterFromRow(key: string, type: Parameter['type'], value: string, numberValue: number | null): Parameter {
-  switch (type) {
-    case 'string':
-      return { key, type: 'string', value };
-    case 'boolean':
-      return { key, type: 'boolean', value: value === 'true' };
-    default:
-      return { key, type: 'number', value: numberValue as number };
-  }
+export function runWithTagsFromRow(row: RunWithTagsRow): Run {
+  return runFromRow(row, entries(row.tag_keys, row.tag_values));
 }

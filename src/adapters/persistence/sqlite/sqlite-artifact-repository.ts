@@ -2,25 +2,10 @@ import type { Statement } from 'better-sqlite3';
 import type { ArtifactRepository, NewArtifact, VersionMarks } from '../../../application/ports/artifact-repository.js';
 import { highestVersion, newestFirst, nextVersion, type Artifact, type ArtifactFilter } from '../../../domain/artifact.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
+import { artifactFromRow, type ArtifactRow } from '../shared/rows.js';
 import { assertVersionMarks } from '../shared/version-marks.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-
-interface ArtifactRow {
-  id: string;
-  run_id: string;
-  experiment_id: string;
-  name: string;
-  type: Artifact['type'];
-  blob_key: string;
-  size: number;
-  sha256: string;
-  version: string;
-  tags: string;
-  content_type: string;
-  metadata: string;
-  uploaded_at: number;
-}
 
 /**
  * Artifact records. Versions of a name are numbered inside the write transaction, so two
@@ -93,7 +78,7 @@ export class SqliteArtifactRepository implements ArtifactRepository {
   async listForRuns(runIds: readonly string[]): Promise<Map<string, Artifact[]>> {
     return this.db.read(() => {
       const result = new Map<string, Artifact[]>(runIds.map((id) => [id, []]));
-      for (const row of this.forRuns.all(JSON.stringify(runIds)) as ArtifactRow[]) result.get(row.run_id)?.push(fromRow(row));
+      for (const row of this.forRuns.all(JSON.stringify(runIds)) as ArtifactRow[]) result.get(row.run_id)?.push(artifactFromRow(row));
       for (const list of result.values()) list.sort(newestFirst);
       return result;
     });
@@ -102,13 +87,13 @@ export class SqliteArtifactRepository implements ArtifactRepository {
   async listByExperiment(experimentId: string, filter: ArtifactFilter): Promise<Artifact[]> {
     return this.db.read(() =>
       (this.ofExperiment.all({ experimentId, name: filter.name ?? null, type: filter.type ?? null }) as ArtifactRow[])
-        .map(fromRow)
+        .map(artifactFromRow)
         .sort(newestFirst),
     );
   }
 
   async find(runId: string, name: string, version?: string): Promise<Artifact | undefined> {
-    return this.db.read(() => (this.ofName.all({ runId, name, version: version ?? null }) as ArtifactRow[]).map(fromRow).sort(newestFirst)[0]);
+    return this.db.read(() => (this.ofName.all({ runId, name, version: version ?? null }) as ArtifactRow[]).map(artifactFromRow).sort(newestFirst)[0]);
   }
 
   deleteByName(runId: string, name: string, options: { below?: boolean } = {}): Promise<string[]> {
@@ -139,22 +124,4 @@ export class SqliteArtifactRepository implements ArtifactRepository {
       }
     });
   }
-}
-
-function fromRow(row: ArtifactRow): Artifact {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    experimentId: row.experiment_id,
-    name: row.name,
-    type: row.type,
-    path: row.blob_key,
-    size: row.size,
-    sha256: row.sha256,
-    version: row.version,
-    tags: JSON.parse(row.tags) as string[],
-    contentType: row.content_type,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    uploadedAt: row.uploaded_at,
-  };
 }

@@ -2,23 +2,8 @@ import type { Statement } from 'better-sqlite3';
 import type { ExperimentListQuery, ExperimentRepository } from '../../../application/ports/experiment-repository.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentSummary } from '../../../domain/experiment.js';
+import { defineEntry, EXPERIMENT_ORDER_COLUMNS, experimentFromRow, type ExperimentRow } from '../shared/rows.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-
-interface ExperimentRow {
-  id: string;
-  name: string;
-  description: string | null;
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-  lifecycle_stage: Experiment['lifecycleStage'];
-}
-
-const COLUMNS: Record<ExperimentListQuery['order']['field'], string> = {
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  name: 'name',
-};
 
 export class SqliteExperimentRepository implements ExperimentRepository {
   private readonly insert: Statement;
@@ -132,7 +117,7 @@ export class SqliteExperimentRepository implements ExperimentRepository {
     bound('created_at', '<', filter.createdBefore);
     bound('updated_at', '>', filter.updatedAfter);
     bound('updated_at', '<', filter.updatedBefore);
-    const column = COLUMNS[order.field];
+    const column = EXPERIMENT_ORDER_COLUMNS[order.field];
     const direction = order.descending ? 'DESC' : 'ASC';
     if (page.after) {
       where.push(`(e.${column}, e.id) ${order.descending ? '<' : '>'} (?, ?)`);
@@ -191,10 +176,9 @@ export class SqliteExperimentRepository implements ExperimentRepository {
     const properties = new Map<string, Record<string, string>>(rows.map((row) => [row.id, {}]));
     for (const { experiment_id, key, value } of this.selectProperties.all(ids) as { experiment_id: string; key: string; value: string }[]) {
       const held = properties.get(experiment_id);
-      // Defined, not assigned: a key may be __proto__, and assigning would set the prototype.
-      if (held) Object.defineProperty(held, key, { value, enumerable: true, writable: true, configurable: true });
+      if (held) defineEntry(held, key, value);
     }
-    return rows.map((row) => fromRow(row, tags.get(row.id) ?? [], properties.get(row.id) ?? {}));
+    return rows.map((row) => experimentFromRow(row, tags.get(row.id) ?? [], properties.get(row.id) ?? {}));
   }
 
   /** Writes tags and properties of a new or just-cleared experiment. */
@@ -221,19 +205,4 @@ function toRow(e: Experiment) {
     updatedAt: e.updatedAt,
     lifecycleStage: e.lifecycleStage,
   };
-}
-
-function fromRow(row: ExperimentRow, tags: string[], properties: Record<string, string>): Experiment {
-  const experiment: Experiment = {
-    id: row.id,
-    name: row.name,
-    tags,
-    properties,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    lifecycleStage: row.lifecycle_stage,
-  };
-  if (row.description !== null) experiment.description = row.description;
-  return experiment;
 }

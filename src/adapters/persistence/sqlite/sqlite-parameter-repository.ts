@@ -3,6 +3,7 @@ import type { ParameterRepository } from '../../../application/ports/parameter-r
 import { newParametersOnly, type Parameter } from '../../../domain/parameter.js';
 import type { ParameterValueCount } from '../../../domain/parameter-space.js';
 import { numericView, textView } from '../../../domain/search/values.js';
+import { parameterFromRow } from '../shared/rows.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -49,7 +50,7 @@ export class SqliteParameterRepository implements ParameterRepository {
     return this.db.write(() => {
       this.requireRun(runId);
       const rows = this.held.all(runId, JSON.stringify(parameters.map((p) => p.key))) as ParameterRow[];
-      const fresh = newParametersOnly(new Map(rows.map((row) => [row.key, fromRow(row)])), parameters);
+      const fresh = newParametersOnly(new Map(rows.map((row) => [row.key, parameterFromRow(row.key, row.type, row.value, row.number_value)])), parameters);
       for (const parameter of fresh) this.insert(runId, parameter);
       return fresh.length;
     });
@@ -60,7 +61,7 @@ export class SqliteParameterRepository implements ParameterRepository {
       const result = new Map<string, Parameter[]>(runIds.map((id) => [id, []]));
       type Raw = [string, string, Parameter['type'], string, number | null];
       for (const [runId, key, type, value, numberValue] of this.forRuns.all(JSON.stringify(runIds)) as Raw[]) {
-        result.get(runId)?.push(fromRow({ run_id: runId, key, type, value, number_value: numberValue }));
+        result.get(runId)?.push(parameterFromRow(key, type, value, numberValue));
       }
       return result;
     });
@@ -70,7 +71,7 @@ export class SqliteParameterRepository implements ParameterRepository {
     return this.db.read(() =>
       (this.counts.all(experimentId) as (Omit<ParameterRow, 'run_id'> & { runs: number })[]).map((row) => ({
         key: row.key,
-        value: fromRow({ ...row, run_id: '' }).value,
+        value: parameterFromRow(row.key, row.type, row.value, row.number_value).value,
         runs: row.runs,
       })),
     );
@@ -83,15 +84,4 @@ export function insertParameter(connection: Database): (runId: string, parameter
   return (runId, { key, type, value }) => {
     statement.run(runId, key, type, textView(value), numericView(value));
   };
-}
-
-function fromRow(row: ParameterRow): Parameter {
-  switch (row.type) {
-    case 'string':
-      return { key: row.key, type: 'string', value: row.value };
-    case 'boolean':
-      return { key: row.key, type: 'boolean', value: row.value === 'true' };
-    default:
-      return { key: row.key, type: 'number', value: row.number_value as number };
-  }
 }

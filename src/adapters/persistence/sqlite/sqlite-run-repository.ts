@@ -4,21 +4,10 @@ import { NotFoundError } from '../../../domain/errors.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
 import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
+import { defineEntry, runFromRow, type RunRow } from '../shared/rows.js';
 import { insertParameter } from './sqlite-parameter-repository.js';
 import { requireRun } from './require-run.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-
-interface RunRow {
-  id: string;
-  experiment_id: string;
-  name: string | null;
-  status: Run['status'];
-  parent_run_id: string | null;
-  created_by: string;
-  started_at: number;
-  completed_at: number | null;
-  lifecycle_stage: Run['lifecycleStage'];
-}
 
 const NEWEST_FIRST = 'ORDER BY started_at DESC, id DESC';
 
@@ -140,10 +129,9 @@ export class SqliteRunRepository implements RunRepository {
     const ids = JSON.stringify([...tags.keys()]);
     for (const { run_id, key, value } of this.selectTags.all(ids) as { run_id: string; key: string; value: string }[]) {
       const held = tags.get(run_id);
-      // Defined, not assigned: a tag may be named __proto__, and assigning would set the prototype.
-      if (held) Object.defineProperty(held, key, { value, enumerable: true, writable: true, configurable: true });
+      if (held) defineEntry(held, key, value);
     }
-    return rows.map((row) => fromRow(row, tags.get(row.id) ?? {}));
+    return rows.map((row) => runFromRow(row, tags.get(row.id) ?? {}));
   }
 
   private writeTags(run: Run): void {
@@ -163,20 +151,4 @@ function toRow(run: Run) {
     completedAt: run.completedAt ?? null,
     lifecycleStage: run.lifecycleStage,
   };
-}
-
-function fromRow(row: RunRow, tags: Record<string, string>): Run {
-  const run: Run = {
-    id: row.id,
-    experimentId: row.experiment_id,
-    status: row.status,
-    tags,
-    createdBy: row.created_by,
-    startedAt: row.started_at,
-    lifecycleStage: row.lifecycle_stage,
-  };
-  if (row.name !== null) run.name = row.name;
-  if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
-  if (row.completed_at !== null) run.completedAt = row.completed_at;
-  return run;
 }
