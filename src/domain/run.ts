@@ -160,6 +160,23 @@ export function runDuration(run: Run): number | undefined {
   return run.completedAt === undefined ? undefined : (run.completedAt - run.startedAt) / 1000;
 }
 
+/**
+ * The run a change of `current` leaves: the change (`changed`, what RunRepository.update's
+ * callback returned) sets the name, status, tags, completion time, lifecycle stage and parent,
+ * a field it leaves out being cleared; the id, experiment, creator and start time are fixed at
+ * creation and stay. A new parent is for the store to check.
+ */
+export function changedRun(current: Run, changed: Run): Run {
+  const next: Run = { ...current, status: changed.status, lifecycleStage: changed.lifecycleStage, tags: { ...changed.tags } };
+  if (changed.name === undefined) delete next.name;
+  else next.name = changed.name;
+  if (changed.completedAt === undefined) delete next.completedAt;
+  else next.completedAt = changed.completedAt;
+  if (changed.parentRunId === undefined) delete next.parentRunId;
+  else next.parentRunId = changed.parentRunId;
+  return next;
+}
+
 /** Moves a run to the trash: it stays readable, takes no writes, and can be restored. */
 export function markRunDeleted(run: Run): Run {
   return { ...run, lifecycleStage: 'deleted' };

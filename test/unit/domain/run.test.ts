@@ -3,6 +3,7 @@ import { ConflictError, InvalidArgumentError } from '../../../src/domain/errors.
 import {
   applyRunChanges,
   assertWritable,
+  changedRun,
   FINISHED_STATUSES,
   isFinished,
   isFinishedStatus,
@@ -286,6 +287,33 @@ describe("a run's parent", () => {
   it('may change on a finished run, whose end stays as it was', () => {
     const done = applyRunChanges(running(), { status: 'completed' }, NOW + 1_000);
     expect(applyRunChanges(done, { parentRunId: 'r0' }, NOW + 9_000)).toMatchObject({ status: 'completed', completedAt: NOW + 1_000, parentRunId: 'r0' });
+  });
+});
+
+describe('the run a store keeps after a change', () => {
+  it('takes the changeable fields from the change, clearing those it leaves out', () => {
+    const current = running({ tags: { a: 'b' }, parentRunId: 'r0', completedAt: NOW + 5, status: 'completed' });
+    const { name: _name, parentRunId: _parent, completedAt: _completed, ...bare } = current;
+    expect(changedRun(current, { ...bare, status: 'failed', tags: { c: 'd' }, lifecycleStage: 'deleted' })).toStrictEqual({
+      ...bare,
+      status: 'failed',
+      tags: { c: 'd' },
+      lifecycleStage: 'deleted',
+    });
+    expect(changedRun(running(), current)).toStrictEqual(current);
+  });
+
+  it('keeps the id, experiment, creator and start time, whatever the change says', () => {
+    const current = running();
+    const next = changedRun(current, { ...current, id: 'other', experimentId: 'e9', createdBy: 'mallory', startedAt: NOW - 1 });
+    expect(next).toEqual(current);
+  });
+
+  it('copies the tags, so a change holding on to its object cannot alter the kept run', () => {
+    const changed = running({ tags: { a: 'b' } });
+    const next = changedRun(running(), changed);
+    changed.tags.a = 'z';
+    expect(next.tags).toEqual({ a: 'b' });
   });
 });
 

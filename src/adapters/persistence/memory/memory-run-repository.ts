@@ -3,7 +3,7 @@ import { NotFoundError } from '../../../domain/errors.js';
 import { compareIds } from '../../../domain/paging.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
-import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, changedRun, type Run } from '../../../domain/run.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
 /** Newest first: startedAt descending, then id descending. */
@@ -52,16 +52,9 @@ export class MemoryRunRepository implements RunRepository {
   async update(id: string, change: (current: Run, experiment: { lifecycleStage: LifecycleStage }) => Run): Promise<Run> {
     const current = this.find(id);
     const lifecycleStage = this.db.experiments.get(current.experimentId)?.lifecycleStage ?? 'deleted';
-    const run = change(copy(current), { lifecycleStage });
-    const next: Run = { ...current, status: run.status, lifecycleStage: run.lifecycleStage, tags: { ...run.tags } };
-    if (run.name === undefined) delete next.name;
-    else next.name = run.name;
-    if (run.completedAt === undefined) delete next.completedAt;
-    else next.completedAt = run.completedAt;
-    if (run.parentRunId === undefined) delete next.parentRunId;
-    else if (run.parentRunId !== current.parentRunId) {
-      if (!this.db.runs.has(run.parentRunId)) throw new NotFoundError('run', run.parentRunId);
-      next.parentRunId = run.parentRunId;
+    const next = changedRun(current, change(copy(current), { lifecycleStage }));
+    if (next.parentRunId !== undefined && next.parentRunId !== current.parentRunId && !this.db.runs.has(next.parentRunId)) {
+      throw new NotFoundError('run', next.parentRunId);
     }
     this.db.runs.set(id, next);
     return copy(next);

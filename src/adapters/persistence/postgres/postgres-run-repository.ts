@@ -3,7 +3,7 @@ import type { RunRepository } from '../../../application/ports/run-repository.js
 import { NotFoundError } from '../../../domain/errors.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
 import type { Parameter } from '../../../domain/parameter.js';
-import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, changedRun, type Run } from '../../../domain/run.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { insertParameters } from './postgres-parameter-repository.js';
 import { RUN_COLUMNS, RUN_TAGS, runWithTagsFromRow, type RunWithTagsRow } from './postgres-run-rows.js';
@@ -126,15 +126,8 @@ export class PostgresRunRepository implements RunRepository {
       );
       const row = rows[0] as RunWithTagsRow & { experiment_stage: LifecycleStage };
       const current = runWithTagsFromRow(row);
-      const changed = change(structuredClone(current), { lifecycleStage: row.experiment_stage });
-      const next: Run = { ...current, status: changed.status, lifecycleStage: changed.lifecycleStage, tags: { ...changed.tags } };
-      if (changed.name === undefined) delete next.name;
-      else next.name = changed.name;
-      if (changed.completedAt === undefined) delete next.completedAt;
-      else next.completedAt = changed.completedAt;
-      if (changed.parentRunId === undefined) delete next.parentRunId;
-      else if (!storable(changed.parentRunId)) throw new NotFoundError('run', changed.parentRunId);
-      else next.parentRunId = changed.parentRunId;
+      const next = changedRun(current, change(structuredClone(current), { lifecycleStage: row.experiment_stage }));
+      if (next.parentRunId !== undefined && !storable(next.parentRunId)) throw new NotFoundError('run', next.parentRunId);
       // Only the tags that changed are written. A new parent is checked by its foreign key.
       const removed = Object.keys(current.tags).filter((key) => !Object.hasOwn(next.tags, key));
       const written = Object.entries(next.tags).filter(([key, value]) => !Object.hasOwn(current.tags, key) || current.tags[key] !== value);

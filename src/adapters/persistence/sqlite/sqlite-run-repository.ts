@@ -3,7 +3,7 @@ import type { RunRepository } from '../../../application/ports/run-repository.js
 import { NotFoundError } from '../../../domain/errors.js';
 import type { Parameter } from '../../../domain/parameter.js';
 import type { LifecycleStage } from '../../../domain/experiment.js';
-import { assertExperimentTakesRuns, type Run } from '../../../domain/run.js';
+import { assertExperimentTakesRuns, changedRun, type Run } from '../../../domain/run.js';
 import { defineEntry, runFromRow, type RunRow } from '../shared/rows.js';
 import { insertParameter } from './sqlite-parameter-repository.js';
 import { requireRun } from './require-run.js';
@@ -88,17 +88,8 @@ export class SqliteRunRepository implements RunRepository {
     return this.db.write(() => {
       const current = this.find(id);
       const lifecycleStage = this.experimentStage.get(current.experimentId) as LifecycleStage;
-      const changed = change(structuredClone(current), { lifecycleStage });
-      const next: Run = { ...current, status: changed.status, lifecycleStage: changed.lifecycleStage, tags: { ...changed.tags } };
-      if (changed.name === undefined) delete next.name;
-      else next.name = changed.name;
-      if (changed.completedAt === undefined) delete next.completedAt;
-      else next.completedAt = changed.completedAt;
-      if (changed.parentRunId === undefined) delete next.parentRunId;
-      else if (changed.parentRunId !== current.parentRunId) {
-        this.requireRun(changed.parentRunId);
-        next.parentRunId = changed.parentRunId;
-      }
+      const next = changedRun(current, change(structuredClone(current), { lifecycleStage }));
+      if (next.parentRunId !== undefined && next.parentRunId !== current.parentRunId) this.requireRun(next.parentRunId);
       this.updateRow.run(toRow(next));
       this.deleteTags.run(id);
       this.writeTags(next);
