@@ -5,9 +5,11 @@ import { DIRECT_POINTS, GROUP_CHUNKS } from '../../../src/adapters/persistence/p
 import { PostgresMetricRepository } from '../../../src/adapters/persistence/postgres/postgres-metric-repository.js';
 import { createPostgresStore, type PostgresStore } from '../../../src/adapters/persistence/postgres/postgres-store.js';
 import { CHUNK_POINTS, MAX_CHUNK_POINTS } from '../../../src/adapters/persistence/shared/metric-chunks.js';
-import { pointsOf, type MetricDraft, type MetricPoint, type StepRange } from '../../../src/domain/metric.js';
-import { T0, draft, givenExperiment, givenRun } from '../../contract/repositories/support.js';
+import { pointsOf, type MetricDraft } from '../../../src/domain/metric.js';
+import { draft, givenExperiment, givenRun } from '../../contract/repositories/support.js';
+import { Model, chunkedSeries, loss, range, series, summaryOf, type Layout } from '../../support/metric-series.js';
 import { describePostgres } from '../../support/postgres.js';
+import { describeChunkedSeries } from './metric-chunks.contract.js';
 
 /**
  * The PostgreSQL store keeps a history as chunks plus a tail of rows, like the SQLite store, and
@@ -16,37 +18,6 @@ import { describePostgres } from '../../support/postgres.js';
  * check what a user sees (history and summary) against a plain model of the series; the layout
  * (chunks and rows) is checked only to prove that a test really reaches the chunks it means to.
  */
-
-/** What a series should hold: the last point logged at each step. */
-class Model {
-  private readonly byStep = new Map<number, MetricPoint>();
-  add(points: readonly MetricDraft[]): void {
-    for (const p of points) this.byStep.set(p.step as number, { key: p.key, value: p.value, step: p.step as number, timestamp: p.timestamp });
-  }
-  history(range: StepRange = {}): MetricPoint[] {
-    return [...this.byStep.values()]
-      .filter((p) => p.step >= (range.startStep ?? 0) && p.step <= (range.endStep ?? Infinity))
-      .sort((a, b) => a.step - b.step);
-  }
-  summary() {
-    return summaryOf(this.history());
-  }
-}
-
-/** The summary a history must have; the mean summed in step order, as the stores add up. */
-function summaryOf(points: readonly MetricPoint[]) {
-  const numeric = points.map((p) => p.value).filter((v) => !Number.isNaN(v));
-  const last = points[points.length - 1] as MetricPoint;
-  return {
-    count: points.length,
-    firstStep: points[0]?.step,
-    lastStep: last.step,
-    last: { value: last.value, step: last.step, timestamp: last.timestamp },
-    min: numeric.length ? numeric.reduce((a, b) => Math.min(a, b)) : NaN,
-    max: numeric.length ? numeric.reduce((a, b) => Math.max(a, b)) : NaN,
-    mean: numeric.length ? numeric.reduce((a, b) => a + b, 0) / numeric.length : NaN,
-  };
-}
 
 /** The most bytes sent or received by one statement, as values (a blob, a text) add up. */
 interface Largest {
@@ -72,10 +43,6 @@ function measured(db: PostgresDatabase, largest: Largest): PostgresDatabase {
   } as unknown as PostgresDatabase;
 }
 
-const loss = (value: number, step: number, timestamp = T0 + step) => draft('loss', value, step, timestamp);
-const series = (steps: readonly number[], value = (step: number) => Math.sin(step)) => steps.map((step) => loss(value(step), step));
-const range = (from: number, to: number, stride = 1) => Array.from({ length: Math.max(0, Math.ceil((to - from) / stride)) }, (_, i) => from + i * stride);
-
 describePostgres('PostgreSQL metric store', (postgres) => {
   let url: string;
   let store: PostgresStore;
@@ -95,26 +62,8 @@ describePostgres('PostgreSQL metric store', (postgres) => {
     runId = (await givenRun(store, (await givenExperiment(store)).id)).id;
   });
 
-  async function append(model: Model, points: MetricDraft[]): Promise<void> {
-    await store.metrics.append(runId, points);
-    model.add(points);
-  }
-
-  /** Appends in batches too small to go into chunks: through the tail's rows. */
-  async function appendSmall(model: Model, points: MetricDraft[]): Promise<void> {
-    for (let i = 0; i < points.length; i += DIRECT_POINTS - 1) await append(model, points.slice(i, i + DIRECT_POINTS - 1));
-  }
-
-  async function history(range: StepRange = {}, key = 'loss'): Promise<MetricPoint[]> {
-    return pointsOf(key, await store.metrics.history(runId, key, range));
-  }
-
-  async function summary(key = 'loss') {
-    return (await store.metrics.summaries([runId])).get(runId)?.find((s) => s.key === key);
-  }
-
   /** The series' chunks and rows as stored: only to show which layout a test reached. */
-  async function layout(key = 'loss'): Promise<{ chunks: number[]; rows: number }> {
+  async function layoutOf(key: string): Promise<Layout> {
     return store.database.read(async (sql) => {
       const series = 'SELECT id FROM metric_series WHERE run_id = $1 AND key = $2';
       const chunks = await sql.query<{ count: number }>(`SELECT count FROM metric_chunks WHERE series_id = (${series}) ORDER BY first_step`, [runId, key]);
@@ -123,33 +72,13 @@ describePostgres('PostgreSQL metric store', (postgres) => {
     });
   }
 
-  async function expectMatches(model: Model, key = 'loss'): Promise<void> {
-    expect(await history({}, key)).toEqual(model.history());
-    const expected = model.summary();
-    expect(await summary(key)).toEqual({ key, ...expected, mean: expect.closeTo(expected.mean, 9) as number });
-  }
+  const run = () => ({ metrics: store.metrics, runId, directPoints: DIRECT_POINTS, layout: layoutOf });
+  const { append, appendSmall, history, summary, layout, expectMatches } = chunkedSeries(run);
+
+  describeChunkedSeries(run);
 
   describe('appending across chunk boundaries', () => {
-    it('keeps small batches as rows and seals them into a chunk at 1,024 points, then again at 2,048', async () => {
-      const model = new Model();
-      await appendSmall(model, series(range(0, 1023)));
-      expect(await layout()).toEqual({ chunks: [], rows: 1023 });
-      await append(model, series([1023]));
-      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 0 });
-      await append(model, series([1024]));
-      await expectMatches(model);
-      await appendSmall(model, series(range(1025, 2100)));
-      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS], rows: 2100 - 2048 });
-      await expectMatches(model);
-    });
-
-    it('writes a batch of 10,000 straight into chunks, the last one short', async () => {
-      const model = new Model();
-      await append(model, series(range(0, 10_000)));
-      expect(await layout()).toEqual({ chunks: [...Array<number>(9).fill(CHUNK_POINTS), 10_000 - 9 * CHUNK_POINTS], rows: 0 });
-      await expectMatches(model);
-    });
-
+    // SQLite fills a short last chunk at once instead (sqlite-metric-chunks.test.ts).
     it('keeps each large batch as a short chunk until they add up to 1,024 points, then merges them', async () => {
       const model = new Model();
       for (let from = 0; from < 1000; from += 250) await append(model, series(range(from, from + 250)));
@@ -165,119 +94,6 @@ describePostgres('PostgreSQL metric store', (postgres) => {
       for (const r of [{ startStep: 990, endStep: 1030 }, { startStep: 1249, endStep: 1251 }, { startStep: 2047, endStep: 2049 }]) {
         expect(await history(r), JSON.stringify(r)).toEqual(model.history(r));
       }
-    });
-
-    it('seals the rows with a large batch that follows small ones', async () => {
-      const model = new Model();
-      await append(model, series(range(0, 300)));
-      await appendSmall(model, series(range(300, 400)));
-      expect(await layout()).toEqual({ chunks: [300], rows: 100 });
-      await append(model, series(range(400, 500)));
-      expect(await layout()).toEqual({ chunks: [300, 200], rows: 0 });
-      await appendSmall(model, series(range(500, 1600)));
-      expect(await layout()).toEqual({ chunks: [300, 200, CHUNK_POINTS], rows: 1100 - CHUNK_POINTS });
-      await expectMatches(model);
-    });
-
-    it('seals the rows with points that fill gaps between them, keeping those past the seal as rows', async () => {
-      const model = new Model();
-      await appendSmall(model, series(range(0, 2042, 2)));
-      expect(await layout()).toEqual({ chunks: [], rows: 1021 });
-      // 5 late points fill gaps and 2 are new: 1,028 points, sealed at 1,024; 2039 stays a row.
-      await append(model, series([2031, 2033, 2035, 2037, 2039, 2042, 2044]));
-      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 4 });
-      expect((await history({ startStep: 2036 })).map((p) => p.step)).toEqual([2036, 2037, 2038, 2039, 2040, 2042, 2044]);
-      // A large batch seals rows and late points alike.
-      await append(model, series([3, 2041, 2043, ...range(3000, 3100)]));
-      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS + 1, 6 + 100], rows: 0 });
-      await expectMatches(model);
-    });
-
-    it('appends an empty batch to a run, and refuses one to an unknown run', async () => {
-      expect(await store.metrics.append(runId, [])).toBe(0);
-      await expect(store.metrics.append('no-such-run', [])).rejects.toThrow(/no-such-run/);
-    });
-
-    it('continues the steps of drafts without a step across a seal', async () => {
-      await store.metrics.append(runId, Array.from({ length: 1500 }, (_, i) => draft('loss', i)));
-      await store.metrics.append(runId, Array.from({ length: 1000 }, (_, i) => draft('loss', 1500 + i)));
-      expect((await history()).map((p) => [p.step, p.value])).toEqual(range(0, 2500).map((i) => [i, i]));
-    });
-
-    it('seals many series of one batch at once', async () => {
-      const keys = range(0, 20).map((k) => `k${String(k).padStart(2, '0')}`);
-      for (let step = 0; step < 1100; step += 10) {
-        await store.metrics.append(runId, keys.flatMap((key) => range(step, step + 10).map((s) => draft(key, s % 7, s))));
-      }
-      for (const key of keys) {
-        expect(await layout(key)).toEqual({ chunks: [CHUNK_POINTS], rows: 1100 - CHUNK_POINTS });
-        expect((await history({ startStep: 1020, endStep: 1027 }, key)).map((p) => p.step)).toEqual(range(1020, 1028));
-      }
-      expect((await store.metrics.summaries([runId])).get(runId)?.map((s) => [s.key, s.count])).toEqual(keys.map((key) => [key, 1100]));
-    });
-  });
-
-  describe('writing into sealed chunks', () => {
-    it('replaces a point inside a chunk, and recomputes min, max and mean', async () => {
-      const model = new Model();
-      await append(model, series(range(0, 3000), (step) => step % 10));
-      await append(model, [loss(1000, 500, T0 - 7)]);
-      await expectMatches(model);
-      expect(await summary()).toMatchObject({ min: 0, max: 1000, count: 3000 });
-      await append(model, [loss(-5, 500), loss(3, 1500)]);
-      await expectMatches(model);
-      expect(await summary()).toMatchObject({ min: -5, max: 9, count: 3000 });
-      expect((await layout()).chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS, 3000 - 2 * CHUNK_POINTS]);
-    });
-
-    it('replaces points in chunks, in the tail and past it in one batch', async () => {
-      const model = new Model();
-      await append(model, series(range(0, 1100)));
-      await appendSmall(model, series(range(1100, 1150)));
-      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, 1100 - CHUNK_POINTS], rows: 50 });
-      await append(model, [loss(-50, 3), loss(7, 1099), loss(8, 1120), loss(50, 1149, T0 + 1), loss(9, 1150)]);
-      await expectMatches(model);
-      expect(await summary()).toMatchObject({ min: -50, max: 50, count: 1151, last: { value: 9, step: 1150 } });
-    });
-
-    it('inserts steps into a gap between chunks and before the first chunk', async () => {
-      const model = new Model();
-      // Even steps from 100: two chunks, [100, 2146] and [2148, 4194], with odd steps free.
-      await append(model, series(range(100, 100 + 2 * 2 * CHUNK_POINTS, 2)));
-      expect(await layout()).toEqual({ chunks: [CHUNK_POINTS, CHUNK_POINTS], rows: 0 });
-      await append(model, series([2147]));
-      await append(model, series([5, 0]));
-      await append(model, series([101, 4193]));
-      expect((await layout()).chunks).toEqual([CHUNK_POINTS + 4, CHUNK_POINTS + 1]);
-      await expectMatches(model);
-      expect(await summary()).toMatchObject({ firstStep: 0, count: 2 * CHUNK_POINTS + 5 });
-      expect((await history({ startStep: 2146, endStep: 2148 })).map((p) => p.step)).toEqual([2146, 2147, 2148]);
-    });
-
-    it('splits a chunk that grows past 2,048 points, and reads across the split', async () => {
-      const model = new Model();
-      // Every third step: two chunks, [0, 3069] and [3072, 6141].
-      await append(model, series(range(0, 6 * CHUNK_POINTS, 3)));
-      expect((await layout()).chunks).toEqual([CHUNK_POINTS, CHUNK_POINTS]);
-      // 1,026 new steps into the first chunk, in one batch, out of order, some twice.
-      await append(model, series([...range(1, 3070, 3)].reverse().concat([2, 5, 8, 5]), (step) => -step));
-      await append(model, [loss(7, 1), loss(8, 3), loss(9, 1)]);
-      const chunks = (await layout()).chunks;
-      expect(chunks.length).toBe(3);
-      expect(chunks.every((count) => count >= CHUNK_POINTS && count <= 2 * CHUNK_POINTS)).toBe(true);
-      await expectMatches(model);
-      expect(await history({ startStep: 1000, endStep: 1100 })).toEqual(model.history({ startStep: 1000, endStep: 1100 }));
-    });
-
-    it('writes into chunks and merges the open ones in the same batch', async () => {
-      const model = new Model();
-      await append(model, series(range(0, 2000, 2)));
-      await append(model, series(range(2000, 2600)));
-      expect((await layout()).chunks).toEqual([CHUNK_POINTS, 1000 + 600 - CHUNK_POINTS]);
-      await append(model, [...series([1, 3, 2001]), ...series(range(2600, 3600))]);
-      await expectMatches(model);
-      await append(model, series(range(3600, 4000)));
-      await expectMatches(model);
     });
   });
 
@@ -312,27 +128,6 @@ describePostgres('PostgreSQL metric store', (postgres) => {
   });
 
   describe('reading ranges', () => {
-    it('starts and ends inside chunks, at their edges, in the tail, or past everything', async () => {
-      const model = new Model();
-      await append(model, series(range(0, 4 * CHUNK_POINTS)));
-      await appendSmall(model, series(range(4 * CHUNK_POINTS, 5000)));
-      expect(await layout()).toEqual({ chunks: Array<number>(4).fill(CHUNK_POINTS), rows: 5000 - 4 * CHUNK_POINTS });
-      const ranges: StepRange[] = [
-        { startStep: 0, endStep: 1023 },
-        { startStep: 1023, endStep: 1024 },
-        { startStep: 500, endStep: 3000 },
-        { startStep: 1024, endStep: 2047 },
-        { startStep: 2048 },
-        { endStep: 1500 },
-        { startStep: 4095, endStep: 4097 },
-        { startStep: 4500 },
-        { startStep: 3333, endStep: 3333 },
-        { startStep: 5000 },
-        { startStep: 3000, endStep: 2000 },
-      ];
-      for (const r of ranges) expect(await history(r), JSON.stringify(r)).toEqual(model.history(r));
-    });
-
     it('keeps NaN, Infinity, -Infinity and -0 through chunks and rows, and aggregates them', async () => {
       const model = new Model();
       const special = [NaN, Infinity, -Infinity, 1e-300, -0, -1.5];
