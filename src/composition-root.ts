@@ -8,6 +8,7 @@ import { TOKENS, type Limits } from './application/tokens.js';
 import { FsBlobStore } from './adapters/blob/fs/fs-blob-store.js';
 import { createS3BlobStore, STALE_STAGING_MS } from './adapters/blob/s3/s3-blob-store.js';
 import type { BlobStore } from './application/ports/blob-store.js';
+import type { Readiness } from './application/ports/readiness.js';
 import { InvalidArgumentError, UnavailableError } from './domain/errors.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
 import { InProcessBlobHolds } from './adapters/persistence/shared/in-process-blob-holds.js';
@@ -20,6 +21,30 @@ import { SystemClock } from './adapters/system/system-clock.js';
 import { sha256Digest } from './adapters/system/sha256-digest.js';
 import { TimeOrderedIds } from './adapters/system/time-ordered-ids.js';
 import type { Config } from './config.js';
+
+/** A bucket that answered is taken as ready this long: load balancers ask /readyz every few seconds. */
+const S3_READY_FOR_MS = 10_000;
+
+/** Ready when every check passes, in order (the first failure is the answer). */
+function allReady(...checks: Readiness[]): Readiness {
+  return {
+    check: async () => {
+      for (const readiness of checks) await readiness.check();
+    },
+  };
+}
+
+/** `check`, asked again only once a success is older than `ms` (a failure is never remembered). */
+function okFor(ms: number, check: () => Promise<void>): Readiness {
+  let okUntil = 0;
+  return {
+    check: async () => {
+      if (Date.now() < okUntil) return;
+      await check();
+      okUntil = Date.now() + ms;
+    },
+  };
+}
 
 /** The stores cannot be opened as configured (a database from a newer Fathom, say): say why and stop. */
 export class StartupError extends Error {}
@@ -46,7 +71,11 @@ async function openPostgres(config: StoreConfig): ReturnType<typeof createPostgr
     // Unreachable at start: stop with the reason (a process manager restarts the server); once
     // serving, an unreachable database gives 503s and a failing /readyz instead.
     if (error instanceof PostgresOpenError || error instanceof UnavailableError) throw new StartupError(error.message);
-    throw error;
+    // What the driver throws before any statement (TLS refused, a password the server asks for
+    // and the URL lacks) or a statement the role may not run (creating the schema): the reason,
+    // without a stack trace, and never the URL, which may hold the password.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot open the PostgreSQL store: ${reason}; check FATHOM_DATABASE_URL (--database-url) and that its role owns the database`, { cause: error });
   }
 }
 
@@ -76,9 +105,15 @@ export interface Fathom {
  */
 export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   const container = rootContainer.createChildContainer();
-  await mkdir(config.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new StartupError(`cannot create the data directory ${config.dataDir} (${error.code ?? error.message}); choose another with FATHOM_DATA_DIR (--data-dir)`);
-  });
+  // The data directory holds the SQLite database, the memory store's throwaway blobs and fs
+  // blobs; a server on PostgreSQL and S3 keeps nothing on its disk and needs none. A maintenance
+  // command (requireExisting) never creates one: a mistyped directory is reported, not made.
+  const usesDataDir = config.store !== 'postgres' || config.blob?.kind !== 's3';
+  if (usesDataDir && !config.requireExisting) {
+    await mkdir(config.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new StartupError(`cannot create the data directory ${config.dataDir} (${error.code ?? error.message}); choose another with FATHOM_DATA_DIR (--data-dir)`);
+    });
+  }
   const memoryDir = config.store === 'memory' ? await mkdtemp(join(config.dataDir, 'memory-store-')) : undefined;
   const store = memoryDir ? createMemoryStore() : config.store === 'postgres' ? await openPostgres(config) : openSqlite(config);
   const blobRoot = join(memoryDir ?? config.dataDir, 'blobs');
@@ -88,6 +123,7 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   };
   let blobs: BlobStore;
   let closeBlobs = (): void => undefined;
+  let readiness: Readiness = store.readiness;
   if (config.blob?.kind === 's3') {
     const { bucket, prefix, region, endpoint } = config.blob;
     const s3 = (() => {
@@ -99,10 +135,20 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
         throw error;
       }
     })();
+    // A bucket that is missing or refuses these credentials stops the start, as an unreachable
+    // database does, rather than a server that looks ready and answers every upload with 503.
+    try {
+      await s3.check();
+    } catch (error) {
+      s3.close();
+      await close();
+      throw new StartupError(error instanceof Error ? error.message : String(error));
+    }
     // What a crash left in staging goes in the background: S3 listings can take a while.
     void s3.removeStaleStaging(Date.now() - STALE_STAGING_MS).catch(() => undefined);
     blobs = s3;
     closeBlobs = () => s3.close();
+    readiness = allReady(store.readiness, okFor(S3_READY_FOR_MS, () => s3.check()));
   } else {
     blobs = await FsBlobStore.open(blobRoot).catch(async (error: unknown) => {
       await close();
@@ -117,7 +163,7 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.Artifacts, { useValue: store.artifacts });
   container.register(TOKENS.RunInputs, { useValue: store.runInputs });
   container.register(TOKENS.RunSearch, { useValue: store.runSearch });
-  container.register(TOKENS.Readiness, { useValue: store.readiness });
+  container.register(TOKENS.Readiness, { useValue: readiness });
   container.register(TOKENS.Blobs, { useValue: blobs });
   // Holds on blobs must bind every server sharing the store: PostgreSQL shares them; the memory
   // and SQLite stores coordinate within this process (see InProcessBlobHolds).

@@ -172,7 +172,7 @@ function loadMigrateStore(args: string[], env: NodeJS.ProcessEnv): Command {
   const sameSqlite = source.store === 'sqlite' && target.store === 'sqlite' && source.dataDir === target.dataDir;
   const samePostgres = source.postgres !== undefined && source.postgres.url === target.postgres?.url;
   if (sameSqlite || samePostgres) {
-    throw new ConfigError(`fathom migrate-store: the target is the source's own database; name another with ${sameSqlite ? '--to-data-dir' : '--to-database-url'}`);
+    throw new ConfigError(`migrate-store: the target is the source's own database; name another with ${sameSqlite ? '--to-data-dir' : '--to-database-url'}`);
   }
   return { name: 'migrate-store', source, target };
 }

@@ -19,7 +19,7 @@ async function collectGarbage(config: Config, minAgeSeconds: number): Promise<vo
   try {
     const report = await fathom.container.resolve(CollectGarbage).execute({ minAgeMs: minAgeSeconds * 1000 });
     console.log(
-      `fathom gc: scanned ${report.scanned} blobs in ${config.dataDir}; removed ${report.removed} unreferenced ` +
+      `fathom gc: scanned ${report.scanned} blobs in ${fathom.blobRoot}; removed ${report.removed} unreferenced ` +
         `(${report.removedBytes} bytes); left ${report.recent} modified in the last ${minAgeSeconds} s unchecked`,
     );
   } finally {
@@ -192,7 +192,8 @@ async function serve(config: Config): Promise<void> {
     }
     throw error;
   });
-  app.log.info({ dataDir: config.dataDir, store: config.store, durability: config.durability }, `Fathom is listening on ${address}`);
+  const records = config.store === 'postgres' ? { store: config.store } : { store: config.store, dataDir: config.dataDir, durability: config.durability };
+  app.log.info({ ...records, blobs: fathom.blobRoot }, `Fathom is listening on ${address}`);
   // Safe on every store: the memory store keeps its blobs in a fresh directory of its own.
   sweepInBackground(fathom, app.log);
 }

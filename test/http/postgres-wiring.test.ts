@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { buildServer } from '../../src/adapters/http/server.js';
 import { buildContainer, StartupError, type Fathom } from '../../src/composition-root.js';
@@ -98,6 +100,50 @@ describePostgres('FATHOM_STORE=postgres', (postgres) => {
       expect((failure as Error).message).toMatch(/no Fathom schema/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says why without a stack trace when the role may not create the schema', async () => {
+    const url = await postgres.createDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // PostgreSQL 15 lets only the database owner create tables in public.
+      await admin.query('DROP ROLE IF EXISTS fathom_reader; CREATE ROLE fathom_reader LOGIN');
+    } finally {
+      await admin.end();
+    }
+    const dataDir = await mkdtemp(join(tmpdir(), 'fathom-pg-wiring-'));
+    try {
+      const asReader = url.replace('postgres://postgres@', 'postgres://fathom_reader@');
+      const failure = await buildContainer({ dataDir, maxUploadBytes: 1024, store: 'postgres', postgres: { url: asReader, poolSize: 2, statementTimeoutMs: 5_000 } }).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(StartupError);
+      expect((failure as Error).message).toMatch(/permission denied for schema public.*its role owns the database/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('creates no data directory when records are in PostgreSQL and bytes in S3', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'fathom-pg-wiring-'));
+    const dataDir = join(parent, 'never-made');
+    try {
+      const fathom = await buildContainer({
+        dataDir,
+        maxUploadBytes: 1024,
+        store: 'postgres',
+        postgres: { url: await postgres.createDatabase(), poolSize: 2, statementTimeoutMs: 5_000 },
+        // An endpoint nothing listens on: the start-up check of the bucket fails first, but only
+        // after the data directory would have been made.
+        blob: { kind: 's3', bucket: 'fathom', prefix: '', region: 'us-east-1', endpoint: `http://127.0.0.1:${await closedPort()}` },
+      }).catch((error: unknown) => error);
+      expect(fathom).toBeInstanceOf(StartupError);
+      expect((fathom as Error).message).toMatch(/artifact store/);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,5 +61,32 @@ describeS3('FATHOM_BLOB=s3: artifact bytes in an S3 bucket, chosen by configurat
     await expect(buildContainer({ ...configured(), blob: { kind: 's3', bucket: TEST_BUCKET, prefix: 'a//b/', region: 'us-east-1', endpoint: s3.endpoint() } })).rejects.toBeInstanceOf(
       StartupError,
     );
+  });
+
+  it('refuses to start when the bucket is missing or the credentials are refused, naming the reason', async () => {
+    const missing = await buildContainer(configured({ FATHOM_S3_BUCKET: 'no-such-bucket' })).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(StartupError);
+    expect((missing as Error).message).toMatch(/NoSuchBucket.*check the S3 bucket, region, endpoint and credentials/);
+    process.env.AWS_ACCESS_KEY_ID = 'NOT-A-KEY';
+    const refused = await buildContainer(configured()).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StartupError);
+    expect((refused as Error).message).toMatch(/artifact store/);
+  });
+
+  it('says not ready while the bucket cannot be used, and ready again once it can', async () => {
+    const fathom = await buildContainer(configured());
+    const app = await buildServer({ container: fathom.container });
+    try {
+      await s3.client().send(new DeleteBucketCommand({ Bucket: TEST_BUCKET }));
+      const notReady = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(notReady.statusCode).toBe(503);
+      expect(notReady.json().detail).toMatch(/NoSuchBucket/);
+      await s3.client().send(new CreateBucketCommand({ Bucket: TEST_BUCKET }));
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      await s3.client().send(new CreateBucketCommand({ Bucket: TEST_BUCKET })).catch(() => undefined);
+      await app.close();
+      await fathom.close();
+    }
   });
 });

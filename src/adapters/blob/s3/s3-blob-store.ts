@@ -3,6 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
+  ListObjectsV2Command,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
@@ -10,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobStore, ByteRange, ListedBlob, PutOptions, StoredBlob } from '../../../application/ports/blob-store.js';
-import { InvalidArgumentError, NotFoundError, PayloadTooLargeError, RangeNotSatisfiableError } from '../../../domain/errors.js';
+import { InvalidArgumentError, NotFoundError, PayloadTooLargeError, RangeNotSatisfiableError, UnavailableError } from '../../../domain/errors.js';
 import { listCommonPrefixes, listObjects, s3ClientFor, type S3BlobStoreConfig } from './s3-client.js';
 import { copyWithinBucket, type CopyLimits } from './s3-copy.js';
 import { isNotFound, translateS3Error } from './s3-errors.js';
@@ -214,6 +215,26 @@ export class S3BlobStore implements BlobStore {
       throw translateS3Error(error, 'clear staged uploads');
     }
     return removed;
+  }
+
+  /**
+   * Whether the bucket answers with these settings: one listing of at most one key under the
+   * prefix, which needs the bucket to exist, the endpoint and region to be right and the
+   * credentials to allow listing. For start-up and readiness, so that a misconfigured server
+   * says so instead of answering every upload and download with 503.
+   * @throws UnavailableError naming what went wrong.
+   */
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.layout.prefix, MaxKeys: 1 }));
+    } catch (error) {
+      const translated = translateS3Error(error, 'list the bucket');
+      if (translated instanceof UnavailableError) throw translated;
+      const { name, message } = error as { name?: string; message?: string };
+      throw new UnavailableError(`the artifact store cannot be used (${name ?? 'Error'}: ${message ?? String(error)}); check the S3 bucket, region, endpoint and credentials`, {
+        cause: error,
+      });
+    }
   }
 
   /** Closes the client's connections. */
