@@ -1,6 +1,6 @@
 import { sortKeyKinds, type SortPosition, type SortValue } from '../../../domain/search/evaluate.js';
 import type { Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
-import { balanced, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
+import { balanced, FieldJoins, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
 import { likeTest } from './postgres-like.js';
 
 /**
@@ -70,7 +70,7 @@ function compilePart(
   part: SearchPart,
 ): CompiledSearch {
   const params = new Params();
-  const joins = new Joins(params, part === 'present');
+  const joins = new FieldJoins(part === 'present' ? lateralJoin(params) : plainJoin(params));
   const where: string[] = [];
   let from = 'runs AS r';
   if (part === 'present') {
@@ -107,51 +107,22 @@ function compilePart(
   return { sql, params: params.values };
 }
 
+/** A field's table as a LEFT JOIN: a lookup by primary key (run_id, key). */
+const plainJoin =
+  (params: Params) =>
+  (table: string, alias: string, key: string): string =>
+    `LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${params.add(key, 'text')}`;
+
 /**
- * One LEFT JOIN per distinct parameter, metric or tag the query names, shared by filter and order;
- * each a lookup by primary key (run_id, key).
- *
- * Where an index walk drives the query (`lateral`), each is a LATERAL subquery behind OFFSET 0,
- * which the planner cannot flatten into a join it would reorder: the lookups happen only for the
- * runs the walk reaches, and the walk stops at the limit. As plain joins, the planner prefers to
- * read every run's rows and sort (W5: 20-40 ms against 4-10 ms for the walk over 10,000 runs).
+ * A field's table where an index walk drives the query: a LATERAL subquery behind OFFSET 0, which
+ * the planner cannot flatten into a join it would reorder, so the lookups happen only for the runs
+ * the walk reaches, and the walk stops at the limit. As plain joins, the planner prefers to read
+ * every run's rows and sort (W5: 20-40 ms against 4-10 ms for the walk over 10,000 runs).
  */
-class Joins {
-  private readonly aliases = new Map<string, string>();
-  private readonly clauses: string[] = [];
-
-  constructor(
-    private readonly params: Params,
-    private readonly lateral: boolean,
-  ) {}
-
-  /** The alias of the table that drives the query (it gets no LEFT JOIN of its own). */
-  driving(field: Field & { kind: 'metric' }): string {
-    const alias = `${field.kind[0]}${this.aliases.size}`;
-    this.aliases.set(`${field.kind}:${field.key}`, alias);
-    return alias;
-  }
-
-  of(field: Field & { kind: 'param' | 'metric' | 'tag' }): string {
-    const id = `${field.kind}:${field.key}`;
-    let alias = this.aliases.get(id);
-    if (alias) return alias;
-    alias = `${field.kind[0]}${this.aliases.size}`;
-    const table = field.kind === 'param' ? 'parameters' : field.kind === 'metric' ? 'metric_series' : 'run_tags';
-    const key = this.params.add(field.key, 'text');
-    this.clauses.push(
-      this.lateral
-        ? `LEFT JOIN LATERAL (SELECT * FROM ${table} WHERE run_id = r.id AND key = ${key} OFFSET 0) AS ${alias} ON true`
-        : `LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${key}`,
-    );
-    this.aliases.set(id, alias);
-    return alias;
-  }
-
-  sql(): string {
-    return this.clauses.join(' ');
-  }
-}
+const lateralJoin =
+  (params: Params) =>
+  (table: string, alias: string, key: string): string =>
+    `LEFT JOIN LATERAL (SELECT * FROM ${table} WHERE run_id = r.id AND key = ${params.add(key, 'text')} OFFSET 0) AS ${alias} ON true`;
 
 const ATTRIBUTES: Record<string, View> = {
   id: { sql: 'r.id', type: 'text', nullable: false },
@@ -168,7 +139,7 @@ const ATTRIBUTES: Record<string, View> = {
 };
 
 /** A field's view: NULL where the domain says the value is missing. */
-function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: Joins): View {
+function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: FieldJoins): View {
   switch (field.kind) {
     case 'param': {
       const p = joins.of(field);
@@ -200,7 +171,7 @@ function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: Joins): 
   }
 }
 
-function condition(filter: Filter, joins: Joins, params: Params): string {
+function condition(filter: Filter, joins: FieldJoins, params: Params): string {
   switch (filter.type) {
     case 'and':
     case 'or': {

@@ -1,5 +1,5 @@
 import type { SortPosition } from '../../../domain/search/evaluate.js';
-import type { ComparisonOperator, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
+import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
 
 /**
  * What compiling the filter language to SQL means whatever the SQL store: the plan of a search's
@@ -37,6 +37,39 @@ export function searchParts(orderBy: readonly OrderTerm[], after: SortPosition |
   if (first?.kind !== 'metric' || INDEXED_METRIC_COLUMNS[first.aggregate] === undefined) return ['all'];
   // After a cursor without a value, only runs without a value remain.
   return !after || after.keys[0] !== null ? ['present', 'missing'] : ['missing'];
+}
+
+/**
+ * One joined table per distinct parameter, metric or tag a query names, shared by filter and
+ * order, under an alias of its own: the table its kind lives in, looked up by (run_id, key) for
+ * run `r`. How the join is written (and its key bound) is the dialect's `join`.
+ */
+export class FieldJoins {
+  private readonly aliases = new Map<string, string>();
+  private readonly clauses: string[] = [];
+
+  constructor(private readonly join: (table: 'parameters' | 'metric_series' | 'run_tags', alias: string, key: string) => string) {}
+
+  /** The alias of the table that drives the query (it gets no join of its own). */
+  driving(field: Field & { kind: 'metric' }): string {
+    const alias = `${field.kind[0]}${this.aliases.size}`;
+    this.aliases.set(`${field.kind}:${field.key}`, alias);
+    return alias;
+  }
+
+  of(field: Field & { kind: 'param' | 'metric' | 'tag' }): string {
+    const id = `${field.kind}:${field.key}`;
+    let alias = this.aliases.get(id);
+    if (alias) return alias;
+    alias = `${field.kind[0]}${this.aliases.size}`;
+    this.clauses.push(this.join(field.kind === 'param' ? 'parameters' : field.kind === 'metric' ? 'metric_series' : 'run_tags', alias, field.key));
+    this.aliases.set(id, alias);
+    return alias;
+  }
+
+  sql(): string {
+    return this.clauses.join(' ');
+  }
 }
 
 /** Which view of a field a literal compares with: its type picks it, as in the domain. */

@@ -1,6 +1,6 @@
 import { sortKeyKinds, type SortPosition } from '../../../domain/search/evaluate.js';
 import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
-import { balanced, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
+import { balanced, FieldJoins, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
 
 /**
  * Compiles the filter language to SQLite SQL, following the domain's definition rule for rule
@@ -29,7 +29,12 @@ function compilePart(
   after: SortPosition | undefined,
   part: SearchPart,
 ): CompiledSearch {
-  const joins = new Joins();
+  // Joined tables come before WHERE in the text: their keys are the first parameters.
+  const joinParams: Bindable[] = [];
+  const joins = new FieldJoins((table, alias, key) => {
+    joinParams.push(key);
+    return `LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ?`;
+  });
   const where: string[] = [];
   const whereParams: Bindable[] = [];
   let from = 'runs AS r';
@@ -75,37 +80,7 @@ function compilePart(
     `r.id ${idDescending ? 'DESC' : 'ASC'}`,
   ].join(', ');
   const sql = `SELECT ${select} FROM ${from} ${joins.sql()} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
-  return { sql, params: [...joins.params, ...whereParams] };
-}
-
-/** One LEFT JOIN per distinct parameter, metric or tag the query names, shared by filter and order. */
-class Joins {
-  private readonly aliases = new Map<string, string>();
-  private readonly clauses: string[] = [];
-  readonly params: Bindable[] = [];
-
-  /** The alias of the table that drives the query (it gets no LEFT JOIN of its own). */
-  driving(field: Field & { kind: 'metric' }): string {
-    const alias = `${field.kind[0]}${this.aliases.size}`;
-    this.aliases.set(`${field.kind}:${field.key}`, alias);
-    return alias;
-  }
-
-  of(field: Field & { kind: 'param' | 'metric' | 'tag' }): string {
-    const id = `${field.kind}:${field.key}`;
-    let alias = this.aliases.get(id);
-    if (alias) return alias;
-    alias = `${field.kind[0]}${this.aliases.size}`;
-    const table = field.kind === 'param' ? 'parameters' : field.kind === 'metric' ? 'metric_series' : 'run_tags';
-    this.clauses.push(`LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ?`);
-    this.params.push(field.key);
-    this.aliases.set(id, alias);
-    return alias;
-  }
-
-  sql(): string {
-    return this.clauses.join(' ');
-  }
+  return { sql, params: [...joinParams, ...whereParams] };
 }
 
 const ATTRIBUTE_COLUMNS = {
@@ -123,7 +98,7 @@ const ATTRIBUTE_COLUMNS = {
 } as const;
 
 /** The SQL for a field's view: NULL where the domain says the value is missing. */
-function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: Joins): string {
+function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: FieldJoins): string {
   switch (field.kind) {
     case 'param': {
       const p = joins.of(field);
@@ -152,12 +127,12 @@ function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: Joins): 
   }
 }
 
-function sortExpressions(field: Field, joins: Joins): string[] {
+function sortExpressions(field: Field, joins: FieldJoins): string[] {
   const kinds = sortKeyKinds(field);
   return kinds.map((kind) => view(field, kind, joins));
 }
 
-function condition(filter: Filter, joins: Joins, params: Bindable[]): string {
+function condition(filter: Filter, joins: FieldJoins, params: Bindable[]): string {
   switch (filter.type) {
     case 'and':
     case 'or': {
@@ -191,7 +166,7 @@ function condition(filter: Filter, joins: Joins, params: Bindable[]): string {
   }
 }
 
-function comparison(field: Field, operator: ComparisonOperator, value: FilterValue, joins: Joins, params: Bindable[]): string {
+function comparison(field: Field, operator: ComparisonOperator, value: FilterValue, joins: FieldJoins, params: Bindable[]): string {
   params.push(typeof value === 'boolean' ? Number(value) : value);
   return `(${view(field, kindOf(value), joins)} ${OPERATORS[operator]} ?)`;
 }
