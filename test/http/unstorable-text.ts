@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 
 /**
  * Requests carrying NUL (U+0000), which no store holds: in an id, a name, a list filter and a
- * search filter. Every store must answer them alike, so the SQLite suite (errors.test.ts) and
+ * search filter, a metric key. Every store must answer them alike, so the SQLite suite (errors.test.ts) and
  * the PostgreSQL one (postgres-unstorable-text.test.ts) run these same requests and expect
  * `UNSTORABLE_TEXT_ANSWERS`: an unknown id or name is a 404, a list finds nothing, a filter
  * holding NUL is a 400 saying where.
@@ -10,6 +10,8 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 export async function answersToUnstorableText(app: Pick<FastifyInstance, 'inject'>): Promise<Record<string, { status: number; body: unknown }>> {
   const experiment = await app.inject({ method: 'POST', url: '/api/experiments', payload: { name: 'holds runs' } });
   const experimentId = (experiment.json() as { id: string }).id;
+  const run = await app.inject({ method: 'POST', url: `/api/experiments/${experimentId}/runs`, payload: {} });
+  const runId = (run.json() as { id: string }).id;
   const filter = "tags.a = 'x\u0000'";
   const requests: Record<string, InjectOptions> = {
     'GET /api/runs/ab%00': { method: 'GET', url: '/api/runs/ab%00' },
@@ -19,6 +21,7 @@ export async function answersToUnstorableText(app: Pick<FastifyInstance, 'inject
     'GET mlflow runs/get': { method: 'GET', url: '/api/2.0/mlflow/runs/get?run_id=ab%00' },
     'GET mlflow experiments/get-by-name': { method: 'GET', url: '/api/2.0/mlflow/experiments/get-by-name?experiment_name=a%00' },
     'POST mlflow runs/search': { method: 'POST', url: '/api/2.0/mlflow/runs/search', payload: { experiment_ids: [experimentId], filter } },
+    'GET mlflow metrics/get-history': { method: 'GET', url: `/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=a%00` },
   };
   const answers: Record<string, { status: number; body: unknown }> = {};
   for (const [name, request] of Object.entries(requests)) {
@@ -54,4 +57,5 @@ export const UNSTORABLE_TEXT_ANSWERS = {
   'GET mlflow runs/get': { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "run 'ab\u0000' does not exist" } },
   'GET mlflow experiments/get-by-name': { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "experiment 'a\u0000' does not exist" } },
   'POST mlflow runs/search': { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: `/filter: ${nulInFilter}` } },
+  'GET mlflow metrics/get-history': { status: 200, body: {} },
 };

@@ -20,6 +20,7 @@ import { PREFETCHED, prefetch, prefetched, prefetchJoins, stagePoints, type Pref
 import { forEachBlock, readHistory } from './postgres-metric-history.js';
 import { numbers } from './postgres-arrays.js';
 import { MetricWrite } from './postgres-metric-write.js';
+import { storable } from './postgres-text.js';
 
 /** A metric_series row as the lock reads it. */
 interface Series {
@@ -134,6 +135,8 @@ export class PostgresMetricRepository implements MetricRepository {
   }
 
   async history(runId: string, key: string, range: StepRange): Promise<MetricColumns> {
+    // A run or key no row can hold has no points (see postgres-text.ts), as on the other stores.
+    if (!storable(runId) || !storable(key)) return EMPTY_COLUMNS;
     const columns = await this.db.read((sql) => readHistory(sql, runId, key, range.startStep ?? 0, range.endStep ?? MAX_STEP));
     return columns ?? EMPTY_COLUMNS;
   }
