@@ -1,6 +1,6 @@
 import { sortKeyKinds, type SortPosition, type SortValue } from '../../../domain/search/evaluate.js';
 import type { Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
-import { balanced, FieldJoins, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
+import { compileFilter, FieldJoins, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type FilterLeaves, type SearchPart, type SearchScope } from '../shared/search-sql.js';
 import { likeTest } from './postgres-like.js';
 
 /**
@@ -86,7 +86,7 @@ function compilePart(
   // One experiment as an equality, so runs_by_experiment can give the runs in started_at order.
   else if (experiments.length === 1) where.push(`r.experiment_id = ${params.add(experiments[0], 'text')}`);
   else where.push(`r.experiment_id = ANY(${params.add(experiments, 'text[]')})`);
-  if (filter) where.push(condition(filter, joins, params));
+  if (filter) where.push(compileFilter(filter, leaves(joins, params)));
 
   // Sort keys: one per key of each term, as `sortKeysOf` lists them. In the 'present' part the
   // first one is never missing.
@@ -171,43 +171,24 @@ function view(field: Field, kind: 'number' | 'text' | 'boolean', joins: FieldJoi
   }
 }
 
-function condition(filter: Filter, joins: FieldJoins, params: Params): string {
-  switch (filter.type) {
-    case 'and':
-    case 'or': {
-      // A chain of a thousand ors would be a thousand levels deep as parsed: the chain is
-      // flattened and rebuilt as a balanced tree, log2(n) deep.
-      const operands = flatten(filter, filter.type).map((operand) => condition(operand, joins, params));
-      return balanced(operands, filter.type.toUpperCase());
-    }
-    case 'not':
-      return `(NOT ${condition(filter.operand, joins, params)})`;
-    case 'compare': {
-      const field = view(filter.field, kindOf(filter.value), joins);
-      return `(${field.sql} ${OPERATORS[filter.operator]} ${params.compared(filter.value, field)})`;
-    }
-    case 'in': {
-      // `x in (a, b)` means `x = a or x = b`. Values of one type become one `= ANY(array)` (the
-      // same three-valued result: NULL for a missing field, never NULL otherwise), the types OR-ed.
-      const lists: string[] = [];
-      for (const kind of ['number', 'text', 'boolean'] as const) {
-        const values = filter.values.filter((value) => kindOf(value) === kind);
-        if (values.length === 0) continue;
-        const field = view(filter.field, kind, joins);
-        const type = kind === 'text' ? 'text' : kind === 'boolean' ? 'boolean' : field.type === 'bigint' && values.every(Number.isSafeInteger) ? 'bigint' : 'float8';
-        lists.push(`(${field.sql} = ANY(${params.add(values, `${type}[]`)}))`);
-      }
-      const any = balanced(lists, 'OR');
-      return filter.negated ? `(NOT ${any})` : any;
-    }
-    case 'like': {
-      const test = likeTest(filter.pattern, filter.caseInsensitive);
-      const like = `(${view(filter.field, 'text', joins).sql} ${test.operator} ${params.add(test.pattern, 'text')})`;
-      return filter.negated ? `(NOT ${like})` : like;
-    }
-  }
+/** The filter's leaves in PostgreSQL SQL: a list is one `= ANY(array)`, `like` goes through postgres-like.ts. */
+function leaves(joins: FieldJoins, params: Params): FilterLeaves {
+  return {
+    compare(field, operator, value) {
+      const left = view(field, kindOf(value), joins);
+      return `(${left.sql} ${OPERATORS[operator]} ${params.compared(value, left)})`;
+    },
+    oneOf(field, kind, values) {
+      const left = view(field, kind, joins);
+      const type = kind === 'text' ? 'text' : kind === 'boolean' ? 'boolean' : left.type === 'bigint' && values.every(Number.isSafeInteger) ? 'bigint' : 'float8';
+      return `(${left.sql} = ANY(${params.add(values, `${type}[]`)}))`;
+    },
+    like(field, pattern, caseInsensitive) {
+      const test = likeTest(pattern, caseInsensitive);
+      return `(${view(field, 'text', joins).sql} ${test.operator} ${params.add(test.pattern, 'text')})`;
+    },
+  };
 }
-
 
 /**
  * Conditions for the rows strictly after the cursor under ORDER BY k [dir] NULLS LAST, ...,

@@ -3,8 +3,9 @@ import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '
 
 /**
  * What compiling the filter language to SQL means whatever the SQL store: the plan of a search's
- * queries, and the shape of its conditions. The SQL itself (placeholders, types, collations,
- * joins, NULL ordering) is each dialect's, in sqlite-search-sql.ts and postgres-search-sql.ts.
+ * queries, one joined table per field, and the shape of a filter's condition. The SQL itself
+ * (placeholders, types, collations, how a join and a leaf condition are written, NULL ordering,
+ * keysets) is each dialect's, in sqlite-search-sql.ts and postgres-search-sql.ts.
  */
 
 export interface SearchScope {
@@ -72,15 +73,61 @@ export class FieldJoins {
   }
 }
 
+/** A field's view as the domain defines it: the literal's type picks the one a comparison uses. */
+export type ViewKind = 'number' | 'text' | 'boolean';
+
 /** Which view of a field a literal compares with: its type picks it, as in the domain. */
-export const kindOf = (value: FilterValue): 'number' | 'text' | 'boolean' => (typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean');
+export const kindOf = (value: FilterValue): ViewKind => (typeof value === 'number' ? 'number' : typeof value === 'string' ? 'text' : 'boolean');
+
+/** The conditions a dialect writes for the leaves of a filter, binding their values as it goes. */
+export interface FilterLeaves {
+  compare(field: Field, operator: ComparisonOperator, value: FilterValue): string;
+  /** `field`'s `kind` view equal to one of `values` (all of that kind): NULL when the view is. */
+  oneOf(field: Field, kind: ViewKind, values: readonly FilterValue[]): string;
+  /** `field`'s text view matching `pattern` as the domain's likeMatcher matches (search/values.ts). */
+  like(field: Field, pattern: string, caseInsensitive: boolean): string;
+}
+
+/**
+ * A filter as one SQL condition, following the domain's definition (search/evaluate.ts): a
+ * missing field is NULL and SQL's three-valued logic does the rest; `in` means an OR of
+ * equalities, so the values of each type become one `oneOf`, the types OR-ed. Leaves are written,
+ * and their values bound, in textual order.
+ */
+export function compileFilter(filter: Filter, leaves: FilterLeaves): string {
+  switch (filter.type) {
+    case 'and':
+    case 'or':
+      return balanced(
+        flatten(filter, filter.type).map((operand) => compileFilter(operand, leaves)),
+        filter.type.toUpperCase(),
+      );
+    case 'not':
+      return `(NOT ${compileFilter(filter.operand, leaves)})`;
+    case 'compare':
+      return leaves.compare(filter.field, filter.operator, filter.value);
+    case 'in': {
+      const lists: string[] = [];
+      for (const kind of ['number', 'text', 'boolean'] as const) {
+        const values = filter.values.filter((value) => kindOf(value) === kind);
+        if (values.length > 0) lists.push(leaves.oneOf(filter.field, kind, values));
+      }
+      const any = balanced(lists, 'OR');
+      return filter.negated ? `(NOT ${any})` : any;
+    }
+    case 'like': {
+      const like = leaves.like(filter.field, filter.pattern, filter.caseInsensitive);
+      return filter.negated ? `(NOT ${like})` : like;
+    }
+  }
+}
 
 /**
  * The operands of a chain of one connective (a or b or c), however the parser nested it. A chain
  * of a thousand ors is a thousand levels deep as parsed, past the SQL parsers' limits on
- * expression depth: the stores rebuild it with `balanced`.
+ * expression depth: it is rebuilt with `balanced`.
  */
-export function flatten(filter: Filter, type: 'and' | 'or'): Filter[] {
+function flatten(filter: Filter, type: 'and' | 'or'): Filter[] {
   const operands: Filter[] = [];
   const pending: Filter[] = [filter];
   while (pending.length > 0) {
@@ -92,7 +139,7 @@ export function flatten(filter: Filter, type: 'and' | 'or'): Filter[] {
 }
 
 /** `a OP b OP c OP d` as ((a OP b) OP (c OP d)): log2(n) deep. Operands, and so parameters, stay in textual order. */
-export function balanced(operands: readonly string[], operator: string): string {
+function balanced(operands: readonly string[], operator: string): string {
   if (operands.length === 1) return operands[0] as string;
   const middle = Math.ceil(operands.length / 2);
   return `(${balanced(operands.slice(0, middle), operator)} ${operator} ${balanced(operands.slice(middle), operator)})`;

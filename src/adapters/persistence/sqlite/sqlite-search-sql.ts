@@ -1,6 +1,6 @@
 import { sortKeyKinds, type SortPosition } from '../../../domain/search/evaluate.js';
-import type { ComparisonOperator, Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
-import { balanced, FieldJoins, flatten, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type SearchPart, type SearchScope } from '../shared/search-sql.js';
+import type { Field, Filter, FilterValue, OrderTerm } from '../../../domain/search/filter.js';
+import { compileFilter, FieldJoins, INDEXED_METRIC_COLUMNS, kindOf, OPERATORS, searchParts, type FilterLeaves, type SearchPart, type SearchScope } from '../shared/search-sql.js';
 
 /**
  * Compiles the filter language to SQLite SQL, following the domain's definition rule for rule
@@ -60,7 +60,7 @@ function compilePart(
   } else {
     where.push("r.lifecycle_stage = 'active'");
   }
-  if (filter) where.push(condition(filter, joins, whereParams));
+  if (filter) where.push(compileFilter(filter, leaves(joins, whereParams)));
 
   // Sort keys: one expression per key of each term, as `sortKeysOf` lists them.
   const keys: { expression: string; descending: boolean }[] = [];
@@ -132,43 +132,25 @@ function sortExpressions(field: Field, joins: FieldJoins): string[] {
   return kinds.map((kind) => view(field, kind, joins));
 }
 
-function condition(filter: Filter, joins: FieldJoins, params: Bindable[]): string {
-  switch (filter.type) {
-    case 'and':
-    case 'or': {
-      // A chain of a thousand ors is a thousand levels deep as parsed, past SQLite's limit on
-      // expression depth: the chain is flattened and rebuilt as a balanced tree.
-      const operands = flatten(filter, filter.type).map((operand) => condition(operand, joins, params));
-      return balanced(operands, filter.type.toUpperCase());
-    }
-    case 'not':
-      return `(NOT ${condition(filter.operand, joins, params)})`;
-    case 'compare':
-      return comparison(filter.field, filter.operator, filter.value, joins, params);
-    case 'in': {
-      // `x in (a, b)` means `x = a or x = b`. Values of one type become one SQL IN list (the same
-      // three-valued result: NULL for a missing field, never NULL otherwise), the types OR-ed.
-      const lists: string[] = [];
-      for (const kind of ['number', 'text', 'boolean'] as const) {
-        const values = filter.values.filter((value) => kindOf(value) === kind);
-        if (values.length === 0) continue;
-        lists.push(`(${view(filter.field, kind, joins)} IN (${values.map(() => '?').join(', ')}))`);
-        params.push(...values.map((value) => (typeof value === 'boolean' ? Number(value) : value)));
-      }
-      const any = balanced(lists, 'OR');
-      return filter.negated ? `(NOT ${any})` : any;
-    }
-    case 'like': {
-      params.push(filter.pattern, filter.caseInsensitive ? 1 : 0);
-      const like = `fathom_like(${view(filter.field, 'text', joins)}, ?, ?)`;
-      return filter.negated ? `(NOT ${like})` : like;
-    }
-  }
-}
+/** SQLite binds a boolean as 0 or 1, what its boolean view gives. */
+const bindable = (value: FilterValue): Bindable => (typeof value === 'boolean' ? Number(value) : value);
 
-function comparison(field: Field, operator: ComparisonOperator, value: FilterValue, joins: FieldJoins, params: Bindable[]): string {
-  params.push(typeof value === 'boolean' ? Number(value) : value);
-  return `(${view(field, kindOf(value), joins)} ${OPERATORS[operator]} ?)`;
+/** The filter's leaves in SQLite SQL: a list is an IN list, `like` the domain's matcher as a function. */
+function leaves(joins: FieldJoins, params: Bindable[]): FilterLeaves {
+  return {
+    compare(field, operator, value) {
+      params.push(bindable(value));
+      return `(${view(field, kindOf(value), joins)} ${OPERATORS[operator]} ?)`;
+    },
+    oneOf(field, kind, values) {
+      params.push(...values.map(bindable));
+      return `(${view(field, kind, joins)} IN (${values.map(() => '?').join(', ')}))`;
+    },
+    like(field, pattern, caseInsensitive) {
+      params.push(pattern, caseInsensitive ? 1 : 0);
+      return `fathom_like(${view(field, 'text', joins)}, ?, ?)`;
+    },
+  };
 }
 
 /**
