@@ -1,7 +1,6 @@
 import { expect } from 'vitest';
-import type { MetricRepository } from '../../src/application/ports/metric-repository.js';
 import { pointsOf, type MetricDraft, type MetricPoint, type StepRange } from '../../src/domain/metric.js';
-import { T0, draft } from '../contract/repositories/support.js';
+import { T0, draft, type RepositoryStore } from '../contract/repositories/support.js';
 
 /**
  * Driving one metric series of a store that keeps histories as chunks plus a tail of rows (the
@@ -52,22 +51,24 @@ export interface Layout {
 
 /** A run of a chunked store, as the tests see it. */
 export interface ChunkedRun {
-  metrics: MetricRepository;
+  store: RepositoryStore;
   runId: string;
   /** The store's DIRECT_POINTS: a batch with fewer new points of a series goes through the tail. */
   directPoints: number;
   /** Only to show which layout a test reached. */
   layout(key: string): Promise<Layout>;
+  /** How many rows a table holds, all runs' together. */
+  rowsIn(table: 'metric_series' | 'metric_chunks' | 'metric_points'): Promise<number>;
 }
 
 /** The steps of a test on the run `current()` gives (read at each call: stores are made per test). */
 export function chunkedSeries(current: () => ChunkedRun) {
   const append = async (model: Model, points: MetricDraft[]): Promise<void> => {
-    await current().metrics.append(current().runId, points);
+    await current().store.metrics.append(current().runId, points);
     model.add(points);
   };
-  const history = async (range: StepRange = {}, key = 'loss'): Promise<MetricPoint[]> => pointsOf(key, await current().metrics.history(current().runId, key, range));
-  const summary = async (key = 'loss') => (await current().metrics.summaries([current().runId])).get(current().runId)?.find((s) => s.key === key);
+  const history = async (range: StepRange = {}, key = 'loss'): Promise<MetricPoint[]> => pointsOf(key, await current().store.metrics.history(current().runId, key, range));
+  const summary = async (key = 'loss') => (await current().store.metrics.summaries([current().runId])).get(current().runId)?.find((s) => s.key === key);
   return {
     append,
     /** Appends in batches too small to go into chunks: through the tail's rows. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHUNK_POINTS } from '../../../src/adapters/persistence/shared/metric-chunks.js';
-import type { StepRange } from '../../../src/domain/metric.js';
-import { T0, draft } from '../../contract/repositories/support.js';
+import { pointsOf, type StepRange } from '../../../src/domain/metric.js';
+import { T0, draft, givenExperiment, givenRun } from '../../contract/repositories/support.js';
 import { Model, chunkedSeries, loss, range, series, type ChunkedRun } from '../../support/metric-series.js';
 
 /**
@@ -62,19 +62,25 @@ export function describeChunkedSeries(current: () => ChunkedRun): void {
     });
 
     it('appends an empty batch to a run, and refuses one to an unknown run', async () => {
-      expect(await current().metrics.append(current().runId, [])).toBe(0);
-      await expect(current().metrics.append('no-such-run', [])).rejects.toThrow(/no-such-run/);
+      expect(await current().store.metrics.append(current().runId, [])).toBe(0);
+      await expect(current().store.metrics.append('no-such-run', [])).rejects.toThrow(/no-such-run/);
     });
 
     it('continues the steps of drafts without a step across a seal', async () => {
-      const { metrics, runId } = current();
+      const {
+        store: { metrics },
+        runId,
+      } = current();
       await metrics.append(runId, Array.from({ length: 1500 }, (_, i) => draft('loss', i)));
       await metrics.append(runId, Array.from({ length: 1000 }, (_, i) => draft('loss', 1500 + i)));
       expect((await history()).map((p) => [p.step, p.value])).toEqual(range(0, 2500).map((i) => [i, i]));
     });
 
     it('seals many series of one batch at once', async () => {
-      const { metrics, runId } = current();
+      const {
+        store: { metrics },
+        runId,
+      } = current();
       const keys = range(0, 20).map((k) => `k${String(k).padStart(2, '0')}`);
       for (let step = 0; step < 1100; step += 10) {
         await metrics.append(runId, keys.flatMap((key) => range(step, step + 10).map((s) => draft(key, s % 7, s))));
@@ -211,5 +217,18 @@ export function describeChunkedSeries(current: () => ChunkedRun): void {
       expect(await history()).toEqual(model.history());
       expect(await summary()).toMatchObject({ min: -Infinity, max: Infinity, count: 2500 });
     });
+  });
+
+  it('deleting a run removes its chunks and rows with its series', async () => {
+    const { store, runId, rowsIn } = current();
+    const other = await givenRun(store, (await givenExperiment(store)).id);
+    await store.metrics.append(runId, series(range(0, 5000)));
+    await store.metrics.append(runId, series(range(5000, 5010)));
+    await store.metrics.append(other.id, series(range(0, 1500)));
+    await store.metrics.append(other.id, series(range(1500, 1510)));
+    expect([await rowsIn('metric_chunks'), await rowsIn('metric_points')]).toEqual([5 + 2, 10 + 10]);
+    await store.runs.delete(runId);
+    expect([await rowsIn('metric_series'), await rowsIn('metric_chunks'), await rowsIn('metric_points')]).toEqual([1, 2, 10]);
+    expect(pointsOf('loss', await store.metrics.history(other.id, 'loss', {})).length).toBe(1510);
   });
 }

@@ -7,7 +7,6 @@ import { DIRECT_POINTS } from '../../../src/adapters/persistence/sqlite/sqlite-m
 import { MIGRATIONS } from '../../../src/adapters/persistence/sqlite/migrations.js';
 import { SqliteDatabase } from '../../../src/adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from '../../../src/adapters/persistence/sqlite/sqlite-store.js';
-import { pointsOf } from '../../../src/domain/metric.js';
 import { T0, givenExperiment, givenRun } from '../../contract/repositories/support.js';
 import { Model, chunkedSeries, loss, range, series, type Layout } from '../../support/metric-series.js';
 import { describeChunkedSeries } from './metric-chunks.contract.js';
@@ -48,7 +47,13 @@ function layoutOf(key: string): Layout {
   };
 }
 
-const run = () => ({ metrics: store.metrics, runId, directPoints: DIRECT_POINTS, layout: async (key: string) => layoutOf(key) });
+const run = () => ({
+  store,
+  runId,
+  directPoints: DIRECT_POINTS,
+  layout: async (key: string) => layoutOf(key),
+  rowsIn: async (table: string) => store.database.connection.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number,
+});
 const { append, history, layout, expectMatches } = chunkedSeries(run);
 
 describeChunkedSeries(run);
@@ -110,19 +115,6 @@ describe('a database written by the first schema version', () => {
     expect(await layout()).toEqual({ chunks: [CHUNK_POINTS], rows: 1030 - CHUNK_POINTS });
     await expectMatches(model);
   });
-});
-
-it('deleting a run removes its chunks and rows with its series', async () => {
-  const other = await givenRun(store, (await givenExperiment(store)).id);
-  await store.metrics.append(runId, series(range(0, 5000)));
-  await store.metrics.append(runId, series(range(5000, 5010)));
-  await store.metrics.append(other.id, series(range(0, 1500)));
-  await store.metrics.append(other.id, series(range(1500, 1520)));
-  const count = (table: string) => store.database.connection.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
-  expect([count('metric_chunks'), count('metric_points')]).toEqual([5 + 2, 10 + 20]);
-  await store.runs.delete(runId);
-  expect([count('metric_series'), count('metric_chunks'), count('metric_points')]).toEqual([1, 2, 20]);
-  expect(pointsOf('loss', await store.metrics.history(other.id, 'loss', {})).length).toBe(1520);
 });
 
 it('refuses a big-endian machine with a clear error', () => {
