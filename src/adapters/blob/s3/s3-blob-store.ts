@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
-  ListObjectsV2Command,
+  HeadBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
@@ -218,17 +218,23 @@ export class S3BlobStore implements BlobStore {
   }
 
   /**
-   * Whether the bucket answers with these settings: one listing of at most one key under the
-   * prefix, which needs the bucket to exist, the endpoint and region to be right and the
-   * credentials to allow listing. For start-up and readiness, so that a misconfigured server
-   * says so instead of answering every upload and download with 503.
+   * Whether the bucket answers with these settings: a HEAD of the bucket, which needs it to
+   * exist, the endpoint and region to be right and the credentials to allow listing it. For
+   * start-up and readiness, so that a misconfigured server says so instead of answering every
+   * upload and download with 503.
    * @throws UnavailableError naming what went wrong.
    */
   async check(): Promise<void> {
     try {
-      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.layout.prefix, MaxKeys: 1 }));
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      const translated = translateS3Error(error, 'list the bucket');
+      // A HEAD has no body, so S3 can only say 404 or 403: name what those mean here.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) throw new UnavailableError(`the artifact store's bucket '${this.bucket}' does not exist; check FATHOM_S3_BUCKET and FATHOM_S3_ENDPOINT`, { cause: error });
+      if (status === 403) {
+        throw new UnavailableError(`the artifact store refused these credentials for bucket '${this.bucket}' (403); check the AWS credentials and the bucket's policy`, { cause: error });
+      }
+      const translated = translateS3Error(error, 'reach the bucket');
       if (translated instanceof UnavailableError) throw translated;
       const { name, message } = error as { name?: string; message?: string };
       throw new UnavailableError(`the artifact store cannot be used (${name ?? 'Error'}: ${message ?? String(error)}); check the S3 bucket, region, endpoint and credentials`, {
