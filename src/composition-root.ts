@@ -11,9 +11,7 @@ import type { BlobStore } from './application/ports/blob-store.js';
 import type { Readiness } from './application/ports/readiness.js';
 import { InvalidArgumentError, UnavailableError } from './domain/errors.js';
 import { createMemoryStore } from './adapters/persistence/memory/memory-store.js';
-import { InProcessBlobHolds } from './adapters/persistence/shared/in-process-blob-holds.js';
-import { PostgresBlobHolds } from './adapters/persistence/postgres/postgres-blob-holds.js';
-import { PostgresDatabase, PostgresOpenError } from './adapters/persistence/postgres/postgres-database.js';
+import { PostgresOpenError } from './adapters/persistence/postgres/postgres-database.js';
 import { createPostgresStore } from './adapters/persistence/postgres/postgres-store.js';
 import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
@@ -167,8 +165,7 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.Blobs, { useValue: blobs });
   // Holds on blobs must bind every server sharing the store: PostgreSQL shares them; the memory
   // and SQLite stores coordinate within this process (see InProcessBlobHolds).
-  const blobHolds = 'database' in store && store.database instanceof PostgresDatabase ? new PostgresBlobHolds(store.database) : new InProcessBlobHolds(store.artifacts);
-  container.register(TOKENS.BlobHolds, { useValue: blobHolds });
+  container.register(TOKENS.BlobHolds, { useValue: store.blobHolds });
   container.register(TOKENS.Clock, { useValue: new SystemClock() });
   container.register(TOKENS.Ids, { useValue: new TimeOrderedIds() });
   container.register(TOKENS.ContentDigest, { useValue: sha256Digest });

@@ -1,5 +1,6 @@
 import { MemoryRunInputRepository } from './memory-run-input-repository.js';
 import type { Readiness } from '../../../application/ports/readiness.js';
+import { InProcessBlobHolds } from '../shared/in-process-blob-holds.js';
 import { MemoryArtifactRepository } from './memory-artifact-repository.js';
 import { MemoryRunSearch } from './memory-run-search.js';
 import { MemoryDatabase } from './memory-database.js';
@@ -12,14 +13,16 @@ import { MemoryRunRepository } from './memory-run-repository.js';
 export function createMemoryStore() {
   const db = new MemoryDatabase();
   const readiness: Readiness = { check: async () => undefined };
+  const artifacts = new MemoryArtifactRepository(db);
   return {
     experiments: new MemoryExperimentRepository(db),
     runs: new MemoryRunRepository(db),
     parameters: new MemoryParameterRepository(db),
     metrics: new MemoryMetricRepository(db),
-    artifacts: new MemoryArtifactRepository(db),
+    artifacts,
     runInputs: new MemoryRunInputRepository(db),
     runSearch: new MemoryRunSearch(db),
+    blobHolds: new InProcessBlobHolds(artifacts),
     readiness,
     close: async () => undefined,
   };

@@ -1,4 +1,5 @@
 import { PostgresArtifactRepository } from './postgres-artifact-repository.js';
+import { PostgresBlobHolds } from './postgres-blob-holds.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
 import { PostgresExperimentRepository } from './postgres-experiment-repository.js';
 import { PostgresMetricRepository } from './postgres-metric-repository.js';
@@ -23,6 +24,8 @@ export async function createPostgresStore(options: PostgresOptions) {
     artifacts: new PostgresArtifactRepository(db),
     runInputs: new PostgresRunInputRepository(db),
     runSearch: new PostgresRunSearch(db),
+    // Holds every server sharing the database respects.
+    blobHolds: new PostgresBlobHolds(db),
     readiness: db.readiness,
     database: db,
     close: () => db.close(),

@@ -1,6 +1,7 @@
 import { SqliteRunInputRepository } from './sqlite-run-input-repository.js';
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { UnavailableError } from '../../../domain/errors.js';
+import { InProcessBlobHolds } from '../shared/in-process-blob-holds.js';
 import { SqliteArtifactRepository } from './sqlite-artifact-repository.js';
 import { SqliteDatabase, type SqliteOptions } from './sqlite-database.js';
 import { SqliteExperimentRepository } from './sqlite-experiment-repository.js';
@@ -22,14 +23,17 @@ export function createSqliteStore(file: string, options: SqliteOptions = {}) {
       }
     },
   };
+  const artifacts = new SqliteArtifactRepository(db);
   return {
     experiments: new SqliteExperimentRepository(db),
     runs: new SqliteRunRepository(db),
     parameters: new SqliteParameterRepository(db),
     metrics: new SqliteMetricRepository(db),
-    artifacts: new SqliteArtifactRepository(db),
+    artifacts,
     runInputs: new SqliteRunInputRepository(db),
     runSearch: new SqliteRunSearch(db),
+    // Coordinated within this process only: see InProcessBlobHolds.
+    blobHolds: new InProcessBlobHolds(artifacts),
     readiness,
     database: db,
     close: () => db.close(),
