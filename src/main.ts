@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import { buildServer } from './adapters/http/server.js';
@@ -164,7 +165,7 @@ function sweepInBackground(fathom: Fathom, log: FastifyBaseLogger): void {
 /** Loads config, builds the container and the server, listens; stops gracefully on SIGTERM/SIGINT. */
 async function serve(config: Config): Promise<void> {
   const fathom = await buildContainer(config);
-  const app = await buildServer({ container: fathom.container, logger: { level: config.logLevel } });
+  const app = await buildServer({ container: fathom.container, logger: { level: config.logLevel }, uiDir: fileURLToPath(new URL('./ui/', import.meta.url)) });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -13,7 +13,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    return /\.tsx?$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -40,9 +40,22 @@ export function adapterModule(path: string): string | undefined {
   return `${parts[1]}/${parts[2]}`;
 }
 
+const WEB = 'adapters/http/ui/web';
+/** What the browser bundle may contain besides its own code. */
+const WEB_PACKAGES = ['preact', 'uplot'];
+
 /** Returns why an import breaks the layering, or undefined when it is allowed. */
 export function violation({ from, target, local }: Import): string | undefined {
   const layer = from.split('/')[0];
+  // The web UI is a program of its own, run in the browser: it knows the server only through the
+  // public API, and the server never imports it (it serves the build).
+  const inWeb = (path: string) => path.startsWith(`${WEB}/`);
+  if (inWeb(from)) {
+    if (local && !inWeb(target)) return 'the web UI imports only itself (the server is reached through its API)';
+    if (!local && !WEB_PACKAGES.some((p) => target === p || target.startsWith(`${p}/`))) return `the web UI may not depend on '${target}'`;
+    return undefined;
+  }
+  if (local && inWeb(target)) return 'nothing in the server imports the web UI';
   if (layer === 'domain') {
     if (local && !target.startsWith('domain/')) return 'the domain imports only the domain';
     if (!local) return 'the domain imports no packages and no Node built-ins';
@@ -96,6 +109,9 @@ describe('layer arrows', () => {
     [{ from: 'adapters/persistence/memory/memory-store.ts', target: 'adapters/blob/fs/fs-blob-store.ts', local: true }],
     [{ from: 'adapters/http/native/run-routes.ts', target: 'composition-root.ts', local: true }],
     [{ from: 'main.ts', target: 'adapters/persistence/memory/memory-store.ts', local: true }],
+    [{ from: 'adapters/http/ui/web/api.ts', target: 'domain/run.ts', local: true }],
+    [{ from: 'adapters/http/ui/web/api.ts', target: 'fastify', local: false }],
+    [{ from: 'adapters/http/ui/ui-routes.ts', target: 'adapters/http/ui/web/api.ts', local: true }],
   ])('rejects %o', (imp) => {
     expect(violation(imp)).toBeDefined();
   });
@@ -105,6 +121,8 @@ describe('layer arrows', () => {
     [{ from: 'adapters/http/native/run-routes.ts', target: 'adapters/http/shared/problem.ts', local: true }],
     [{ from: 'adapters/http/server.ts', target: 'adapters/http/native/native-api.ts', local: true }],
     [{ from: 'composition-root.ts', target: 'adapters/persistence/memory/memory-store.ts', local: true }],
+    [{ from: 'adapters/http/ui/web/pages/run-page.tsx', target: 'adapters/http/ui/web/components/chart.tsx', local: true }],
+    [{ from: 'adapters/http/ui/web/components/chart.tsx', target: 'uplot/dist/uPlot.min.css', local: false }],
   ])('allows %o', (imp) => {
     expect(violation(imp)).toBeUndefined();
   });

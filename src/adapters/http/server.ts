@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import { healthRoutes } from './health-routes.js';
+import { uiRoutes } from './ui/ui-routes.js';
 import { downloadResponses, uploadForm } from './native/artifact-routes.js';
 import { mlflowApi } from './mlflow/mlflow-api.js';
 import { nativeApi } from './native/native-api.js';
@@ -19,6 +20,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** JSON bodies above this are refused with 413 (artifact uploads are streamed, not bound by it). */
   bodyLimit?: number;
+  /** The built web UI (dist/ui), served at `/`; without it `/` says how to build it. */
+  uiDir?: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -98,6 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(healthRoutes, { container: options.container });
   await app.register(nativeApi, { container: options.container, prefix: '/api' });
   await app.register(mlflowApi, { container: options.container });
+  await app.register(uiRoutes, { dir: options.uiDir });
   return app;
 }
 

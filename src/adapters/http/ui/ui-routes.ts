@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, relative, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface UiOptions {
+  /** The built UI (dist/ui, written by `npm run build`); undefined or missing: `/` says how to build it. */
+  dir: string | undefined;
+}
+
+interface Asset {
+  body: Buffer;
+  gzipped: Buffer | undefined;
+  type: string;
+  etag: string;
+  /** Hashed file names never change content: cached for a year. index.html is revalidated. */
+  immutable: boolean;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Fathom</title>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
+<h1>Fathom's web UI is not built</h1>
+<p>Build it with <code>npm run build</code> (<code>npm start</code> does so before starting), then reload.
+The REST API works meanwhile: <a href="./docs">API docs</a>.</p></body></html>`;
+
+/**
+ * Serves the built web UI: `/` is its page, `/assets/…` its scripts and styles. The files are read
+ * once at start-up and served from memory, each from its own route: a URL can only ever name a
+ * file the build wrote, never a path on disk, and every other URL keeps the API's 404.
+ */
+export async function uiRoutes(app: FastifyInstance, options: UiOptions): Promise<void> {
+  const assets = options.dir === undefined ? new Map<string, Asset>() : await loadAssets(options.dir);
+  const index = assets.get('index.html');
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    if (!index) return reply.status(503).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
+    return send(index, request, reply);
+  });
+  for (const [path, asset] of assets) {
+    if (path === 'index.html') continue;
+    app.get(`/${path}`, { schema: { hide: true } }, async (request, reply) => send(asset, request, reply));
+  }
+}
+
+function send(asset: Asset, request: FastifyRequest, reply: FastifyReply) {
+  reply
+    .header('content-type', asset.type)
+    .header('etag', asset.etag)
+    .header('vary', 'accept-encoding')
+    .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+    .header('x-content-type-options', 'nosniff');
+  if (request.headers['if-none-match'] === asset.etag) return reply.status(304).send();
+  if (asset.gzipped && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+    return reply.header('content-encoding', 'gzip').send(asset.gzipped);
+  }
+  return reply.send(asset.body);
+}
+
+async function loadAssets(dir: string): Promise<Map<string, Asset>> {
+  const assets = new Map<string, Asset>();
+  let files: string[];
+  try {
+    files = await listFiles(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return assets;
+    throw error;
+  }
+  for (const file of files) {
+    const path = relative(dir, file).split(sep).join('/');
+    const body = await readFile(file);
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const compressible = /^(text\/|image\/svg|application\/json)/.test(type) && body.length > 1024;
+    assets.set(path, {
+      body,
+      gzipped: compressible ? gzipSync(body, { level: 9 }) : undefined,
+      type,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      immutable: path.startsWith('assets/'),
+    });
+  }
+  return assets;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return listFiles(path);
+      return Promise.resolve(entry.isFile() ? [path] : []);
+    }),
+  );
+  return nested.flat();
+}

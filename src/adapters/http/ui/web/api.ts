@@ -1,0 +1,189 @@
+/**
+ * The UI's only way to the data: the public REST API (docs/api.md), by relative URL so the UI
+ * works wherever the server is mounted. Errors arrive as problem+json and become ApiError, whose
+ * `errors` name the fields (a filter error says at which character).
+ */
+
+export type MetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
+export type ParamValue = string | number | boolean;
+export type RunStatus = 'running' | 'scheduled' | 'completed' | 'failed' | 'killed';
+export type Lifecycle = 'active' | 'deleted';
+
+export interface ExperimentSummary {
+  id: string;
+  name: string;
+  description?: string;
+  tags: string[];
+  properties: Record<string, string>;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  lifecycleStage: Lifecycle;
+  runCount: number;
+}
+
+export interface Experiment extends Omit<ExperimentSummary, 'runCount'> {
+  runs: Run[];
+}
+
+export interface Parameter {
+  key: string;
+  value: ParamValue;
+  type: 'string' | 'number' | 'boolean';
+}
+
+export interface Metric {
+  key: string;
+  value: MetricValue;
+  step: number;
+  timestamp: string;
+}
+
+export interface Artifact {
+  id: string;
+  runId: string;
+  experimentId: string;
+  name: string;
+  type: 'model' | 'dataset' | 'figure' | 'other';
+  path: string;
+  size: number;
+  sha256: string;
+  version: string;
+  tags: string[];
+  contentType: string;
+  metadata: Record<string, unknown>;
+  uploadedAt: string;
+}
+
+export interface Run {
+  id: string;
+  experimentId: string;
+  name?: string;
+  status: RunStatus;
+  lifecycleStage: Lifecycle;
+  parameters: Parameter[];
+  metrics: Metric[];
+  artifacts: Artifact[];
+  tags: Record<string, string>;
+  parentRunId?: string;
+  createdBy: string;
+  startedAt: string;
+  completedAt?: string;
+  duration?: number;
+}
+
+export interface MetricSummary {
+  key: string;
+  last: { value: MetricValue; step: number; timestamp: string };
+  min: MetricValue;
+  max: MetricValue;
+  mean: MetricValue;
+  count: number;
+  firstStep: number;
+  lastStep: number;
+}
+
+export interface Series {
+  runId: string;
+  key: string;
+  steps: number[];
+  values: MetricValue[];
+  timestamps: number[];
+  total: number;
+  returned: number;
+  method: string;
+}
+
+export interface ParameterSpaceEntry {
+  key: string;
+  type: 'string' | 'number' | 'boolean' | 'mixed';
+  runs: number;
+  distinct: number;
+  values?: { value: ParamValue; runs: number }[];
+  truncated?: boolean;
+  min?: number;
+  max?: number;
+}
+
+export interface Comparison {
+  experimentIds: string[];
+  runs: {
+    runId: string;
+    runName?: string;
+    experimentId: string;
+    experimentName: string;
+    status: RunStatus;
+    parameters: Record<string, ParamValue>;
+    metrics: Record<string, MetricValue>;
+  }[];
+  parameterDiff: { key: string; values: Record<string, ParamValue | null>; isDifferent: boolean }[];
+  metricComparison: {
+    metricKey: string;
+    goal: 'min' | 'max';
+    values: Record<string, MetricValue>;
+    best: { runId: string; experimentId: string; value: MetricValue } | null;
+    worst: { runId: string; experimentId: string; value: MetricValue } | null;
+  }[];
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail);
+  }
+
+  /** The message for one field (`/filter`), if the server named it. */
+  forField(path: string): string | undefined {
+    return this.errors.find((e) => e.path === path || e.path.startsWith(`${path}/`))?.message;
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function url(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  const search = params.toString();
+  return `api/${path}${search ? `?${search}` : ''}`;
+}
+
+async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const init: RequestInit = { method, headers: { accept: 'application/json' } };
+  if (options.signal) init.signal = options.signal;
+  if (options.body !== undefined) {
+    init.body = JSON.stringify(options.body);
+    init.headers = { ...init.headers, 'content-type': 'application/json' };
+  }
+  const response = await fetch(url(path, options.query), init);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const body: unknown = text === '' ? undefined : JSON.parse(text);
+  if (!response.ok) {
+    const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? problem.title ?? `HTTP ${response.status}`, problem.errors ?? []);
+  }
+  return body as T;
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}) }),
+  post: <T>(path: string, body?: unknown, signal?: AbortSignal) => request<T>('POST', path, { body: body ?? {}, ...(signal ? { signal } : {}) }),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
+  delete: (path: string, query?: Query) => request<void>('DELETE', path, query ? { query } : {}),
+  /** A URL for a link (artifact downloads), relative like every other. */
+  href: (path: string, query?: Query) => url(path, query),
+};
+
+/** `encodeURIComponent` per segment, keeping the `/` between them (artifact names, metric keys). */
+export function encodePath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}

@@ -1,0 +1,134 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot, { type AlignedData, type Options } from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatDate, formatValue } from '../lib/format.js';
+import { smooth } from '../lib/smoothing.js';
+
+export interface ChartSeries {
+  label: string;
+  /** Steps, or epoch milliseconds when the chart's x-axis is time. Ascending. */
+  x: number[];
+  /** null is a gap (NaN, infinities). */
+  y: (number | null)[];
+}
+
+export interface MetricChartProps {
+  title: string;
+  series: ChartSeries[];
+  xMode: 'step' | 'time';
+  log?: boolean;
+  /** 0 (none) to 0.99: see lib/smoothing.ts. */
+  smoothing?: number;
+  height?: number;
+  /** Called after the chart has drawn its data (the benchmark marks the time). */
+  onDrawn?: () => void;
+}
+
+/** Distinct, readable colours for any number of lines: hues a golden angle apart. */
+export function seriesColor(index: number): string {
+  const hue = (index * 137.508 + 220) % 360;
+  return `hsl(${hue.toFixed(1)} 70% ${index % 2 === 0 ? 42 : 34}%)`;
+}
+
+/**
+ * One uPlot chart. Series with different x values are aligned with uPlot.join (gaps where a series
+ * has no point). Hovering shows the x value and the nearest line's value in a read-out above the
+ * chart; with few series, uPlot's legend also lists every value at the cursor.
+ */
+export function MetricChart({ title, series, xMode, log = false, smoothing = 0, height = 260, onDrawn }: MetricChartProps) {
+  const holder = useRef<HTMLDivElement>(null);
+  const [readout, setReadout] = useState('');
+  const [drawnSeries, setDrawnSeries] = useState(0);
+
+  useEffect(() => {
+    const element = holder.current;
+    if (!element) return;
+    const data = alignedData(series, xMode, log, smoothing);
+    const options: Options = {
+      width: Math.max(element.clientWidth, 200),
+      height,
+      legend: { show: series.length <= 12, live: true },
+      cursor: { focus: { prox: 24 }, drag: { x: true, y: false } },
+      focus: { alpha: 0.35 },
+      scales: { x: { time: xMode === 'time' }, y: log ? { distr: 3 } : {} },
+      axes: [{ label: xMode === 'time' ? 'time' : 'step' }, { size: 64 }],
+      series: [
+        { label: xMode === 'time' ? 'time' : 'step', value: (_u, v) => (v == null ? '—' : xMode === 'time' ? formatDate(new Date(v * 1000).toISOString()) : String(v)) },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: seriesColor(i),
+          width: series.length > 20 ? 1 : 1.5,
+          spanGaps: false,
+          points: { show: false },
+          value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatValue(v)),
+        })),
+      ],
+      hooks: {
+        setCursor: [(u) => setReadout(describeCursor(u, xMode))],
+        draw: [
+          (u) => {
+            setDrawnSeries(u.series.length - 1);
+            onDrawn?.();
+          },
+        ],
+      },
+    };
+    const plot = new uPlot(options, data, element);
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 200), height }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+    // onDrawn is a notification only: a new function identity must not redraw the chart.
+  }, [series, xMode, log, smoothing, height]);
+
+  const points = series.reduce((sum, s) => sum + s.x.length, 0);
+  return (
+    <figure class="chart">
+      <figcaption>
+        <span class="chart-title">{title}</span>
+        <span class="chart-readout" aria-live="off">
+          {readout}
+        </span>
+      </figcaption>
+      <div
+        ref={holder}
+        class="chart-canvas"
+        role="img"
+        aria-label={`${title}: ${series.length} ${series.length === 1 ? 'line' : 'lines'}, ${points} points`}
+        data-series-count={drawnSeries}
+      />
+    </figure>
+  );
+}
+
+function alignedData(series: ChartSeries[], xMode: 'step' | 'time', log: boolean, smoothing: number): AlignedData {
+  const prepared = series.map((s) => {
+    let y = smoothing > 0 ? smooth(s.y, smoothing) : s.y;
+    if (log) y = y.map((v) => (v !== null && v > 0 ? v : null));
+    const x = xMode === 'time' ? s.x.map((t) => t / 1000) : s.x;
+    return [x, y] as [number[], (number | null)[]];
+  });
+  if (prepared.length === 0) return [[]];
+  if (prepared.length === 1) return prepared[0] as AlignedData;
+  return uPlot.join(prepared as AlignedData[]);
+}
+
+function describeCursor(u: uPlot, xMode: 'step' | 'time'): string {
+  const index = u.cursor.idx;
+  if (index == null) return '';
+  const x = u.data[0][index];
+  if (x == null) return '';
+  const at = xMode === 'time' ? formatDate(new Date(x * 1000).toISOString()) : `step ${x}`;
+  const target = u.cursor.top == null ? undefined : u.posToVal(u.cursor.top, 'y');
+  let nearest: { label: string; value: number } | undefined;
+  for (let i = 1; i < u.series.length; i++) {
+    const value = u.data[i]?.[index];
+    if (value == null) continue;
+    if (!nearest || (target !== undefined && Math.abs(value - target) < Math.abs(nearest.value - target))) {
+      nearest = { label: String(u.series[i]?.label ?? ''), value };
+    }
+  }
+  return nearest ? `${at} · ${nearest.label}: ${formatValue(nearest.value)}` : at;
+}

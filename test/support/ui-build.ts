@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+/**
+ * The e2e project's globalSetup: builds the web UI once for the run (nothing of the server is
+ * loaded here), and says where Chromium is.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** What the machine's notes say headless Chromium needs here: no sandbox as root, no network chatter. */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ROOT = resolve(import.meta.dirname, '../..');
+/** Screenshots for people to look at (git-ignored); docs/images holds the committed ones. */
+export const SCREENSHOTS = join(ROOT, 'test-results', 'ui');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The UI built by the globalSetup, or undefined when Chromium is missing (nothing to drive it). */
+    fathomUiDir: string | undefined;
+  }
+}
+
+/** vitest globalSetup: builds the UI once for the run. */
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!existsSync(CHROMIUM)) {
+    project.provide('fathomUiDir', undefined);
+    return async () => undefined;
+  }
+  const outDir = await mkdtemp(join(tmpdir(), 'fathom-ui-'));
+  const started = Date.now();
+  await buildUi(outDir);
+  console.info(`web UI built for the e2e tests in ${Date.now() - started} ms`);
+  project.provide('fathomUiDir', outDir);
+  return () => rm(outDir, { recursive: true, force: true });
+}
+
+/** `vite build` of the UI into a folder (the project's vite.config.ts, another outDir). */
+export async function buildUi(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
+
+
