@@ -81,7 +81,7 @@ export function buildDist(): void {
 function distIsFresh(): boolean {
   const modified = (path: string) => statSync(join(ROOT, path), { throwIfNoEntry: false })?.mtimeMs;
   const settings = Math.max(...['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => modified(f) ?? Infinity));
-  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('adapters/http/ui/web/'));
   return sources.every((source) => {
     const built = modified(join('dist', source.replace(/\.ts$/, '.js')));
     return built !== undefined && built >= Math.max(settings, modified(join('src', source)) ?? Infinity);
