@@ -25,6 +25,7 @@ import { MLFLOW_BATCH_METRICS, mlflowBatchLogging, type MlflowBatchResult } from
 import { timeStartup, type StartupResult } from './workloads/startup.js';
 import { artifactTransfer, type ArtifactResult } from './workloads/artifacts.js';
 import { comparisonSeries, historyReads, searchRuns, type HistoryResult, type SearchResult, type SeriesResult } from './workloads/reads.js';
+import { browserPages, chromiumMissing, type UiResult } from './workloads/ui.js';
 import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-database.js';
 
 /**
@@ -47,7 +48,7 @@ import type { Durability } from '../../src/adapters/persistence/sqlite/sqlite-da
  *   --strict         exit 1 when a target is not met
  */
 
-const TARGETS = { mlflowBatchP50Ms: 5, pointsPerSecond: 300_000, postgresPointsPerSecond: 200_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
+const TARGETS = { uiFirstRowsMs: 1000, uiCompareChartMs: 1000, mlflowBatchP50Ms: 5, pointsPerSecond: 300_000, postgresPointsPerSecond: 200_000, rawInsertRatio: 0.4, bytesPerPoint: 40, searchP50Ms: 20, downsampledP50Ms: 100, seriesP50Ms: 300, artifactPeakRssMB: 200 };
 /** Data sizes of the read workloads: the issue's in a full run, smaller with --quick. */
 const READ_SIZES = {
   full: { historyPoints: 1_000_000, searchRuns: 10_000, seriesRuns: 100, seriesPoints: 10_000, artifactBytes: 1024 ** 3 },
@@ -166,8 +167,9 @@ async function main(): Promise<number> {
 
 async function bench(opts: Options, postgres: BenchPostgres | undefined): Promise<number> {
   if (opts.build) {
-    say('building dist/ (tsc -p tsconfig.build.json)');
+    say('building dist/ (tsc -p tsconfig.build.json, then the web UI with vite build)');
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
   if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build');
   /** FATHOM_* settings of a server on an empty store of its own (a fresh data directory is enough for the others). */
@@ -194,6 +196,7 @@ async function bench(opts: Options, postgres: BenchPostgres | undefined): Promis
   let discardedPoints = 0;
   let storage: Storage | undefined;
   let reads: { history: HistoryResult; search: SearchResult; series: SeriesResult };
+  let ui: UiResult | undefined;
   try {
     raw = postgres ? await postgresCeiling(opts, postgres, fathom.pid) : await sqliteCeiling(opts, join(fathom.dataDir, 'fathom.db'), fathom.pid);
     trivial = await measure(
@@ -325,6 +328,22 @@ async function bench(opts: Options, postgres: BenchPostgres | undefined): Promis
       (r) => [r.cpu],
     );
     reads = { history, search, series };
+    // W9 on the data W5 and the series workload left: the run table and the compare chart.
+    const missing = chromiumMissing();
+    if (missing && process.env.CI === 'true') throw new Error(`W9 needs Chromium, which CI must provide: ${missing}`);
+    if (missing) say(`W9 SKIPPED: ${missing}`);
+    else {
+      say(`W9: the web UI in headless Chromium (${number(search.runs)}-run table, ${series.runs} × ${number(series.pointsPerRun)} compare chart)`);
+      ui = await browserPages({
+        base: reader.base,
+        experimentId: search.experimentId,
+        runs: search.runs,
+        seriesRunIds: series.runIds,
+        seriesKey: series.key,
+        pointsPerRun: series.pointsPerRun,
+        repeats: opts.quick ? 2 : 5,
+      });
+    }
   } finally {
     await reader.stop().catch((error: unknown) => say(`could not stop fathom: ${String(error)}`));
     await reader.cleanUp();
@@ -353,6 +372,7 @@ async function bench(opts: Options, postgres: BenchPostgres | undefined): Promis
     mlflowBatchRow(mlflowBatch, trivial),
     ...tableRows(raw, trivial, ingest, twoServers, storage, postgres !== undefined),
     ...readRows(reads, trivial),
+    ...uiRows(ui),
     ...artifactRows(artifact),
     ...startup.map((r) => ({
       workload: `W7 start-up to /readyz, ${r.label}${r.label === 'loaded' && storage ? ` (${number(storage.dbBytes / 1024 ** 2)} MiB)` : ''}`,
@@ -382,6 +402,11 @@ async function bench(opts: Options, postgres: BenchPostgres | undefined): Promis
     ...(storage && postgres ? [`W3 storage (PostgreSQL): tables with their indexes and TOAST: ${Object.entries(storage.files).filter(([, bytes]) => bytes > 64 * 1024).map(([name, bytes]) => `${name} ${number(bytes / 1024 ** 2, 1)} MiB`).join(', ')}`] : []),
     `W5 filter: ${reads.search.filter}, order by metrics.accuracy desc, limit 100: ${reads.search.matched} runs per page over ${number(reads.search.runs)} runs`,
     `series: ${reads.series.runs} runs × ${number(reads.series.pointsPerRun)} points, ${number(reads.series.returnedPoints)} points returned`,
+    ...(ui
+      ? [
+          `W9: cold visits in headless Chromium at 1280×800 (a new browser context each: nothing cached), from the start of navigation to the first row of the run table / the compare chart drawn with every line; ceiling: loading /healthz in the same browser`,
+        ]
+      : []),
     `W4 full read: ${reads.history.fullRead.pages} pages of up to 100,000 points (method=none), one after another`,
     ...quietNotes,
     ...(onDemand > 0 ? [`${onDemand} W3 request bodies were built during the timed part (the prepared ones ran out): the client used more CPU than planned`] : []),
@@ -637,6 +662,35 @@ function readRows(reads: { history: HistoryResult; search: SearchResult; series:
     latencyRow(`W5 search, ${number(search.runs)} runs`, search, TARGETS.searchP50Ms),
     latencyRow(`series, ${series.runs} runs × ${number(series.pointsPerRun)}`, series, TARGETS.seriesP50Ms),
   ];
+}
+
+/** W9: each page's median against the median trivial page load in the same browser. */
+function uiRows(ui: UiResult | undefined): Row[] {
+  if (!ui) return [];
+  const trivial = median(ui.trivialMs);
+  const ceiling = { name: 'trivial page load', figure: `${number(trivial, 1)} ms`, value: trivial, unit: 'ms' };
+  const row = (workload: string, samples: number[], targetMs: number): Row => {
+    const ms = median(samples);
+    return {
+      workload,
+      figure: `median ${number(ms)} ms of ${samples.map((v) => number(v)).join(', ')} ms`,
+      value: ms,
+      unit: 'ms',
+      ceiling,
+      ratio: ms / trivial,
+      targets: [{ label: `< ${targetMs} ms`, met: ms < targetMs }],
+    };
+  };
+  return [
+    row(`W9 UI: first rows of a ${number(ui.runs)}-run table`, ui.firstRowsMs, TARGETS.uiFirstRowsMs),
+    row(`W9 UI: compare chart, ${ui.seriesRuns} runs × ${number(ui.pointsPerRun)}`, ui.compareChartMs, TARGETS.uiCompareChartMs),
+  ];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 main().then(

@@ -89,6 +89,8 @@ export async function historyReads(options: Common & { points: number; repeats: 
 }
 
 export interface SearchResult extends ReadResult {
+  /** The experiment holding the runs (W9 opens its run table). */
+  experimentId: string;
   runs: number;
   matched: number;
   filter: string;
@@ -127,10 +129,13 @@ export async function searchRuns(options: Common & { runs: number }): Promise<Se
   const check = await api<{ runs: unknown[] }>(options.base, 'POST', '/api/runs/search', body);
   const request = jsonRequest('POST', '/api/runs/search', body);
   const result = await timeRequest('W5 search', () => request, options);
-  return { ...result, runs: options.runs, matched: check.runs.length, filter: SEARCH_FILTER };
+  return { ...result, experimentId, runs: options.runs, matched: check.runs.length, filter: SEARCH_FILTER };
 }
 
 export interface SeriesResult extends ReadResult {
+  /** The runs and their metric (W9 compares them). */
+  runIds: string[];
+  key: string;
   runs: number;
   pointsPerRun: number;
   returnedPoints: number;
@@ -155,5 +160,5 @@ export async function comparisonSeries(options: Common & { runs: number; pointsP
   if (total !== options.runs * options.pointsPerRun) throw new Error(`series: ${total} points in total, expected ${options.runs * options.pointsPerRun}`);
   const request = jsonRequest('POST', '/api/metrics/series', body);
   const result = await timeRequest('series', () => request, options);
-  return { ...result, runs: options.runs, pointsPerRun: options.pointsPerRun, returnedPoints: check.series.reduce((sum, s) => sum + s.returned, 0) };
+  return { ...result, runIds, key: 'val/loss', runs: options.runs, pointsPerRun: options.pointsPerRun, returnedPoints: check.series.reduce((sum, s) => sum + s.returned, 0) };
 }
