@@ -11,6 +11,8 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npx vite`: the UI with hot reload, its API calls sent to a running server (FATHOM_URL).
+  server: { proxy: { '/api': process.env.FATHOM_URL ?? 'http://127.0.0.1:5000', '/docs': process.env.FATHOM_URL ?? 'http://127.0.0.1:5000' } },
   build: {
     outDir: fileURLToPath(new URL('./dist/ui/', import.meta.url)),
     emptyOutDir: true,
