@@ -1,0 +1,134 @@
+import { api, encodePath, type Artifact, type Run } from '../../api.js';
+import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
+import { formatBytes, formatDate } from '../../lib/format.js';
+import { hrefFor } from '../../router.js';
+import { CopyButton } from './copy-button.js';
+
+/** Every version of every artifact of the run (the run carries them, newest first), then the history of its models. */
+export function ArtifactsSection({ run }: { run: Run }) {
+  const artifacts = run.artifacts;
+  const models = [...new Set(artifacts.filter((a) => a.type === 'model').map((a) => a.name))].sort();
+  return (
+    <section aria-labelledby="artifacts-heading">
+      <h2 id="artifacts-heading">
+        Artifacts <span class="muted">({artifacts.length})</span>
+      </h2>
+      {artifacts.length === 0 ? (
+        <Empty title="No artifacts">{run.status === 'running' || run.status === 'scheduled' ? 'Files the run uploads appear here.' : 'This run uploaded no files.'}</Empty>
+      ) : (
+        <table class="data artifacts" aria-labelledby="artifacts-heading">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">Version</th>
+              <th scope="col" class="num">Size</th>
+              <th scope="col">SHA-256</th>
+              <th scope="col">Uploaded</th>
+              <th scope="col">
+                <span class="visually-hidden">Download</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {artifacts.map((a) => (
+              <tr key={a.id}>
+                <th scope="row" class="artifact-name">{a.name}</th>
+                <td>{a.type}</td>
+                <td class="mono">{a.version}</td>
+                <td class="num" title={`${a.size.toLocaleString('en-US')} bytes`}>
+                  {formatBytes(a.size)}
+                </td>
+                <td>
+                  <Sha256 value={a.sha256} of={`${a.name} version ${a.version}`} />
+                </td>
+                <td>{formatDate(a.uploadedAt)}</td>
+                <td>
+                  <a href={downloadHref(run.id, a)} download={a.name.split('/').pop()} aria-label={`Download ${a.name} version ${a.version}`}>
+                    Download
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {models.map((name) => (
+        <ModelHistory key={name} run={run} name={name} />
+      ))}
+    </section>
+  );
+}
+
+/** The experiment's versions of one model, across its runs; this run's versions are highlighted. */
+function ModelHistory({ run, name }: { run: Run; name: string }) {
+  // This run's own versions of the model are part of the key: a new upload shows here on the next poll.
+  const own = run.artifacts.filter((a) => a.name === name && a.type === 'model').map((a) => a.id).join(',');
+  const history = useAsync(
+    (signal) => api.get<{ artifacts: Artifact[] }>(`experiments/${encodeURIComponent(run.experimentId)}/artifacts`, { name, type: 'model' }, signal),
+    [run.experimentId, name, own],
+  );
+  const headingId = `model-history-${name}`;
+  return (
+    <div class="model-history">
+      <h3 id={headingId}>
+        Version history of the model <code>{name}</code> in this experiment
+      </h3>
+      {history.error ? (
+        <ErrorBox error={history.error} what="the model's versions" retry={history.reload} />
+      ) : !history.data ? (
+        <Loading what="the model's versions" />
+      ) : (
+        <table class="data" aria-labelledby={headingId}>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Run</th>
+              <th scope="col" class="num">Size</th>
+              <th scope="col">SHA-256</th>
+              <th scope="col">Uploaded</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.data.artifacts.map((a) => {
+              const current = a.runId === run.id;
+              return (
+                <tr key={a.id} class={current ? 'current-run' : undefined}>
+                  <td class="mono">{a.version}</td>
+                  <td>
+                    {current ? (
+                      <strong>this run</strong>
+                    ) : (
+                      <a href={hrefFor(['runs', a.runId])} class="mono" title={a.runId}>
+                        {a.runId.slice(0, 8)}
+                      </a>
+                    )}
+                  </td>
+                  <td class="num">{formatBytes(a.size)}</td>
+                  <td>
+                    <Sha256 value={a.sha256} of={`${a.name} version ${a.version}`} />
+                  </td>
+                  <td>{formatDate(a.uploadedAt)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** The first 12 hex digits, enough to tell contents apart at a glance; the whole digest in the title and to copy. */
+function Sha256({ value, of }: { value: string; of: string }) {
+  return (
+    <span class="sha">
+      <code title={value}>{value.slice(0, 12)}…</code>
+      <CopyButton value={value} label={`Copy the SHA-256 of ${of}`} />
+    </span>
+  );
+}
+
+export function downloadHref(runId: string, artifact: Artifact): string {
+  return api.href(`runs/${encodeURIComponent(runId)}/artifacts/${encodePath(artifact.name)}`, { version: artifact.version });
+}
