@@ -39,6 +39,8 @@ describeUi('the experiments page', (ui) => {
 
   const names = (page: Page) => page.locator('table.experiments-table tbody th[scope="row"]').allTextContents();
   const row = (page: Page, name: string) => page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+  /** The aria-label of what has focus (the test's tsconfig has no DOM types, hence the string). */
+  const focusedLabel = (page: Page) => page.evaluate<string | null>('document.activeElement?.getAttribute("aria-label") ?? null');
   const tagFilter = (page: Page) => page.getByRole('group', { name: 'Filter by tag' });
   const experiment = (name: string, lifecycle = 'all') =>
     seeder()
@@ -149,7 +151,7 @@ describeUi('the experiments page', (ui) => {
     const dialog = page.getByRole('dialog', { name: 'New experiment' });
     await dialog.waitFor();
     const name = dialog.getByLabel('Name');
-    await expect.poll(() => name.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => name.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
 
     await dialog.getByRole('button', { name: 'Create' }).click();
     await expect.poll(() => name.getAttribute('aria-invalid')).toBe('true');
@@ -174,8 +176,15 @@ describeUi('the experiments page', (ui) => {
     await seed();
     ui().expectFailures(/\/api\/experiments\/[0-9a-f]+$/);
     const page = await ui().open('#/');
+    // Escape closes the dialog, and focus goes back to the button that opened it.
     await page.getByRole('button', { name: 'Edit cifar-resnet' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit “cifar-resnet”' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => focusedLabel(page)).toBe('Edit cifar-resnet');
+
+    await page.getByRole('button', { name: 'Edit cifar-resnet' }).click();
     await dialog.waitFor();
     expect(await dialog.getByLabel('Tags').inputValue()).toBe('vision');
 
@@ -192,7 +201,7 @@ describeUi('the experiments page', (ui) => {
     expect(await row(page, 'cifar-resnet50').getByRole('cell').nth(1).textContent()).toBe('visionresnet');
     expect(await row(page, 'cifar-resnet').count()).toBe(0);
     // Focus is back on the row's Edit button, now named after the new name.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Edit cifar-resnet50');
+    await expect.poll(() => focusedLabel(page)).toBe('Edit cifar-resnet50');
     expect((await experiment('cifar-resnet50'))?.tags).toEqual(['vision', 'resnet']);
 
     // The tags alone: the name is not sent again.
@@ -224,6 +233,14 @@ describeUi('the experiments page', (ui) => {
     await page.getByLabel('Show deleted').uncheck();
     await expect.poll(() => names(page)).toContain('bert-finetune');
     expect((await experiment('bert-finetune'))?.lifecycleStage).toBe('active');
+
+    // Undo right after a deletion restores it.
+    await page.getByRole('button', { name: 'Delete tabular-xgb' }).click();
+    await page.getByRole('dialog', { name: 'Move to the trash?' }).getByRole('button', { name: 'Move to trash' }).click();
+    await expect.poll(() => names(page)).not.toContain('tabular-xgb');
+    await page.getByRole('status').getByRole('button', { name: 'Undo' }).click();
+    await page.getByText('Restored “tabular-xgb”.').waitFor();
+    await expect.poll(() => names(page)).toContain('tabular-xgb');
   });
 
   it('says why a deleted experiment cannot be restored while another holds its name', async () => {

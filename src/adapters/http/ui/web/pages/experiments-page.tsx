@@ -87,7 +87,7 @@ export function ExperimentsPage({ route }: { route: Route }) {
         <div>
           <h1 id="experiments-title">{query.trash ? 'Deleted experiments' : 'Experiments'}</h1>
           <p class="muted page-subtitle" aria-live="polite">
-            {experiments ? countText(experiments.length, list.hasMore, query.trash) : ' '}
+            {experiments && experiments.length > 0 ? countText(experiments.length, list.hasMore, query.trash) : ' '}
           </p>
         </div>
         <button type="button" class="primary" onClick={() => setDialog({ kind: 'create' })}>
