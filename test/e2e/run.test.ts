@@ -133,6 +133,28 @@ describeUi('the run page', (ui) => {
     expect(new URL(page.url()).hash).toBe(`#/runs/${parent.id}`);
   });
 
+  it('draws a point that has gaps on both sides (a lone value, or one between NaNs)', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const experiment = await seed.experiment('lone-points');
+    const run = await seed.run(experiment.id, { name: 'lone' });
+    await seed.metric(run.id, 'single', [0.5]);
+    await seed.metric(run.id, 'between', ['NaN', 0.7, 'NaN']);
+    await seed.finish(run.id);
+    const page = await ui().open(`#/runs/${run.id}`);
+    for (const key of ['single', 'between']) {
+      const canvas = page.getByRole('img', { name: new RegExp(`^${key}: 1 line`) }).locator('canvas');
+      await canvas.waitFor();
+      // The line colour of the first series is a saturated blue; axes and grid are grey.
+      const blue = await canvas.evaluate((element: HTMLCanvasElement) => {
+        const { data } = (element.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, element.width, element.height);
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) if ((data[i + 2] as number) > (data[i] as number) + 80 && (data[i + 3] as number) > 200) count++;
+        return count;
+      });
+      expect(blue, key).toBeGreaterThan(4);
+    }
+  });
+
   it('says so when the run does not exist', async () => {
     ui().expectFailures(/api\/runs\/no-such-run/);
     const page = await ui().open('#/runs/no-such-run');

@@ -59,7 +59,8 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
           stroke: seriesColor(i),
           width: series.length > 20 ? 1 : 1.5,
           spanGaps: false,
-          points: { show: false },
+          // Lines only, except a point with gaps on both sides, which a line cannot show.
+          points: { show: false, size: 5, filter: isolatedPoints },
           value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatValue(v)),
         })),
       ],
@@ -101,6 +102,18 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
       />
     </figure>
   );
+}
+
+/** Indices of values whose neighbours are both gaps (or the ends): drawn as dots (uPlot draws the
+ * points a filter names even where `show` is false; null draws none). */
+function isolatedPoints(u: uPlot, seriesIndex: number): number[] | null {
+  const values = u.data[seriesIndex];
+  if (!values) return null;
+  const found: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] != null && values[i - 1] == null && values[i + 1] == null) found.push(i);
+  }
+  return found.length > 0 ? found : null;
 }
 
 function alignedData(series: ChartSeries[], xMode: 'step' | 'time', log: boolean, smoothing: number): AlignedData {
