@@ -4,7 +4,7 @@ import { api, ApiError, type Experiment, type ParameterSpaceEntry } from '../api
 import { Empty, ErrorBox, Loading, useAsync } from '../components/states.js';
 import { hrefFor, navigate, setQuery, type Route } from '../router.js';
 import { ColumnChooser } from './experiment/column-chooser.js';
-import { allColumns, DEFAULT_SORT, parseSort, sortTerm, visibleColumns, type Column } from './experiment/columns.js';
+import { allColumns, DEFAULT_SORT, formatCount, parseSort, sortTerm, visibleColumns, type Column } from './experiment/columns.js';
 import { ExperimentHeader } from './experiment/experiment-header.js';
 import { FilterBox } from './experiment/filter-box.js';
 import { ParamSpace } from './experiment/param-space.js';
@@ -67,7 +67,7 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
       else if (next.size < MAX_SELECTION) next.add(runId);
       else capped = !next.has(runId) || capped;
     }
-    setNotice(capped ? `Selected the first ${MAX_SELECTION.toLocaleString('en')} runs: a comparison takes at most ${MAX_SELECTION.toLocaleString('en')}.` : undefined);
+    setNotice(capped ? `Selected the first ${formatCount(MAX_SELECTION)} runs: a comparison takes at most ${formatCount(MAX_SELECTION)}.` : undefined);
     setQuery(route, { sel: [...next].join(',') || undefined });
   };
 
@@ -103,7 +103,7 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
       )}
       {otherError && <ErrorBox error={otherError} what="runs" retry={() => setGeneration((g) => g + 1)} />}
       <TableArea pages={pages} filter={filter} experimentId={id} error={pages.error !== undefined} onClearFilter={() => applyFilter('')}>
-        <RunTable runs={pages.runs} columns={shown} sort={sort} onSort={onSort} selected={selected} onSelect={onSelect} stale={pages.loading} />
+        <RunTable runs={pages.runs} columns={shown} sort={sort} onSort={onSort} selected={selected} onSelect={onSelect} stale={pages.loading} query={`${filter}\n${sortParam ?? ''}`} />
       </TableArea>
       <ColumnChooser
         open={chooserOpen}
@@ -138,7 +138,7 @@ function TableArea(props: { pages: ReturnType<typeof useRunPages>; filter: strin
 }
 
 function LoadStatus({ failed, loading, done, loaded, total, filtered }: { failed: boolean; loading: boolean; done: boolean; loaded: number; total: number | undefined; filtered: boolean }) {
-  const n = (x: number) => x.toLocaleString('en');
+  const n = formatCount;
   let text: string;
   if (failed) text = loaded > 0 ? `${n(loaded)} runs loaded (the rest failed)` : 'No runs shown';
   else if (loading) text = loaded > 0 ? 'Updating…' : 'Loading runs…';

@@ -142,3 +142,11 @@ export function cellText(run: Run, column: Column): string {
 export function runLabel(run: Run): string {
   return run.name ?? run.id.slice(0, 8);
 }
+
+/**
+ * `10,000`. Not `toLocaleString`: its first call loads locale data, which costs the first render
+ * of the table tens of milliseconds.
+ */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}

@@ -1,3 +1,4 @@
+import { formatCount } from './columns.js';
 import type { Experiment } from '../../api.js';
 import { formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
@@ -31,7 +32,7 @@ export function ExperimentHeader({ experiment, id }: { experiment: Experiment | 
         <dl class="experiment-meta">
           <div>
             <dt>Runs</dt>
-            <dd data-testid="run-count">{experiment.runs.length.toLocaleString('en')}</dd>
+            <dd data-testid="run-count">{formatCount(experiment.runs.length)}</dd>
           </div>
           <div>
             <dt>Created</dt>

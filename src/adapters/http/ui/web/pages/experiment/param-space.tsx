@@ -1,6 +1,6 @@
 import type { ParameterSpaceEntry, ParamValue } from '../../api.js';
 import { formatValue } from '../../lib/format.js';
-import { fieldExpression } from './columns.js';
+import { fieldExpression, formatCount } from './columns.js';
 
 /** How many of a key's most common values the panel lists. */
 const TOP_VALUES = 5;
@@ -43,8 +43,8 @@ export function ParamSpace({ parameters, onPick }: Props) {
                 {p.key}
               </th>
               <td>{p.type}</td>
-              <td class="num">{p.runs.toLocaleString('en')}</td>
-              <td class="num">{p.distinct.toLocaleString('en')}</td>
+              <td class="num">{formatCount(p.runs)}</td>
+              <td class="num">{formatCount(p.distinct)}</td>
               <td>
                 <Values entry={p} onPick={onPick} />
               </td>
@@ -82,7 +82,7 @@ function Values({ entry, onPick }: { entry: ParameterSpaceEntry; onPick: (condit
           <span class="muted">×{v.runs}</span>
         </button>
       ))}
-      {list.length > 0 && more > 0 && <span class="muted">+{more.toLocaleString('en')} more</span>}
+      {list.length > 0 && more > 0 && <span class="muted">+{formatCount(more)} more</span>}
     </div>
   );
 }

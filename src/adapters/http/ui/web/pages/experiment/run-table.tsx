@@ -20,6 +20,8 @@ interface Props {
   onSelect: (ids: string[], on: boolean) => void;
   /** The rows belong to an older query while the new one loads: shown dimmed. */
   stale: boolean;
+  /** Changes with the query (filter, sort): a new answer starts at its top. */
+  query: string;
 }
 
 /**
@@ -27,7 +29,7 @@ interface Props {
  * in view (plus overscan) and another spacer, so 10,000 runs cost the DOM a few dozen rows. Column
  * widths are fixed (`table-layout: fixed`), so rows coming and going never move a column.
  */
-export function RunTable({ runs, columns, sort, onSort, selected, onSelect, stale }: Props) {
+export function RunTable({ runs, columns, sort, onSort, selected, onSelect, stale, query }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const [firstVisible, setFirstVisible] = useState(0);
   const [viewRows, setViewRows] = useState(30);
@@ -62,6 +64,11 @@ export function RunTable({ runs, columns, sort, onSort, selected, onSelect, stal
       cancelAnimationFrame(frame);
     };
   }, []);
+
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+    setFirstVisible(0);
+  }, [query]);
 
   const start = Math.max(0, Math.min(firstVisible, runs.length) - OVERSCAN);
   const end = Math.min(runs.length, firstVisible + viewRows + STEP + OVERSCAN);

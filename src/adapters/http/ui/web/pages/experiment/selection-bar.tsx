@@ -1,3 +1,4 @@
+import { formatCount } from './columns.js';
 /** What `POST /api/runs/compare` takes; the overlay charts (`POST /api/metrics/series`) take 100. */
 export const MAX_SELECTION = 1000;
 const MAX_CHARTED = 100;
@@ -15,7 +16,7 @@ export function SelectionBar({ selected, onClear, onCompare }: Props) {
     <span class="selection-bar">
       {count > 0 && (
         <>
-          <span class="muted">{count.toLocaleString('en')} selected</span>
+          <span class="muted">{formatCount(count)} selected</span>
           <button type="button" class="link" onClick={onClear}>
             Clear selection
           </button>
@@ -33,7 +34,7 @@ export function SelectionBar({ selected, onClear, onCompare }: Props) {
         title={count < 2 ? 'Select at least two runs to compare them' : undefined}
         onClick={() => onCompare(selected.slice(0, MAX_SELECTION))}
       >
-        Compare {count >= 2 ? `${count.toLocaleString('en')} ` : ''}runs
+        Compare {count >= 2 ? `${formatCount(count)} ` : ''}runs
       </button>
     </span>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { api, type Run } from '../../api.js';
 
 /** The first page is small so rows are on screen at once; the rest comes in large pages behind it. */
@@ -27,7 +27,8 @@ const INITIAL: RunPages = { runs: [], metricKeys: [], paramKeys: [], loading: tr
  */
 export function useRunPages(experimentId: string, filter: string, orderBy: string, generation: number): RunPages {
   const [state, setState] = useState<RunPages>(INITIAL);
-  useEffect(() => {
+  // A layout effect starts the first request right after the first render, not after a frame.
+  useLayoutEffect(() => {
     const controller = new AbortController();
     const { signal } = controller;
     setState((s) => ({ ...s, loading: true, done: false, error: undefined }));
