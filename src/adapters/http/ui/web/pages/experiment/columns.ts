@@ -1,0 +1,152 @@
+import type { MetricValue, ParamValue, Run } from '../../api.js';
+import { formatDate, formatDuration, formatValue } from '../../lib/format.js';
+import { toNumber } from '../../lib/values.js';
+
+/**
+ * The run table's columns. A column's id is the search-language field it shows (`startedAt`,
+ * `params.lr`, `metrics.acc`), so sorting by a column is `orderBy=<field> asc|desc` and the URL's
+ * `cols` names columns the way a filter names fields.
+ */
+export interface Column {
+  id: string;
+  label: string;
+  kind: 'attribute' | 'param' | 'metric';
+  /** The key of a parameter or metric (the id without its prefix). */
+  key?: string;
+  numeric: boolean;
+  width: number;
+}
+
+export const ATTRIBUTE_COLUMNS: Column[] = [
+  { id: 'status', label: 'Status', kind: 'attribute', numeric: false, width: 104 },
+  { id: 'name', label: 'Name', kind: 'attribute', numeric: false, width: 220 },
+  { id: 'startedAt', label: 'Start', kind: 'attribute', numeric: false, width: 148 },
+  { id: 'duration', label: 'Duration', kind: 'attribute', numeric: true, width: 100 },
+];
+
+/** The name is the link to the run: it cannot be hidden. */
+export const ALWAYS_SHOWN = 'name';
+const DEFAULT_PARAMS = 8;
+const DEFAULT_METRICS = 8;
+
+export function paramColumn(key: string): Column {
+  return { id: `params.${key}`, label: key, kind: 'param', key, numeric: false, width: 120 };
+}
+
+export function metricColumn(key: string): Column {
+  return { id: `metrics.${key}`, label: key, kind: 'metric', key, numeric: true, width: 120 };
+}
+
+export function allColumns(paramKeys: string[], metricKeys: string[]): Column[] {
+  return [...ATTRIBUTE_COLUMNS, ...paramKeys.map(paramColumn), ...metricKeys.map(metricColumn)];
+}
+
+/** With no `cols` in the URL: the attributes, the first parameters and the first metrics. */
+export function defaultColumnIds(paramKeys: string[], metricKeys: string[]): string[] {
+  return [
+    ...ATTRIBUTE_COLUMNS.map((c) => c.id),
+    ...paramKeys.slice(0, DEFAULT_PARAMS).map((k) => `params.${k}`),
+    ...metricKeys.slice(0, DEFAULT_METRICS).map((k) => `metrics.${k}`),
+  ];
+}
+
+/** The columns to draw, in table order: those the URL names (or the default), the name always. */
+export function visibleColumns(all: Column[], cols: string | null, paramKeys: string[], metricKeys: string[]): Column[] {
+  const wanted = new Set(cols === null ? defaultColumnIds(paramKeys, metricKeys) : cols.split(',').filter((c) => c !== ''));
+  wanted.add(ALWAYS_SHOWN);
+  return all.filter((c) => wanted.has(c.id));
+}
+
+/* ---------- sort terms ---------- */
+
+export type Direction = 'asc' | 'desc';
+export interface Sort {
+  field: string;
+  direction: Direction;
+}
+
+/** What the API does without `orderBy`: newest first. */
+export const DEFAULT_SORT: Sort = { field: 'startedAt', direction: 'desc' };
+
+/** A key the language takes bare (letters, digits, `_ - / :`), else in backticks (docs/search.md). */
+function quoteKey(key: string): string {
+  return /^[A-Za-z0-9_\-/:]+$/.test(key) ? key : `\`${key.replace(/`/g, '``')}\``;
+}
+
+/** `params.model name` → ``params.`model name` ``: the field as the search language writes it. */
+export function fieldExpression(columnId: string): string {
+  for (const prefix of ['params.', 'metrics.']) {
+    if (columnId.startsWith(prefix)) return prefix + quoteKey(columnId.slice(prefix.length));
+  }
+  return columnId;
+}
+
+export function sortTerm(sort: Sort): string {
+  return `${fieldExpression(sort.field)} ${sort.direction}`;
+}
+
+/**
+ * Reads the URL's `sort` (one API term) back into a column id and a direction. A term this cannot
+ * read is still sent to the API as it is, whose 400 the page shows.
+ */
+export function parseSort(term: string | null): Sort {
+  if (term === null || term.trim() === '') return DEFAULT_SORT;
+  let text = term.trim();
+  let direction: Direction = 'asc';
+  const dir = /\s+(asc|desc)$/i.exec(text);
+  if (dir) {
+    direction = dir[1]!.toLowerCase() as Direction;
+    text = text.slice(0, dir.index).trim();
+  }
+  const keyed = /^(params|metrics)\.(.+)$/i.exec(text);
+  if (keyed) {
+    const prefix = keyed[1]!.toLowerCase();
+    let key = keyed[2]!;
+    if (key.startsWith('`') && key.endsWith('`') && key.length >= 2) key = key.slice(1, -1).replace(/``/g, '`');
+    return { field: `${prefix}.${key}`, direction };
+  }
+  const attribute = text.replace(/^attributes\./i, '');
+  const known = ATTRIBUTE_COLUMNS.find((c) => c.id.toLowerCase() === attribute.toLowerCase());
+  return { field: known ? known.id : attribute, direction };
+}
+
+/* ---------- cell values ---------- */
+
+export function paramValue(run: Run, key: string): ParamValue | undefined {
+  return run.parameters.find((p) => p.key === key)?.value;
+}
+
+export function metricValue(run: Run, key: string): MetricValue | undefined {
+  return run.metrics.find((m) => m.key === key)?.value;
+}
+
+/** The text a cell shows (the status and name cells are drawn by the table itself). */
+export function cellText(run: Run, column: Column): string {
+  switch (column.id) {
+    case 'startedAt':
+      return formatDate(run.startedAt);
+    case 'duration':
+      return formatDuration(run.duration);
+    case 'status':
+      return run.status;
+    case 'name':
+      return runLabel(run);
+  }
+  if (column.kind === 'param') return formatValue(paramValue(run, column.key!));
+  const metric = metricValue(run, column.key!);
+  if (metric === undefined) return '—';
+  return typeof metric === 'string' ? metric : formatValue(toNumber(metric));
+}
+
+/** A run's name, or the start of its id for runs without one. */
+export function runLabel(run: Run): string {
+  return run.name ?? run.id.slice(0, 8);
+}
+
+/**
+ * `10,000`. Not `toLocaleString`: its first call loads locale data, which costs the first render
+ * of the table tens of milliseconds.
+ */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}

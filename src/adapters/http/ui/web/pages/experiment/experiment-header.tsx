@@ -1,0 +1,51 @@
+import { formatCount } from './columns.js';
+import type { Experiment } from '../../api.js';
+import { formatDate } from '../../lib/format.js';
+import { hrefFor } from '../../router.js';
+
+/** The experiment's name, description, tags and run count, with the way back to the list. */
+export function ExperimentHeader({ experiment, id }: { experiment: Experiment | undefined; id: string }) {
+  return (
+    <header class="page-header experiment-header">
+      <div>
+        <nav class="breadcrumbs" aria-label="Breadcrumbs">
+          <a href={hrefFor([])}>Experiments</a> / <span aria-current="page">{experiment?.name ?? id}</span>
+        </nav>
+        <h1>
+          {experiment ? experiment.name : <span class="muted">Loading experiment…</span>}
+          {experiment?.lifecycleStage === 'deleted' && <span class="chip trash-chip">in the trash</span>}
+        </h1>
+        {experiment?.description && <p class="experiment-description">{experiment.description}</p>}
+        {experiment && experiment.tags.length > 0 && (
+          <ul class="tag-list" aria-label="Tags">
+            {experiment.tags.map((t) => (
+              <li key={t}>
+                <a class="chip" href={hrefFor([], { tags: t })}>
+                  {t}
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {experiment && (
+        <dl class="experiment-meta">
+          <div>
+            <dt>Runs</dt>
+            <dd data-testid="run-count">{formatCount(experiment.runs.length)}</dd>
+          </div>
+          <div>
+            <dt>Created</dt>
+            <dd>
+              {formatDate(experiment.createdAt)} by {experiment.createdBy}
+            </dd>
+          </div>
+          <div>
+            <dt>ID</dt>
+            <dd class="mono">{experiment.id}</dd>
+          </div>
+        </dl>
+      )}
+    </header>
+  );
+}

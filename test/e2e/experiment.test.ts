@@ -1,0 +1,293 @@
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { Seeder } from '../support/seed.js';
+import { describeUi } from '../support/ui.js';
+
+/**
+ * The experiment page (#/experiments/<id>): the run table and what drives it. A 30-run sweep with
+ * known parameters and metrics lets every assertion name the values a person sees.
+ */
+
+interface Seeded {
+  id: string;
+  name: string;
+  lr: number;
+  optimizer: string;
+  layers: number;
+  acc: number;
+  loss: number;
+  status: 'completed' | 'failed' | 'running';
+}
+
+const LRS = [0.1, 0.01, 0.001, 0.0001];
+const OPTIMIZERS = ['adam', 'sgd', 'adamw'];
+const START = Date.parse('2026-01-15T10:00:00Z');
+
+describeUi('the experiment page', (ui) => {
+  let experimentId = '';
+  let runs: Seeded[] = [];
+
+  beforeAll(async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const experiment = await seed.experiment('sweep-resnet', { tags: ['vision', 'sweep'], description: 'A learning-rate sweep' });
+    experimentId = experiment.id;
+    runs = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const name = `run-${String(i + 1).padStart(2, '0')}`;
+        // acc is a permutation of the runs, so sorting by it is not the order of their names.
+        const acc = 0.5 + ((i * 7) % 30) / 100;
+        const loss = Number((1 - acc).toFixed(2));
+        const values = { name, lr: LRS[i % 4]!, optimizer: OPTIMIZERS[i % 3]!, layers: [2, 4, 8][i % 3]!, acc, loss };
+        const status = i % 10 === 3 ? 'failed' : i % 10 === 7 ? 'running' : 'completed';
+        const run = await seed.run(experimentId, {
+          name,
+          parameters: { lr: values.lr, optimizer: values.optimizer, layers: values.layers },
+          startedAt: new Date(START + i * 600_000).toISOString(),
+        });
+        await seed.metric(run.id, 'acc', [acc / 2, acc]);
+        await seed.metric(run.id, 'loss', [loss * 2, loss]);
+        if (status !== 'running') await seed.finish(run.id, status, new Date(START + i * 600_000 + (i + 1) * 60_000).toISOString());
+        return { id: run.id, ...values, status } satisfies Seeded;
+      }),
+    );
+  });
+
+  const table = (page: Page) => page.getByRole('table', { name: 'Runs' });
+  const rowNames = (page: Page) => table(page).locator('tbody tr[aria-rowindex] td:nth-child(3)').allTextContents();
+  const byName = (name: string) => runs.find((r) => r.name === name)!;
+
+  it('shows the experiment and one row per run with its status, parameters and latest metrics', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await page.getByRole('heading', { level: 1, name: 'sweep-resnet' }).waitFor();
+    await expect.poll(() => page.getByTestId('run-count').textContent()).toBe('30');
+    await page.getByText('A learning-rate sweep').waitFor();
+    expect(await page.getByRole('list', { name: 'Tags' }).getByRole('link').allTextContents()).toEqual(['vision', 'sweep']);
+    expect(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Experiments' }).getAttribute('href')).toBe('#/');
+
+    const headers = await table(page).locator('tr.header-row th').allTextContents();
+    expect(headers.map((h) => h.replace(/[▲▼]/g, '').trim())).toEqual(['', 'Status', 'Name', 'Start', 'Duration', 'layers', 'lr', 'optimizer', 'acc', 'loss']);
+    // Newest first, as the API answers without a sort; the start column says so.
+    expect((await rowNames(page)).slice(0, 3)).toEqual(['run-30', 'run-29', 'run-28']);
+    expect(await table(page).getByRole('columnheader', { name: 'Start' }).getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: /runs$/ }).textContent()).toBe('30 runs');
+
+    const row = table(page).getByRole('row').filter({ has: page.getByRole('link', { name: 'run-07', exact: true }) });
+    const cells = await row.getByRole('cell').allTextContents();
+    // run-07: i = 6 → lr 0.001, adam, 2 layers, acc 0.5 + 42 % 30 / 100 = 0.62, finished after 7 min.
+    expect(cells.slice(1)).toEqual(['completed', 'run-07', expect.stringMatching(/^2026-01-15 \d\d:\d\d$/), '7 min', '2', '0.001', 'adam', '0.62', '0.38']);
+    const failed = table(page).getByRole('row').filter({ has: page.getByRole('link', { name: 'run-04', exact: true }) });
+    expect(await failed.locator('.status').textContent()).toBe('failed');
+    const running = table(page).getByRole('row').filter({ has: page.getByRole('link', { name: 'run-08', exact: true }) });
+    expect((await running.getByRole('cell').allTextContents())[4]).toBe('—');
+    expect(await row.getByRole('link', { name: 'run-07' }).getAttribute('href')).toBe(`#/runs/${byName('run-07').id}`);
+    await ui().screenshot(page, 'experiment');
+  });
+
+  it('sorts by a metric column on the server, and keeps the sort in the URL', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await table(page).getByRole('link', { name: 'run-30' }).waitFor();
+    const acc = table(page).getByRole('columnheader', { name: 'acc' });
+    await acc.getByRole('button').click();
+    const ascending = [...runs].sort((a, b) => a.acc - b.acc).map((r) => r.name);
+    await expect.poll(() => rowNames(page)).toEqual(ascending);
+    expect(await acc.getAttribute('aria-sort')).toBe('ascending');
+    expect(new URLSearchParams(page.url().split('?')[1]).get('sort')).toBe('metrics.acc asc');
+
+    await acc.getByRole('button').click();
+    await expect.poll(() => rowNames(page)).toEqual([...ascending].reverse());
+    expect(await acc.getAttribute('aria-sort')).toBe('descending');
+    expect(await table(page).getByRole('columnheader', { name: 'Start' }).getAttribute('aria-sort')).toBeNull();
+
+    const again = await ui().open(page.url().slice(ui().server.baseUrl.length));
+    await expect.poll(() => rowNames(again)).toEqual([...ascending].reverse());
+    expect(await table(again).getByRole('columnheader', { name: 'acc' }).getAttribute('aria-sort')).toBe('descending');
+  });
+
+  it('narrows the rows with the search language, and shows a bad filter’s error at its position', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await table(page).getByRole('link', { name: 'run-30' }).waitFor();
+    const box = page.getByRole('searchbox', { name: 'Filter runs' });
+    await box.fill("params.optimizer = 'sgd' and metrics.acc >= 0.6");
+    await box.press('Enter');
+    const expected = runs.filter((r) => r.optimizer === 'sgd' && r.acc >= 0.6).map((r) => r.name).sort().reverse();
+    expect(expected.length).toBeGreaterThan(2);
+    expect(expected.length).toBeLessThan(10);
+    await expect.poll(() => rowNames(page)).toEqual(expected);
+    await page.getByText(`${expected.length} runs match`).waitFor();
+    expect(new URLSearchParams(page.url().split('?')[1]).get('filter')).toBe("params.optimizer = 'sgd' and metrics.acc >= 0.6");
+
+    ui().expectFailures(/runs\?/);
+    await box.fill('params.lr 0.01 and metrics.acc > 0.9');
+    await box.press('Enter');
+    const error = page.locator('#run-filter-error');
+    await error.getByText(/at character 11 .*expected a comparison/).waitFor();
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    expect(await box.getAttribute('aria-describedby')).toBe('run-filter-error');
+    // The marked character is the 11th: the `0` of `0.01`, with the caret under it.
+    expect(await error.locator('mark').textContent()).toBe('0');
+    expect((await error.locator('pre').textContent())!.split('\n')[1]).toBe(`${' '.repeat(10)}^`);
+    expect(await box.evaluate((input) => (input as { selectionStart: number }).selectionStart)).toBe(10);
+
+    await box.fill("params.optimizer = 'rmsprop'");
+    await box.press('Enter');
+    await page.getByText('No runs match the filter').waitFor();
+    expect(await box.getAttribute('aria-invalid')).toBe('false');
+    await page.getByRole('button', { name: 'Clear the filter' }).click();
+    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(30);
+  });
+
+  it('hides and shows columns with the column chooser, kept in the URL', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await table(page).getByRole('link', { name: 'run-30' }).waitFor();
+    await page.getByRole('button', { name: /^Columns/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Columns' });
+    await dialog.waitFor();
+    expect(await dialog.evaluate((d) => d.contains((d as { ownerDocument: { activeElement: never } }).ownerDocument.activeElement))).toBe(true);
+    expect(await dialog.getByRole('checkbox', { name: 'Name' }).isDisabled()).toBe(true);
+    await dialog.getByRole('checkbox', { name: 'loss' }).uncheck();
+    await dialog.getByRole('checkbox', { name: 'Duration' }).uncheck();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => table(page).getByRole('columnheader', { name: 'loss' }).count()).toBe(0);
+    expect(await table(page).getByRole('columnheader', { name: 'Duration' }).count()).toBe(0);
+    expect(await table(page).getByRole('columnheader', { name: 'acc' }).count()).toBe(1);
+    const cols = new URLSearchParams(page.url().split('?')[1]).get('cols')!.split(',');
+    expect(cols).toEqual(['status', 'name', 'startedAt', 'params.layers', 'params.lr', 'params.optimizer', 'metrics.acc']);
+
+    const again = await ui().open(page.url().slice(ui().server.baseUrl.length));
+    await table(again).getByRole('link', { name: 'run-30' }).waitFor();
+    expect(await table(again).getByRole('columnheader', { name: 'loss' }).count()).toBe(0);
+    await again.getByRole('button', { name: /^Columns/ }).click();
+    await again.getByRole('dialog', { name: 'Columns' }).getByRole('button', { name: 'Reset to default' }).click();
+    await again.getByRole('button', { name: 'Done' }).click();
+    await table(again).getByRole('columnheader', { name: 'loss' }).waitFor();
+    expect(new URLSearchParams(again.url().split('?')[1]).get('cols')).toBeNull();
+  });
+
+  it('selects runs, keeps the selection in the URL, and compares them', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await table(page).getByRole('link', { name: 'run-30' }).waitFor();
+    const compare = page.getByRole('button', { name: /^Compare/ });
+    expect(await compare.isDisabled()).toBe(true);
+    await table(page).getByRole('checkbox', { name: 'Select run-05' }).check();
+    await table(page).getByRole('checkbox', { name: 'Select run-12' }).check();
+    await page.getByText('2 selected').waitFor();
+    const sel = new URLSearchParams(page.url().split('?')[1]).get('sel')!.split(',');
+    expect(sel).toEqual([byName('run-05').id, byName('run-12').id]);
+    expect(await table(page).getByRole('checkbox', { name: 'Select all loaded runs' }).evaluate((b) => (b as { indeterminate: boolean }).indeterminate)).toBe(true);
+
+    const again = await ui().open(page.url().slice(ui().server.baseUrl.length));
+    await table(again).getByRole('link', { name: 'run-30' }).waitFor();
+    expect(await table(again).getByRole('checkbox', { name: 'Select run-12' }).isChecked()).toBe(true);
+    await again.getByRole('button', { name: 'Compare 2 runs' }).click();
+    await expect.poll(() => new URL(again.url()).hash.split('?')[0]).toBe('#/compare');
+    expect(new URLSearchParams(new URL(again.url()).hash.split('?')[1]).get('runs')).toBe(`${byName('run-05').id},${byName('run-12').id}`);
+
+    await table(page).getByRole('checkbox', { name: 'Select all loaded runs' }).check();
+    await page.getByText('30 selected').waitFor();
+    await page.getByRole('button', { name: 'Clear selection' }).click();
+    await expect.poll(() => compare.isDisabled()).toBe(true);
+  });
+
+  it('summarises the parameter space, and a value click filters by it', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    const space = page.getByRole('table', { name: 'Parameter space' });
+    await space.waitFor();
+    const line = async (key: string) => space.getByRole('row').filter({ has: page.getByRole('rowheader', { name: key }) }).getByRole('cell').allTextContents();
+    expect(await line('lr')).toEqual(['number', '30', '4', expect.stringContaining('0.0001 – 0.1')]);
+    expect(await line('layers')).toEqual(['number', '30', '3', expect.stringContaining('2 – 8')]);
+    const optimizer = await line('optimizer');
+    expect(optimizer.slice(0, 3)).toEqual(['string', '30', '3']);
+    expect(optimizer[3]).toMatch(/adam×10.*adamw×10.*sgd×10/);
+    await space.getByRole('button', { name: /^sgd/ }).click();
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe("params.optimizer = 'sgd'");
+    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(10);
+  });
+
+  it('designs its empty and missing states', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const empty = await seed.experiment('nothing-yet');
+    const page = await ui().open(`#/experiments/${empty.id}`);
+    await page.getByText('No runs yet').waitFor();
+    await page.getByRole('heading', { level: 1, name: 'nothing-yet' }).waitFor();
+
+    ui().expectFailures(/api\/experiments\/0123456789abcdef/);
+    const missing = await ui().open('#/experiments/0123456789abcdef');
+    await missing.getByText('Experiment not found').waitFor();
+  });
+});
+
+/** Enough runs that drawing them all would show; BIG_RUNS=10000 measures the issue's figure. */
+const BIG = Number(process.env.FATHOM_UI_BIG_RUNS ?? 3000);
+
+describeUi('the experiment page with thousands of runs', (ui) => {
+  let experimentId = '';
+
+  beforeAll(async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    experimentId = (await seed.experiment('big-sweep')).id;
+    const started = Date.now();
+    for (let offset = 0; offset < BIG; offset += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, BIG - offset) }, async (_, j) => {
+          const i = offset + j;
+          const run = await seed.run(experimentId, {
+            name: `trial-${String(i).padStart(5, '0')}`,
+            parameters: { lr: 10 ** -(1 + (i % 4)), seed: i },
+            startedAt: new Date(START + i * 1000).toISOString(),
+          });
+          await seed.request('POST', `runs/${run.id}/metrics`, { key: 'acc', value: (i % 997) / 1000, step: 0 });
+        }),
+      );
+    }
+    console.info(`seeded ${BIG} runs in ${Date.now() - started} ms`);
+  }, 600_000);
+
+  it('shows the first rows at once, draws only what is in view, and scrolls to the last run', async () => {
+    const newest = `trial-${String(BIG - 1).padStart(5, '0')}`;
+    const blank = await ui().open('#/nowhere');
+    // Notes when the newest run's row first appears, and how many rows the table had then.
+    await blank.context().addInitScript(`
+      new MutationObserver((_, observer) => {
+        if ([...document.querySelectorAll('table a')].some((a) => a.textContent === ${JSON.stringify(newest)})) {
+          window.firstRowAt = performance.now();
+          window.rowsAtFirst = document.querySelector('table[aria-label="Runs"]')?.getAttribute('aria-rowcount');
+          observer.disconnect();
+        }
+      }).observe(document, { subtree: true, childList: true });
+    `);
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    const opened = Date.now();
+    await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: newest }).waitFor();
+    const first = await page.evaluate<{ firstRowAt: number; rowsAtFirst: string }>('({ firstRowAt: window.firstRowAt, rowsAtFirst: window.rowsAtFirst })');
+    console.info(`the newest of ${BIG} runs was on screen ${Math.round(first.firstRowAt)} ms after navigation started`);
+    // The rows came with the small first page (100 runs and the 2 header rows), not after all of them.
+    expect(first.rowsAtFirst).toBe('102');
+    const status = page.locator('.load-status');
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe(`${BIG.toLocaleString('en')} runs`);
+    console.info(`all ${BIG} runs loaded ${Date.now() - opened} ms after the page's load event`);
+
+    const table = page.getByRole('table', { name: 'Runs' });
+    expect(await table.getAttribute('aria-rowcount')).toBe(String(BIG + 2));
+    const drawn = await table.locator('tbody tr[aria-rowindex]').count();
+    expect(drawn).toBeGreaterThan(10);
+    expect(drawn).toBeLessThan(100);
+
+    // Scrolling to the bottom draws the oldest run, still with a few dozen rows in the DOM.
+    await page.locator('.run-table-scroll').evaluate((box) => box.scrollTo(0, box.scrollHeight));
+    const last = table.getByRole('link', { name: 'trial-00000' });
+    await last.waitFor();
+    expect(await last.isVisible()).toBe(true);
+    expect(await table.locator('tbody tr[aria-rowindex]').count()).toBeLessThan(100);
+    expect(await table.locator('tbody tr[aria-rowindex]').last().getAttribute('aria-rowindex')).toBe(String(BIG + 2));
+    // Every row keeps its height, or the spacers would put the wrong runs in view.
+    const heights = await table.locator('tbody tr[aria-rowindex]').evaluateAll((rows) => [...new Set(rows.map((r) => r.getBoundingClientRect().height))]);
+    expect(heights).toEqual([32]);
+
+    // Halfway down shows the runs from the middle.
+    await page.locator('.run-table-scroll').evaluate((box) => box.scrollTo(0, box.scrollHeight / 2));
+    const middle = Math.floor(BIG / 2);
+    await expect
+      .poll(async () => (await table.locator('tbody tr[aria-rowindex]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('aria-rowindex'))))).some((n) => Math.abs(n - middle) < 5))
+      .toBe(true);
+  }, 120_000);
+});
