@@ -10,6 +10,8 @@ export interface ChartSeries {
   x: number[];
   /** null is a gap (NaN, infinities). */
   y: (number | null)[];
+  /** The line's colour; default seriesColor(index). A page that leaves out some lines keeps each line's colour with it. */
+  color?: string;
 }
 
 export interface MetricChartProps {
@@ -56,7 +58,7 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
         { label: xMode === 'time' ? 'time' : 'step', value: (_u, v) => (v == null ? '—' : xMode === 'time' ? formatDate(new Date(v * 1000).toISOString()) : String(v)) },
         ...series.map((s, i) => ({
           label: s.label,
-          stroke: seriesColor(i),
+          stroke: s.color ?? seriesColor(i),
           width: series.length > 20 ? 1 : 1.5,
           spanGaps: false,
           points: { show: false },
