@@ -76,7 +76,12 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
       },
     };
     const plot = new uPlot(options, data, element);
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 200), height }));
+    // The observer also fires once right after observe(): a redraw at the same size would double
+    // the first paint of a large chart (100 lines of 1,000 points), so only a new width redraws.
+    const resize = new ResizeObserver(() => {
+      const width = Math.max(element.clientWidth, 200);
+      if (width !== plot.width) plot.setSize({ width, height });
+    });
     resize.observe(element);
     return () => {
       resize.disconnect();
