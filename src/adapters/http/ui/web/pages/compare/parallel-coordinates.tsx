@@ -128,7 +128,8 @@ function Plot({ comparison, axes, metricAxis, byMetric, metric }: { comparison: 
 function ColourLegend({ comparison, metric }: { comparison: Comparison; metric: string }) {
   const ticks = parallelAxes({ ...comparison, parameterDiff: [] }, metric)[0]?.ticks ?? [];
   const [low, high] = [ticks[0], ticks[ticks.length - 1]];
-  if (!low || !high) return null;
+  // One value (or none) makes no scale to explain.
+  if (!low || !high || ticks.length < 2) return null;
   return (
     <span class="pc-legend" aria-label={`Line colour: ${metric} from ${low.label} (dark) to ${high.label} (light)`}>
       <span class="mono">{low.label}</span>
