@@ -10,6 +10,8 @@ export interface ChartSeries {
   x: number[];
   /** null is a gap (NaN, infinities). */
   y: (number | null)[];
+  /** The line's colour; default seriesColor(index). A page that leaves out some lines keeps each line's colour with it. */
+  color?: string;
 }
 
 export interface MetricChartProps {
@@ -56,7 +58,7 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
         { label: xMode === 'time' ? 'time' : 'step', value: (_u, v) => (v == null ? '—' : xMode === 'time' ? formatDate(new Date(v * 1000).toISOString()) : String(v)) },
         ...series.map((s, i) => ({
           label: s.label,
-          stroke: seriesColor(i),
+          stroke: s.color ?? seriesColor(i),
           width: series.length > 20 ? 1 : 1.5,
           spanGaps: false,
           // Lines only, except a point with gaps on both sides, which a line cannot show.
@@ -75,7 +77,12 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
       },
     };
     const plot = new uPlot(options, data, element);
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 200), height }));
+    // The observer also fires once right after observe(): a redraw at the same size would double
+    // the first paint of a large chart (100 lines of 1,000 points), so only a new width redraws.
+    const resize = new ResizeObserver(() => {
+      const width = Math.max(element.clientWidth, 200);
+      if (width !== plot.width) plot.setSize({ width, height });
+    });
     resize.observe(element);
     return () => {
       resize.disconnect();

@@ -1,0 +1,155 @@
+import { useRef } from 'preact/hooks';
+import type { Comparison, Series } from '../../api.js';
+import { MetricChart, seriesColor, type ChartSeries } from '../../components/chart.js';
+import { Empty, ErrorBox } from '../../components/states.js';
+import { plottable } from '../../lib/values.js';
+import { setQuery, type Route } from '../../router.js';
+import { runLabel } from './header.js';
+import type { CompareState } from './state.js';
+import type { SeriesState } from './use-series.js';
+
+/** How many metrics get a chart when the URL chooses none. */
+const DEFAULT_CHARTS = 2;
+
+export function defaultChartKeys(comparison: Comparison): string[] {
+  return comparison.metricComparison.slice(0, DEFAULT_CHARTS).map((m) => m.metricKey);
+}
+
+/**
+ * One chart per chosen metric, one line per run that logged it, in its chip's colour. The tables
+ * above are drawn from the comparison alone; the histories (loaded by the page) never hold them up.
+ */
+export function OverlayCharts({ route, state, comparison, metricKeys, series }: { route: Route; state: CompareState; comparison: Comparison; metricKeys: string[]; series: SeriesState }) {
+  const present = new Set(metricKeys);
+  const chosen = (state.metrics ?? defaultChartKeys(comparison)).filter((k) => present.has(k));
+  const toChart = useChartSeries(state.xMode);
+
+  const choose = (key: string, on: boolean) => {
+    const next = on ? metricKeys.filter((k) => k === key || chosen.includes(k)) : chosen.filter((k) => k !== key);
+    // An empty choice is kept as such (`metrics=` would read as "the default" again).
+    setQuery(route, { metrics: next.length > 0 ? next.join(',') : ',' });
+  };
+
+  return (
+    <section class="compare-section" aria-labelledby="compare-charts">
+      <div class="section-head">
+        <h2 id="compare-charts">Charts</h2>
+        {series.loading && (
+          <span class="muted" role="status">
+            <span class="spinner inline-spinner" aria-hidden="true" /> Loading histories…
+          </span>
+        )}
+      </div>
+      {metricKeys.length === 0 ? (
+        <Empty title="No metrics to chart" />
+      ) : (
+        <>
+          <fieldset class="metric-picker">
+            <legend>Metrics to chart</legend>
+            {metricKeys.map((key) => (
+              <label key={key} class="inline-check">
+                <input type="checkbox" checked={chosen.includes(key)} onChange={(e) => choose(key, e.currentTarget.checked)} />
+                <span class="mono">{key}</span>
+              </label>
+            ))}
+          </fieldset>
+          <ChartControls route={route} state={state} />
+          {series.error && <ErrorBox error={series.error} what="the metric histories" retry={series.retry} />}
+          {chosen.length === 0 ? (
+            <Empty title="No metric chosen">Tick a metric above to chart it across the runs.</Empty>
+          ) : (
+            <div class="grid compare-charts">
+              {chosen.map((key) => {
+                const lines: ChartSeries[] = [];
+                let complete = true;
+                comparison.runs.forEach((run, i) => {
+                  const s = series.get(run.runId, key);
+                  if (s === undefined) complete = false;
+                  else if (s.steps.length > 0) lines.push(toChart(s, runLabel(run), seriesColor(i)));
+                });
+                return <CompareChart key={key} metricKey={key} lines={lines} complete={complete} state={state} />;
+              })}
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function CompareChart({ metricKey, lines, complete, state }: { metricKey: string; lines: ChartSeries[]; complete: boolean; state: CompareState }) {
+  const stable = useStableArray(lines);
+  return (
+    <div class="compare-chart" data-compare-metric={metricKey}>
+      {!complete ? (
+        <figure class="chart chart-placeholder" aria-busy="true">
+          <figcaption>
+            <span class="chart-title">{metricKey}</span>
+          </figcaption>
+          <div class="chart-loading muted">Loading…</div>
+        </figure>
+      ) : stable.length === 0 ? (
+        <Empty title={`No history of ${metricKey}`} />
+      ) : (
+        <MetricChart title={metricKey} series={stable} xMode={state.xMode} log={state.log} smoothing={state.smoothing} />
+      )}
+    </div>
+  );
+}
+
+function ChartControls({ route, state }: { route: Route; state: CompareState }) {
+  return (
+    <div class="toolbar chart-controls">
+      <span class="inline-field">
+        <label for="compare-smoothing">Smoothing</label>
+        <input
+          id="compare-smoothing"
+          type="range"
+          min="0"
+          max="0.99"
+          step="0.01"
+          value={state.smoothing}
+          onInput={(e) => setQuery(route, { smooth: Number(e.currentTarget.value) > 0 ? e.currentTarget.value : undefined })}
+        />
+        <output class="mono" for="compare-smoothing">
+          {state.smoothing.toFixed(2)}
+        </output>
+      </span>
+      <label class="inline-check">
+        <input type="checkbox" checked={state.log} onChange={(e) => setQuery(route, { log: e.currentTarget.checked ? '1' : undefined })} />
+        Log scale
+      </label>
+      <span class="inline-field">
+        <label for="compare-x">X axis</label>
+        <select id="compare-x" value={state.xMode} onChange={(e) => setQuery(route, { x: e.currentTarget.value === 'time' ? 'time' : undefined })}>
+          <option value="step">Step</option>
+          <option value="time">Time</option>
+        </select>
+      </span>
+    </div>
+  );
+}
+
+/**
+ * Chart lines made once per history, colour and x mode: MetricChart redraws when its series array
+ * changes, so a chart whose lines are the same objects is left alone when another metric loads.
+ */
+function useChartSeries(xMode: 'step' | 'time'): (s: Series, label: string, color: string) => ChartSeries {
+  const made = useRef(new Map<string, { source: Series; line: ChartSeries }>());
+  return (s, label, color) => {
+    const id = `${s.runId}\u0000${s.key}\u0000${xMode}\u0000${color}\u0000${label}`;
+    const known = made.current.get(id);
+    if (known && known.source === s) return known.line;
+    const line: ChartSeries = { label, color, x: xMode === 'time' ? s.timestamps : s.steps, y: s.values.map(plottable) };
+    made.current.set(id, { source: s, line });
+    return line;
+  };
+}
+
+/** The previous array when it holds the same elements, so memoised children see no change. */
+function useStableArray<T>(items: T[]): T[] {
+  const previous = useRef(items);
+  const same = previous.current.length === items.length && previous.current.every((item, i) => item === items[i]);
+  if (!same) previous.current = items;
+  return previous.current;
+}

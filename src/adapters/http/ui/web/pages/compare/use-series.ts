@@ -1,0 +1,66 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type Series } from '../../api.js';
+
+/** The API's bounds for one `POST /api/metrics/series`. */
+const MAX_RUNS = 100;
+const MAX_KEYS = 20;
+/** About a chart's width in pixels, twice over: more points would not show. */
+const MAX_POINTS = 1000;
+
+export interface SeriesState {
+  /** A run's history of a key, once it has arrived. */
+  get(runId: string, key: string): Series | undefined;
+  loading: boolean;
+  error: Error | undefined;
+  /** Changes whenever new series arrive. */
+  version: number;
+  retry: () => void;
+}
+
+const pairKey = (runId: string, key: string) => `${runId}\u0000${key}`;
+
+/**
+ * The histories of the chosen metrics for the compared runs. Series already loaded are kept, so
+ * ticking one more metric fetches that key only, and removing a run fetches nothing; what is
+ * missing is fetched in as few requests as the API allows (one, up to 100 runs × 20 keys).
+ */
+export function useSeries(runIds: string[], keys: string[]): SeriesState {
+  const cache = useRef(new Map<string, Series>());
+  const [status, setStatus] = useState<{ version: number; loading: boolean; error?: Error }>({ version: 0, loading: false });
+  const [attempt, setAttempt] = useState(0);
+  const runsKey = runIds.join(',');
+  const keysKey = keys.join(',');
+
+  useEffect(() => {
+    const missingRuns = runIds.filter((id) => keys.some((k) => !cache.current.has(pairKey(id, k))));
+    const missingKeys = keys.filter((k) => runIds.some((id) => !cache.current.has(pairKey(id, k))));
+    if (missingRuns.length === 0 || missingKeys.length === 0) {
+      setStatus((s) => (s.loading || s.error ? { version: s.version, loading: false } : s));
+      return;
+    }
+    const controller = new AbortController();
+    setStatus((s) => ({ version: s.version, loading: true }));
+    const requests: Promise<{ series: Series[] }>[] = [];
+    for (let r = 0; r < missingRuns.length; r += MAX_RUNS) {
+      for (let k = 0; k < missingKeys.length; k += MAX_KEYS) {
+        const body = { runIds: missingRuns.slice(r, r + MAX_RUNS), keys: missingKeys.slice(k, k + MAX_KEYS), maxPoints: MAX_POINTS };
+        requests.push(api.post<{ series: Series[] }>('metrics/series', body, controller.signal));
+      }
+    }
+    Promise.all(requests).then(
+      (answers) => {
+        if (controller.signal.aborted) return;
+        for (const answer of answers) for (const s of answer.series) cache.current.set(pairKey(s.runId, s.key), s);
+        setStatus((s) => ({ version: s.version + 1, loading: false }));
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        setStatus((s) => ({ version: s.version, loading: false, error: error instanceof Error ? error : new Error(String(error)) }));
+      },
+    );
+    return () => controller.abort();
+    // runsKey and keysKey stand for the arrays' contents.
+  }, [runsKey, keysKey, attempt]);
+
+  return { get: (runId, key) => cache.current.get(pairKey(runId, key)), loading: status.loading, error: status.error, version: status.version, retry: () => setAttempt((a) => a + 1) };
+}
