@@ -159,7 +159,7 @@ describeUi('the compare page', (ui) => {
     await expect.poll(() => chart(page, 'acc').getAttribute('data-series-count')).toBe('1');
   });
 
-  it('draws 100 runs of 10,000 points each in one chart within a second', async () => {
+  it('draws 100 runs of 10,000 points each in one chart, downsampled to 400 points a line', async () => {
     const seed = new Seeder(ui().server.baseUrl);
     const experiment = await seed.experiment('big sweep');
     const runIds: string[] = [];
@@ -173,23 +173,15 @@ describeUi('the compare page', (ui) => {
       await Promise.all(runIds.slice(r, r + 4).map((id, j) => seed.metric(id, 'loss', points(r + j))));
     }
 
-    const page = await ui().open('#/');
-    // Marks when the chart says it drew 100 lines, against the end of the series response.
-    // The compare URL is a hash change on the same document, so the observer set here sees it.
-    // (Browser code as text: the tests are typed without the DOM library.)
-    await page.evaluate(`
-      new MutationObserver((changes) => {
-        for (const c of changes) if (c.target.dataset.seriesCount === '100') window.drawnAt ??= performance.now();
-      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-series-count'] });
-    `);
-    await page.goto(`${ui().server.baseUrl}#/compare?runs=${runIds.join(',')}&metrics=loss`);
+    // How fast is the benchmark's business (W9 in npm run bench); this asserts what is drawn.
+    const page = await ui().open(`#/compare?runs=${runIds.join(',')}&metrics=loss`);
     await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count'), { timeout: 30_000 }).toBe('100');
-    const [drawnAt, responseEnd] = await page.evaluate<[number, number]>(
-      `[window.drawnAt ?? NaN, performance.getEntriesByType('resource').find((e) => e.name.includes('api/metrics/series'))?.responseEnd ?? NaN]`,
-    );
-    const drawMs = drawnAt - responseEnd;
-    console.log(`compare chart, 100 runs x 10,000 points: series answered at ${Math.round(responseEnd)} ms, drawn ${Math.round(drawMs)} ms later`);
-    expect(drawMs).toBeLessThan(1000);
+    // 100 lines on one chart get 400 points each (not 1,000): the server downsamples, keeping extremes.
+    const label = (await chart(page, 'loss').getAttribute('aria-label')) ?? '';
+    expect(label).toMatch(/^loss: 100 lines, \d+ points$/);
+    const drawn = Number(/(\d+) points/.exec(label)?.[1]);
+    expect(drawn).toBeGreaterThan(100 * 300);
+    expect(drawn).toBeLessThanOrEqual(100 * 400);
     expect(await page.locator('.pc-line').count()).toBe(100);
   }, 180_000);
 });
