@@ -163,6 +163,8 @@ export interface ExperimentOrder {
 
 /** Filters for listing experiments; every given filter must hold. */
 export interface ExperimentFilter {
+  /** Only these experiments (a light read of known ones); an empty list matches none. */
+  ids?: ExperimentId[];
   allTags?: string[];
   anyTags?: string[];
   nameContains?: string;

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { Seeder } from '../support/seed.js';
 import { describeUi } from '../support/ui.js';
@@ -254,7 +254,20 @@ describeUi('the experiment page with thousands of runs', (ui) => {
           observer.disconnect();
         }
       }).observe(document, { subtree: true, childList: true });
+      // Every text the load status shows, in order: the "of M" comes from the summary's runCount.
+      window.statusTexts = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('.load-status')?.textContent;
+        if (text && text !== window.statusTexts[window.statusTexts.length - 1]) window.statusTexts.push(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
     `);
+    // The API requests for this experiment, in the order they leave.
+    const requests: string[] = [];
+    const onRequest = (request: Request) => {
+      const url = new URL(request.url());
+      if (url.pathname.includes(experimentId)) requests.push(`${request.method()} ${url.pathname}`);
+    };
+    blank.context().on('request', onRequest);
     const page = await ui().open(`#/experiments/${experimentId}`);
     const opened = Date.now();
     await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: newest }).waitFor();
@@ -265,6 +278,20 @@ describeUi('the experiment page with thousands of runs', (ui) => {
     const status = page.locator('.load-status');
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe(`${BIG.toLocaleString('en')} runs`);
     console.info(`all ${BIG} runs loaded ${Date.now() - opened} ms after the page's load event`);
+    blank.context().off('request', onRequest);
+
+    // The header is the light summary, asked for beside the first page (before the next one), and
+    // the by-id read, which would carry every run, is never made.
+    const runsPath = `GET /api/experiments/${experimentId}/runs`;
+    const summaryPath = `GET /api/experiments/${experimentId}/summary`;
+    expect(requests.filter((r) => r === summaryPath)).toHaveLength(1);
+    expect(requests.indexOf(runsPath)).toBe(0);
+    expect(requests.indexOf(summaryPath)).toBeLessThan(requests.indexOf(runsPath, 1));
+    expect(requests).not.toContain(`GET /api/experiments/${experimentId}`);
+    await expect.poll(() => page.getByTestId('run-count').textContent()).toBe(BIG.toLocaleString('en'));
+    // While the table loads, its progress counts against the summary's runCount.
+    const texts = await page.evaluate<string[]>('window.statusTexts');
+    expect(texts.filter((t) => t.startsWith('Loaded '))).toContainEqual(expect.stringMatching(new RegExp(`^Loaded [\\d,]+ of ${BIG.toLocaleString('en')} runs, loading more…$`)));
 
     const table = page.getByRole('table', { name: 'Runs' });
     expect(await table.getAttribute('aria-rowcount')).toBe(String(BIG + 2));

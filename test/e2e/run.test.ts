@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { Seeder } from '../support/seed.js';
 import { describeUi } from '../support/ui.js';
@@ -36,12 +36,24 @@ describeUi('the run page', (ui) => {
     await seed.finish(run.id, 'completed', '2026-01-15T11:05:00Z');
 
     const hash = `#/runs/${run.id}`;
+    // Every API request the page makes, watched from before it opens.
+    const requests: string[] = [];
+    const onRequest = (request: Request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/')) requests.push(`${request.method()} ${url.pathname}`);
+    };
+    const blank = await ui().open('#/nowhere');
+    blank.context().on('request', onRequest);
     const page = await ui().open(hash);
     await page.getByRole('heading', { level: 1, name: 'resnet-lr-0.01' }).waitFor();
 
-    // Header.
+    // Header: the experiment's name in the breadcrumbs comes from its summary (no runs in it),
+    // not from a comparison of this run nor from the by-id read of the whole experiment.
     const crumbs = page.getByRole('navigation', { name: 'Breadcrumbs' });
     await crumbs.getByRole('link', { name: 'vision-models' }).waitFor();
+    blank.context().off('request', onRequest);
+    expect(requests).toContain(`GET /api/experiments/${experiment.id}/summary`);
+    expect(requests.filter((r) => r.includes('/compare') || r === `GET /api/experiments/${experiment.id}`)).toEqual([]);
     expect(await crumbs.getByRole('link', { name: 'vision-models' }).getAttribute('href')).toBe(`#/experiments/${experiment.id}`);
     expect(await page.getByTestId('run-status').innerText()).toBe('completed');
     expect(await page.getByTestId('run-duration').innerText()).toBe('1 h 5 min');
@@ -180,9 +192,16 @@ describeUi('the run page', (ui) => {
     await log(0, 10);
     const chart = page.getByRole('img', { name: /^loss: 1 line/ });
     await expect.poll(() => chart.getAttribute('aria-label'), { timeout: 10_000 }).toBe('loss: 1 line, 10 points');
+    // The breadcrumbs' experiment name is read once, not again on every poll.
+    const summaries: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes(`/experiments/${experiment.id}/summary`)) summaries.push(request.url());
+    });
     await log(10, 15);
     await expect.poll(() => chart.getAttribute('aria-label'), { timeout: 10_000 }).toBe('loss: 1 line, 25 points');
     expect(await chart.getAttribute('data-series-count')).toBe('1');
+    expect(summaries).toEqual([]);
+    expect(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'live-training' }).count()).toBe(1);
 
     // A hidden tab does not poll; shown again, it catches up at once.
     const seen: string[] = [];

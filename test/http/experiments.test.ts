@@ -224,6 +224,75 @@ describe('GET /api/experiments/:id', () => {
   });
 });
 
+describe('GET /api/experiments/:id/summary', () => {
+  it('returns the experiment without its runs, with runCount: the item the list gives for it', async () => {
+    api.server.clock.set('2026-03-01T12:30:45.678Z');
+    const experiment = await createExperiment(api, { name: 'sweep', description: 'lr search', tags: ['vision'], properties: { owner: 'ada' }, createdBy: 'ada' });
+    await createRun(api, experiment.id);
+    await createRun(api, experiment.id);
+
+    const response = await api.get(`/api/experiments/${experiment.id}/summary`);
+    const summary = expectStatus(response, 200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(summary).toStrictEqual({
+      id: experiment.id,
+      name: 'sweep',
+      description: 'lr search',
+      tags: ['vision'],
+      properties: { owner: 'ada' },
+      createdBy: 'ada',
+      createdAt: '2026-03-01T12:30:45.678Z',
+      updatedAt: '2026-03-01T12:30:45.678Z',
+      lifecycleStage: 'active',
+      runCount: 2,
+    });
+    const listed = expectStatus(await api.get('/api/experiments'), 200).experiments.find((e: Json) => e.id === experiment.id);
+    expect(summary).toStrictEqual(listed);
+  });
+
+  it('counts runs in the trash as the list does, and not runs deleted for good', async () => {
+    const experiment = await createExperiment(api);
+    const trashed = await createRun(api, experiment.id);
+    const gone = await createRun(api, experiment.id);
+    await createRun(api, experiment.id);
+    expectStatus(await api.post('/api/2.0/mlflow/runs/delete', { run_id: trashed.id }), 200);
+    expectStatus(await api.del(`/api/runs/${gone.id}`), 204);
+
+    const summary = expectStatus(await api.get(`/api/experiments/${experiment.id}/summary`), 200);
+    expect(summary.runCount).toBe(2);
+    const listed = expectStatus(await api.get('/api/experiments'), 200).experiments.find((e: Json) => e.id === experiment.id);
+    expect(summary).toStrictEqual(listed);
+  });
+
+  it('returns a deleted experiment as deleted, as the list with lifecycle=deleted does', async () => {
+    const experiment = await createExperiment(api);
+    await createRun(api, experiment.id);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}`), 204);
+
+    const summary = expectStatus(await api.get(`/api/experiments/${experiment.id}/summary`), 200);
+    expect(summary).toMatchObject({ lifecycleStage: 'deleted', runCount: 1 });
+    const [listed] = expectStatus(await api.get('/api/experiments?lifecycle=deleted'), 200).experiments;
+    expect(summary).toStrictEqual(listed);
+  });
+
+  it('is in the OpenAPI document: the ExperimentSummary as 200, problems for the rest', async () => {
+    const document = expectStatus(await api.get('/openapi.json'), 200);
+    const operation = document.paths['/api/experiments/{id}/summary'].get;
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '4XX', '5XX']);
+    const ok = operation.responses['200'].content['application/json'].schema;
+    expect(Object.keys(ok.properties)).toEqual(expect.arrayContaining(['id', 'name', 'lifecycleStage', 'runCount']));
+    expect(ok.properties).not.toHaveProperty('runs');
+  });
+
+  it('answers 404 NOT_FOUND for an unknown id, and after a permanent delete', async () => {
+    const problem = expectProblem(await api.get('/api/experiments/nope/summary'), 404, 'NOT_FOUND');
+    expect(problem.detail).toContain('nope');
+    const experiment = await createExperiment(api);
+    expectStatus(await api.del(`/api/experiments/${experiment.id}?permanent=true`), 204);
+    expectProblem(await api.get(`/api/experiments/${experiment.id}/summary`), 404, 'NOT_FOUND');
+  });
+});
+
 describe('GET /api/experiments', () => {
   it('lists summaries with runCount and without runs, newest first by default', async () => {
     const [older, newer] = await createInOrder(['older', 'newer']);

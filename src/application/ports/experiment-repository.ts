@@ -27,7 +27,9 @@ export interface ExperimentRepository {
    * tie-break (ascending ids for ascending orders, descending for descending), after `page.after`.
    * Strings (names, ids) compare by Unicode code point (`compareText`), not by locale. `nameContains` is a
    * case-insensitive substring, Unicode included, with `%` and `_` matched literally. Date bounds
-   * are exclusive. An empty tag list filters nothing.
+   * are exclusive. An empty tag list filters nothing; an empty `ids` list matches nothing, and
+   * unknown ids are left out. `runCount` counts every run of the experiment, whatever its
+   * lifecycle (runs in the trash included), and is counted by the store without reading the runs.
    */
   list(query: ExperimentListQuery): Promise<ExperimentSummary[]>;
   /**

@@ -232,6 +232,15 @@ export function experimentContract(store: () => RepositoryStore): void {
       expect(await listed({ allTags: ['vision'], lifecycle: 'all' })).toEqual(['f1', 'f2', 'f5']);
     });
 
+    it('by ids: only those known, in the order asked for by the list, each once; an empty list matches none', async () => {
+      expect(await listed({ ids: ['f3', 'unknown', 'f1', 'f3'] })).toEqual(['f1', 'f3']);
+      expect(await listed({ ids: ['f5'] })).toEqual([]);
+      expect(await listed({ ids: ['f5', 'f2'], lifecycle: 'all' })).toEqual(['f2', 'f5']);
+      expect(await listed({ ids: ['f1', 'f2', 'f3'], anyTags: ['nlp'] })).toEqual(['f3']);
+      expect(await listed({ ids: ['unknown'] })).toEqual([]);
+      expect(await listed({ ids: [], lifecycle: 'all' })).toEqual([]);
+    });
+
     it('treats empty tag lists as no filter', async () => {
       expect(await listed({ allTags: [], anyTags: [] })).toEqual(['f1', 'f2', 'f3', 'f4']);
     });
@@ -378,6 +387,26 @@ export function experimentContract(store: () => RepositoryStore): void {
       ]);
       await store().runs.delete(doomed.id);
       expect((await listExperiments(store()))[0]?.runCount).toBe(2);
+    });
+
+    it('counts runs in the trash, and a deleted experiment\'s runs, as runs of it', async () => {
+      const experiment = await givenExperiment(store());
+      const trashed = await givenRun(store(), experiment.id);
+      await givenRun(store(), experiment.id);
+      await store().runs.update(trashed.id, (run) => ({ ...run, lifecycleStage: 'deleted' }));
+      const counted = async () => (await listExperiments(store(), { ids: [experiment.id], lifecycle: 'all' }))[0]?.runCount;
+      expect(await counted()).toBe(2);
+      await moveExperiment(store(), experiment.id, 'deleted');
+      expect(await counted()).toBe(2);
+    });
+
+    it('gives one experiment\'s summary by its id, as the unfiltered list gives it', async () => {
+      const wanted = await givenExperiment(store(), { tags: ['a'], properties: { k: 'v' }, description: 'd' });
+      await givenExperiment(store());
+      await givenRun(store(), wanted.id);
+      const [alone] = await listExperiments(store(), { ids: [wanted.id] }, BY_CREATED, { limit: 1 });
+      expect(alone).toEqual({ ...wanted, runCount: 1 });
+      expect((await listExperiments(store())).find((e) => e.id === wanted.id)).toEqual(alone);
     });
   });
 

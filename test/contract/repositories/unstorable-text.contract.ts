@@ -13,7 +13,7 @@ export function unstorableTextContract(store: () => RepositoryStore): void {
   const UNSTORABLE = ['\u0000', '\uD800', '\uDC00'];
   const REPLACED = '\uFFFD';
 
-  it('experiments: get, update and purge say not found; findByName, getMany and list find nothing', async () => {
+  it('experiments: get, update and purge say not found; findByName, getMany and list (by ids too) find nothing', async () => {
     const stored = await givenExperiment(store(), { id: `e${REPLACED}`, name: `n${REPLACED}`, createdBy: `c${REPLACED}`, tags: [`t${REPLACED}`] });
     for (const text of UNSTORABLE) {
       await expect(store().experiments.get(`e${text}`)).rejects.toBeInstanceOf(NotFoundError);
@@ -21,6 +21,8 @@ export function unstorableTextContract(store: () => RepositoryStore): void {
       await expect(store().experiments.purge(`e${text}`)).rejects.toBeInstanceOf(NotFoundError);
       expect(await store().experiments.findByName(`n${text}`)).toBeUndefined();
       expect(idsOf(await store().experiments.getMany([`e${text}`, stored.id]))).toEqual([stored.id]);
+      expect(await listExperiments(store(), { ids: [`e${text}`] })).toEqual([]);
+      expect(idsOf(await listExperiments(store(), { ids: [`e${text}`, stored.id] }))).toEqual([stored.id]);
       expect(await listExperiments(store(), { nameContains: `n${text}` })).toEqual([]);
       expect(await listExperiments(store(), { createdBy: `c${text}` })).toEqual([]);
       expect(await listExperiments(store(), { allTags: [`t${text}`] })).toEqual([]);

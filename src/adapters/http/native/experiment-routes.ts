@@ -4,6 +4,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { CreateExperiment } from '../../../application/use-cases/experiments/create-experiment.js';
 import { DeleteExperiment } from '../../../application/use-cases/experiments/delete-experiment.js';
 import { GetExperiment } from '../../../application/use-cases/experiments/get-experiment.js';
+import { GetExperimentSummary } from '../../../application/use-cases/experiments/get-experiment-summary.js';
 import { ListExperiments } from '../../../application/use-cases/experiments/list-experiments.js';
 import { RestoreExperiment } from '../../../application/use-cases/experiments/restore-experiment.js';
 import { UpdateExperiment } from '../../../application/use-cases/experiments/update-experiment.js';
@@ -17,6 +18,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
   const create = container.resolve(CreateExperiment);
   const list = container.resolve(ListExperiments);
   const get = container.resolve(GetExperiment);
+  const getSummary = container.resolve(GetExperimentSummary);
   const update = container.resolve(UpdateExperiment);
   const remove = container.resolve(DeleteExperiment);
   const restore = container.resolve(RestoreExperiment);
@@ -100,6 +102,20 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
     '/experiments/:id',
     { schema: { tags: ['experiments'], summary: 'Get an experiment with its runs', params: IdParams, response: withProblems({ 200: Experiment }) } },
     async (request) => presentExperiment(await get.execute(request.params.id)),
+  );
+
+  app.get(
+    '/experiments/:id/summary',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'Get an experiment without its runs: the header and run count, as GET /experiments lists it',
+        description: 'The light read of one experiment (active or deleted): its runs are counted, never read, however many it has.',
+        params: IdParams,
+        response: withProblems({ 200: ExperimentSummary }),
+      },
+    },
+    async (request) => presentExperimentSummary(await getSummary.execute(request.params.id)),
   );
 
   app.patch(

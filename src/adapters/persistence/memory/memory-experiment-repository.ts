@@ -91,6 +91,7 @@ export class MemoryExperimentRepository implements ExperimentRepository {
 }
 
 function matches(e: Experiment, f: ExperimentFilter): boolean {
+  if (f.ids && !f.ids.includes(e.id)) return false;
   if (f.lifecycle !== 'all' && e.lifecycleStage !== f.lifecycle) return false;
   if (f.allTags?.length && !f.allTags.every((t) => e.tags.includes(t))) return false;
   if (f.anyTags?.length && !f.anyTags.some((t) => e.tags.includes(t))) return false;

@@ -99,14 +99,17 @@ export class PostgresExperimentRepository implements ExperimentRepository {
     // Text no experiment holds: a required name part, creator or tag matches none, and a tag
     // that any one of several may carry is left out of them.
     const anyTags = filter.anyTags && storableOnly(filter.anyTags);
+    const ids = filter.ids && storableOnly([...new Set(filter.ids)]);
     const unmatchable = [filter.nameContains ?? '', filter.createdBy ?? '', ...(filter.allTags ?? [])].some((text) => !storable(text));
-    if (unmatchable || (filter.anyTags?.length && anyTags?.length === 0)) return [];
+    if (unmatchable || (filter.anyTags?.length && anyTags?.length === 0) || ids?.length === 0) return [];
     const values: unknown[] = [];
     const bind = (value: unknown): string => {
       values.push(value);
       return `$${values.length}`;
     };
     const where: string[] = [];
+    // By primary key: the light read of one experiment's summary goes through here.
+    if (ids) where.push(`e.id = ANY(${bind(ids)}::text[])`);
     if (filter.lifecycle !== 'all') where.push(`e.lifecycle_stage = ${bind(filter.lifecycle)}`);
     if (filter.allTags?.length) {
       const tags = [...new Set(filter.allTags)];

@@ -84,6 +84,11 @@ export class SqliteExperimentRepository implements ExperimentRepository {
   async list({ filter, order, page }: ExperimentListQuery): Promise<ExperimentSummary[]> {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (filter.ids) {
+      // By primary key: the light read of one experiment's summary goes through here.
+      where.push('e.id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.ids));
+    }
     if (filter.lifecycle !== 'all') {
       where.push('e.lifecycle_stage = ?');
       params.push(filter.lifecycle);

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 
 export interface Async<T> {
@@ -12,13 +12,17 @@ export interface Async<T> {
 
 /**
  * Loads data for a view and reloads when `deps` change; an older answer arriving after a newer
- * request is dropped (typing in a filter box sends many).
+ * request is dropped (typing in a filter box sends many). With `early`, the request leaves in a
+ * layout effect, right after the first render rather than a frame later: beside another request
+ * that does so (the run table's first page), both are in flight at once. A call site keeps one
+ * value of `early` for good (it picks the hook).
  */
-export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Async<T> {
+export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[], { early = false }: { early?: boolean } = {}): Async<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   const latest = useRef(0);
-  useEffect(() => {
+  const useStart = early ? useLayoutEffect : useEffect;
+  useStart(() => {
     const id = ++latest.current;
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ApiError, type Experiment, type ParameterSpaceEntry } from '../api.js';
+import { api, ApiError, type ExperimentSummary, type ParameterSpaceEntry } from '../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/states.js';
 import { hrefFor, navigate, setQuery, type Route } from '../router.js';
 import { ColumnChooser } from './experiment/column-chooser.js';
@@ -15,8 +15,10 @@ import './experiment/experiment.css';
 
 /**
  * `#/experiments/<id>`: the run table. The table reads `GET /api/experiments/:id/runs` a page at a
- * time (the first page small, so rows show at once); the header and the parameter space are read
- * once, after that first page, because the by-id read of an experiment carries every run.
+ * time (the first page small, so rows show at once). The header is the experiment's summary
+ * (`GET /api/experiments/:id/summary`: no runs, whatever their number), read at once beside the
+ * table's first page; its `runCount` is the "of M" while the unfiltered table loads. The
+ * parameter space is read after the first page, so the table never waits behind it.
  */
 export function ExperimentPage({ id, route }: { id: string; route: Route }) {
   const filter = route.query.get('filter') ?? '';
@@ -25,13 +27,14 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
   const [generation, setGeneration] = useState(0);
   const pages = useRunPages(id, filter, sortParam ?? '', generation);
 
-  // Only once the table's first page is in: the by-id read of a large experiment is heavy, and
-  // the table must not wait behind it.
+  const header = useAsync<ExperimentSummary>((signal) => api.get<ExperimentSummary>(`experiments/${encodeURIComponent(id)}/summary`, undefined, signal), [id], {
+    early: true,
+  });
+  // The parameter space counts values over every run: only once the table's first page is in.
   const [started, setStarted] = useState(false);
   useEffect(() => {
     if (!pages.loading) setStarted(true);
   }, [pages.loading]);
-  const header = useAsync<Experiment | undefined>((signal) => (started ? api.get<Experiment>(`experiments/${encodeURIComponent(id)}`, undefined, signal) : Promise.resolve(undefined)), [id, started]);
   const space = useAsync<ParameterSpaceEntry[] | undefined>(
     (signal) => (started ? api.get<{ parameters: ParameterSpaceEntry[] }>(`experiments/${encodeURIComponent(id)}/params`, undefined, signal).then((r) => r.parameters) : Promise.resolve(undefined)),
     [id, started],
@@ -71,7 +74,7 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
     setQuery(route, { sel: [...next].join(',') || undefined });
   };
 
-  const total = header.data?.runs.length;
+  const total = header.data?.runCount;
   return (
     <div class="experiment-page">
       <ExperimentHeader experiment={header.data} id={id} />
@@ -143,7 +146,8 @@ function LoadStatus({ failed, loading, done, loaded, total, filtered }: { failed
   if (failed) text = loaded > 0 ? `${n(loaded)} runs loaded (the rest failed)` : 'No runs shown';
   else if (loading) text = loaded > 0 ? 'Updating…' : 'Loading runs…';
   else if (done) text = filtered ? `${n(loaded)} ${loaded === 1 ? 'run matches' : 'runs match'}` : `${n(loaded)} ${loaded === 1 ? 'run' : 'runs'}`;
-  else text = `Loaded ${n(loaded)}${total !== undefined ? ` of ${n(total)}` : ''} runs, loading more…`;
+  // The count was read beside the first page: runs logged since may outnumber it, and then it says nothing.
+  else text = `Loaded ${n(loaded)}${total !== undefined && total >= loaded ? ` of ${n(total)}` : ''} runs, loading more…`;
   return (
     <span class="load-status" role="status" aria-live="polite" data-done={done}>
       {!done && !failed && <span class="spinner small" aria-hidden="true" />}

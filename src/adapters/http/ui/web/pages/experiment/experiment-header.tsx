@@ -1,10 +1,10 @@
 import { formatCount } from './columns.js';
-import type { Experiment } from '../../api.js';
+import type { ExperimentSummary } from '../../api.js';
 import { formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 
 /** The experiment's name, description, tags and run count, with the way back to the list. */
-export function ExperimentHeader({ experiment, id }: { experiment: Experiment | undefined; id: string }) {
+export function ExperimentHeader({ experiment, id }: { experiment: ExperimentSummary | undefined; id: string }) {
   return (
     <header class="page-header experiment-header">
       <div>
@@ -32,7 +32,7 @@ export function ExperimentHeader({ experiment, id }: { experiment: Experiment | 
         <dl class="experiment-meta">
           <div>
             <dt>Runs</dt>
-            <dd data-testid="run-count">{formatCount(experiment.runs.length)}</dd>
+            <dd data-testid="run-count">{formatCount(experiment.runCount)}</dd>
           </div>
           <div>
             <dt>Created</dt>

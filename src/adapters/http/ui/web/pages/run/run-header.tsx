@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Comparison, type Run } from '../../api.js';
+import { api, type ExperimentSummary, type Run } from '../../api.js';
 import { useAsync } from '../../components/states.js';
 import { formatDate, formatDuration } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
@@ -7,7 +7,7 @@ import { CopyButton } from './copy-button.js';
 import { isUnfinished } from './use-run-data.js';
 
 export function RunHeader({ run, live, refreshError }: { run: Run; live: boolean; refreshError: Error | undefined }) {
-  const experimentName = useExperimentName(run.id);
+  const experimentName = useExperimentName(run.experimentId);
   const unfinished = isUnfinished(run.status);
   const now = useNow(unfinished);
   const duration = run.duration ?? (unfinished ? Math.max(0, (now - Date.parse(run.startedAt)) / 1000) : undefined);
@@ -83,13 +83,16 @@ export function RunHeader({ run, live, refreshError }: { run: Run; live: boolean
 }
 
 /**
- * The run's experiment name for the breadcrumbs. `GET /api/experiments/:id` would carry every run
- * of the experiment (thousands, each with its parameters); the comparison of this one run names
- * its experiment in a small answer.
+ * The run's experiment name for the breadcrumbs, from the experiment's summary: a small answer
+ * however many runs the experiment holds (`GET /api/experiments/:id` would carry them all). Read
+ * once per experiment, not on every poll of a live run.
  */
-function useExperimentName(runId: string): string | undefined {
-  const { data } = useAsync((signal) => api.post<Comparison>('runs/compare', { runIds: [runId] }, signal), [runId]);
-  return data?.runs[0]?.experimentName;
+function useExperimentName(experimentId: string): string | undefined {
+  const { data } = useAsync(
+    (signal) => api.get<ExperimentSummary>(`experiments/${encodeURIComponent(experimentId)}/summary`, undefined, signal),
+    [experimentId],
+  );
+  return data?.name;
 }
 
 /** The clock, ticking each second while `active` (a running run's duration). */
