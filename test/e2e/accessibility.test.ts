@@ -41,13 +41,13 @@ async function audit(page: Page): Promise<Findings> {
     const controls = [...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=button], [role=checkbox], [role=slider]')].filter(visible);
     const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
     // WCAG 2 contrast of each visible text against the first opaque background behind it.
-    const rgba = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number) as [number, number, number, number?];
+    const rgba = (color: string): number[] => (color.match(/[\d.]+/g) ?? []).map(Number);
     const luminance = ([r, g, b]: number[]) =>
       [r, g, b].map((c) => ((c ?? 0) / 255 <= 0.03928 ? (c ?? 0) / 255 / 12.92 : (((c ?? 0) / 255 + 0.055) / 1.055) ** 2.4)).reduce((sum, c, i) => sum + c * ([0.2126, 0.7152, 0.0722][i] ?? 0), 0);
     const background = (el: Element | null): number[] => {
       for (let at = el; at; at = at.parentElement) {
         const [r, g, b, a] = rgba(getComputedStyle(at).backgroundColor);
-        if (a === undefined || a > 0.9) return [r, g, b];
+        if (a === undefined || a > 0.9) return [r ?? 255, g ?? 255, b ?? 255];
       }
       return [255, 255, 255];
     };

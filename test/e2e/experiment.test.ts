@@ -126,7 +126,7 @@ describeUi('the experiment page', (ui) => {
     // The marked character is the 11th: the `0` of `0.01`, with the caret under it.
     expect(await error.locator('mark').textContent()).toBe('0');
     expect((await error.locator('pre').textContent())!.split('\n')[1]).toBe(`${' '.repeat(10)}^`);
-    expect(await box.evaluate((input) => (input as { selectionStart: number }).selectionStart)).toBe(10);
+    expect(await box.evaluate((input) => (input as HTMLInputElement).selectionStart)).toBe(10);
 
     await box.fill("params.optimizer = 'rmsprop'");
     await box.press('Enter');
@@ -142,7 +142,7 @@ describeUi('the experiment page', (ui) => {
     await page.getByRole('button', { name: /^Columns/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Columns' });
     await dialog.waitFor();
-    expect(await dialog.evaluate((d) => d.contains((d as { ownerDocument: { activeElement: never } }).ownerDocument.activeElement))).toBe(true);
+    expect(await dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement))).toBe(true);
     expect(await dialog.getByRole('checkbox', { name: 'Name' }).isDisabled()).toBe(true);
     await dialog.getByRole('checkbox', { name: 'loss' }).uncheck();
     await dialog.getByRole('checkbox', { name: 'Duration' }).uncheck();
@@ -173,7 +173,7 @@ describeUi('the experiment page', (ui) => {
     await page.getByText('2 selected').waitFor();
     const sel = new URLSearchParams(page.url().split('?')[1]).get('sel')!.split(',');
     expect(sel).toEqual([byName('run-05').id, byName('run-12').id]);
-    expect(await table(page).getByRole('checkbox', { name: 'Select all loaded runs' }).evaluate((b) => (b as { indeterminate: boolean }).indeterminate)).toBe(true);
+    expect(await table(page).getByRole('checkbox', { name: 'Select all loaded runs' }).evaluate((b) => (b as HTMLInputElement).indeterminate)).toBe(true);
 
     const again = await ui().open(page.url().slice(ui().server.baseUrl.length));
     await table(again).getByRole('link', { name: 'run-30' }).waitFor();
