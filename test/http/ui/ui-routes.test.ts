@@ -74,6 +74,33 @@ describe('the web UI routes', () => {
     expect(small.headers['content-encoding']).toBeUndefined();
   });
 
+  it.each([
+    ['gzip;q=0', false],
+    ['gzip;q=0, *', false],
+    ['br, *;q=0.5', true],
+    ['identity', false],
+    ['GZIP;q=0.8', true],
+  ])('reads Accept-Encoding %s (gzip: %s)', async (header, gzip) => {
+    const response = await app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': header } });
+    expect(response.headers['content-encoding']).toBe(gzip ? 'gzip' : undefined);
+  });
+
+  it('gives the gzipped and the plain representation different ETags', async () => {
+    const plain = await app.inject({ url: '/assets/index-abc123.js' });
+    const gzipped = await app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.etag).not.toBe(plain.headers.etag);
+    const stale = await app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag as string } });
+    expect(stale.statusCode).toBe(200);
+  });
+
+  it('forbids framing the page and running anything but its own scripts', async () => {
+    const page = await app.inject({ url: '/' });
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect((await app.inject({ url: '/assets/index-abc123.js' })).headers['content-security-policy']).toBeUndefined();
+  });
+
   it('answers 304 to a matching If-None-Match', async () => {
     const first = await app.inject({ url: '/' });
     const etag = first.headers.etag as string;
@@ -83,6 +110,9 @@ describe('the web UI routes', () => {
     expect(again.body).toBe('');
     const changed = await app.inject({ url: '/', headers: { 'if-none-match': '"other"' } });
     expect(changed.statusCode).toBe(200);
+    for (const header of [`"other", ${etag}`, `W/${etag}`, '*']) {
+      expect((await app.inject({ url: '/', headers: { 'if-none-match': header } })).statusCode, header).toBe(304);
+    }
   });
 
   it.each([

@@ -53,18 +53,47 @@ export async function uiRoutes(app: FastifyInstance, options: UiOptions): Promis
   }
 }
 
+/**
+ * The page may only run its own scripts and talk to its own server, and may not be framed by
+ * another site (it has buttons that delete). Styles may be inline: uPlot and Preact set them.
+ */
+const PAGE_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 function send(asset: Asset, request: FastifyRequest, reply: FastifyReply) {
+  const gzip = asset.gzipped !== undefined && acceptsGzip(request.headers['accept-encoding']);
+  // Each encoding is a different representation, so each gets its own validator (RFC 9110 8.8.3).
+  const etag = gzip ? `${asset.etag.slice(0, -1)}-gz"` : asset.etag;
   reply
     .header('content-type', asset.type)
-    .header('etag', asset.etag)
+    .header('etag', etag)
     .header('vary', 'accept-encoding')
     .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
     .header('x-content-type-options', 'nosniff');
-  if (request.headers['if-none-match'] === asset.etag) return reply.status(304).send();
-  if (asset.gzipped && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-    return reply.header('content-encoding', 'gzip').send(asset.gzipped);
-  }
+  if (asset.type.startsWith('text/html')) reply.header('content-security-policy', PAGE_POLICY).header('x-frame-options', 'DENY');
+  if (matches(request.headers['if-none-match'], etag)) return reply.status(304).send();
+  if (gzip) return reply.header('content-encoding', 'gzip').send(asset.gzipped);
   return reply.send(asset.body);
+}
+
+/** `Accept-Encoding` names gzip (or `*`) with a non-zero weight. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (coding === 'gzip') return weight > 0;
+    if (coding === '*') star = weight > 0;
+  }
+  return star;
+}
+
+/** `If-None-Match`: `*`, or a list of tags compared weakly (a `W/` prefix is ignored). */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
 async function loadAssets(dir: string): Promise<Map<string, Asset>> {
