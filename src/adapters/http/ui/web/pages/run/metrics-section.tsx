@@ -115,7 +115,7 @@ function ChartControls({ route, settings }: { route: Route; settings: ChartSetti
 
 function KeyChart({ metricKey, series, settings }: { metricKey: string; series: Series | undefined; settings: ChartSettings }) {
   const lines = useMemo<ChartSeries[]>(
-    () => (series ? [settings.xMode === 'time' ? byTime(metricKey, series) : { label: metricKey, x: series.steps, y: series.values.map(plottable) }] : []),
+    () => (series ? [{ label: metricKey, x: settings.xMode === 'time' ? series.timestamps : series.steps, y: series.values.map(plottable) }] : []),
     [series, settings.xMode, metricKey],
   );
   return (
@@ -128,20 +128,4 @@ function KeyChart({ metricKey, series, settings }: { metricKey: string; series: 
       )}
     </div>
   );
-}
-
-/** Points in step order need not be in time order (a step logged again later): uPlot needs x ascending. */
-function byTime(label: string, series: Series): ChartSeries {
-  const order = series.timestamps.map((_, i) => i);
-  if (series.timestamps.some((t, i) => i > 0 && t < (series.timestamps[i - 1] ?? t))) {
-    order.sort((a, b) => (series.timestamps[a] ?? 0) - (series.timestamps[b] ?? 0));
-  }
-  return {
-    label,
-    x: order.map((i) => series.timestamps[i] ?? 0),
-    y: order.map((i) => {
-      const value = series.values[i];
-      return value === undefined ? null : plottable(value);
-    }),
-  };
 }
