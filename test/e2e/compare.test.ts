@@ -159,31 +159,6 @@ describeUi('the compare page', (ui) => {
     await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('2');
   });
 
-  it('keeps a parameter and the metric of the same name apart in parallel coordinates', async () => {
-    const seed = new Seeder(ui().server.baseUrl);
-    const experiment = await seed.experiment('same names');
-    const runIds: string[] = [];
-    for (const [epochs, opt] of [
-      [10, 'adam'],
-      [20, 'sgd'],
-    ] as const) {
-      const run = await seed.run(experiment.id, { name: `e${epochs}`, parameters: { epochs, opt } });
-      await seed.metric(run.id, 'epochs', [epochs / 2, epochs]);
-      await seed.metric(run.id, 'acc', [0.5, epochs / 100]);
-      await seed.finish(run.id);
-      runIds.push(run.id);
-    }
-    const page = await ui().open(`#/compare?runs=${runIds.join(',')}&pc=epochs`);
-    const labels = page.locator('svg.pc-plot .pc-axis-label');
-    await expect.poll(() => labels.allTextContents()).toEqual(['epochs', 'opt', 'epochs']);
-    await page.getByLabel('Metric', { exact: true }).selectOption('acc');
-    await expect.poll(() => labels.allTextContents()).toEqual(['epochs', 'opt', 'acc']);
-    await page.getByLabel('Metric', { exact: true }).selectOption('epochs');
-    await expect.poll(() => labels.allTextContents()).toEqual(['epochs', 'opt', 'epochs']);
-    expect(await page.locator('svg.pc-plot .pc-axis-metric .pc-axis-label').allTextContents()).toEqual(['epochs']);
-    expect(await page.locator('svg.pc-plot .pc-axis-number').count()).toBe(1);
-  });
-
   it('removes a run with its chip: the URL, the tables and the charts follow', async () => {
     const page = await ui().open(compareUrl('alpha', 'beta', 'gamma', 'delta'));
     await expect.poll(() => chart(page, 'acc').getAttribute('data-series-count')).toBe('4');
