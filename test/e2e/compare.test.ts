@@ -110,12 +110,52 @@ describeUi('the compare page', (ui) => {
     const page = await ui().open(`${compareUrl('alpha', 'beta')}&metrics=loss&log=1&x=time&smooth=0.5`);
     await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('2');
     expect(await page.getByRole('checkbox', { name: 'Log scale' }).isChecked()).toBe(true);
-    expect(await page.getByLabel('X axis').inputValue()).toBe('time');
+    expect(await page.getByRole('radio', { name: 'Time' }).isChecked()).toBe(true);
     expect(await page.getByLabel('Smoothing').inputValue()).toBe('0.5');
     expect(await chart(page, 'acc').count()).toBe(0);
     await page.getByRole('checkbox', { name: 'Log scale' }).uncheck();
-    await page.getByLabel('X axis').selectOption('step');
+    await page.getByRole('radio', { name: 'Step' }).check();
     await expect.poll(() => page.url()).not.toMatch(/log=|x=/);
+    expect(page.url()).toContain('smooth=0.5');
+    await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('2');
+  });
+
+  it('moves the smoothing slider without asking for the histories again or redrawing the tables', async () => {
+    const page = await ui().open(`${compareUrl('alpha', 'beta', 'gamma')}&metrics=loss`);
+    await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('3');
+    const series: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/')) series.push(request.url());
+    });
+    // A mark on a table cell and on a plot line: a re-render of those parts would not remove
+    // them, but a rebuild of them would; and the canvas must be the same element (no new uPlot).
+    await page.evaluate(`document.querySelector('.compare-table td').dataset.mark = '1';
+      document.querySelector('.pc-line').dataset.mark = '1';
+      document.querySelector('[data-compare-metric="loss"] canvas').dataset.mark = '1';`);
+    await page.getByLabel('Smoothing').fill('0.8');
+    await expect.poll(() => page.url()).toContain('smooth=0.8');
+    await page.getByRole('checkbox', { name: 'Log scale' }).check();
+    await page.getByRole('radio', { name: 'Time' }).check();
+    await expect.poll(() => page.url()).toContain('x=time');
+    await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('3');
+    expect(series).toEqual([]);
+    expect(await page.locator('.compare-table td[data-mark]').count()).toBe(1);
+    expect(await page.locator('.pc-line[data-mark]').count()).toBe(1);
+  });
+
+  it('says when the histories failed, and loads them on "Try again"', async () => {
+    ui().expectFailures(/api\/metrics\/series/);
+    const page = await ui().open('#/nowhere');
+    let failures = 1;
+    await page.route('**/api/metrics/series', async (route) => {
+      if (failures-- > 0) await route.fulfill({ status: 500, contentType: 'application/problem+json', body: JSON.stringify({ status: 500, title: 'Internal', detail: 'boom', code: 'INTERNAL' }) });
+      else await route.continue();
+    });
+    await page.evaluate(`location.hash = '${compareUrl('alpha', 'beta')}&metrics=loss'`);
+    const placeholder = page.locator('[data-compare-metric="loss"] .chart-placeholder');
+    await placeholder.getByText('Not loaded').waitFor();
+    expect(await placeholder.getAttribute('aria-busy')).toBeNull();
+    await page.getByRole('alert').getByRole('button', { name: 'Try again' }).click();
     await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('2');
   });
 
@@ -159,11 +199,11 @@ describeUi('the compare page', (ui) => {
     await expect.poll(() => chart(page, 'acc').getAttribute('data-series-count')).toBe('1');
   });
 
-  it('draws 100 runs of 10,000 points each in one chart, downsampled to 400 points a line', async () => {
+  it('draws the first 100 of 101 runs of 10,000 points each in one chart, downsampled to 400 points a line', async () => {
     const seed = new Seeder(ui().server.baseUrl);
     const experiment = await seed.experiment('big sweep');
     const runIds: string[] = [];
-    for (let r = 0; r < 100; r++) {
+    for (let r = 0; r < 101; r++) {
       const run = await seed.run(experiment.id, { name: `big-${r}`, parameters: { lr: 10 ** -(1 + (r % 4)), width: 64 * (1 + (r % 3)) } });
       runIds.push(run.id);
     }
@@ -174,14 +214,32 @@ describeUi('the compare page', (ui) => {
     }
 
     // How fast is the benchmark's business (W9 in npm run bench); this asserts what is drawn.
+    const asked: string[] = [];
+    const blank = await ui().open('#/nowhere');
+    blank.context().on('request', (request) => {
+      if (request.url().endsWith('/api/metrics/series')) asked.push(...(JSON.parse(request.postData() ?? '{}') as { runIds: string[] }).runIds);
+    });
     const page = await ui().open(`#/compare?runs=${runIds.join(',')}&metrics=loss`);
     await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count'), { timeout: 30_000 }).toBe('100');
+    // The 101st run is in the tables and the plot, not in the charts: its history is not even asked for.
+    await page.getByText('Charts show the first 100 of 101 runs').waitFor();
+    expect(asked).toHaveLength(100);
+    expect(asked).not.toContain(runIds[100]);
+    expect(await page.getByRole('table', { name: 'Metrics by run' }).locator('thead th').count()).toBe(2 + 101);
     // 100 lines on one chart get 400 points each (not 1,000): the server downsamples, keeping extremes.
     const label = (await chart(page, 'loss').getAttribute('aria-label')) ?? '';
     expect(label).toMatch(/^loss: 100 lines, \d+ points$/);
     const drawn = Number(/(\d+) points/.exec(label)?.[1]);
     expect(drawn).toBeGreaterThan(100 * 300);
     expect(drawn).toBeLessThanOrEqual(100 * 400);
-    expect(await page.locator('.pc-line').count()).toBe(100);
+    expect(await page.locator('.pc-line').count()).toBe(101);
+
+    // Down to two runs, the lines are as detailed as a fresh link to those two runs shows them
+    // (1,000 points each), not the 400 they were fetched with among 100.
+    await page.evaluate(`location.hash = '#/compare?runs=${runIds.slice(0, 2).join(',')}&metrics=loss'`);
+    await expect.poll(() => chart(page, 'loss').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/^loss: 2 lines, (\d{4}) points$/);
+    const fewer = Number(/(\d+) points/.exec((await chart(page, 'loss').getAttribute('aria-label')) ?? '')?.[1]);
+    expect(fewer).toBeGreaterThan(2 * 900);
+    expect(await page.getByText(/Charts show the first/).count()).toBe(0);
   }, 180_000);
 });

@@ -1,12 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { isolatedIndices, prepareLine } from '../lib/chart-data.js';
 import { formatDate, formatValue } from '../lib/format.js';
-import { smooth } from '../lib/smoothing.js';
 
 export interface ChartSeries {
   label: string;
-  /** Steps, or epoch milliseconds when the chart's x-axis is time. Ascending. */
+  /** Steps, or epoch milliseconds when the chart's x-axis is time. In any order: the chart sorts. */
   x: number[];
   /** null is a gap (NaN, infinities). */
   y: (number | null)[];
@@ -42,10 +42,15 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
   const [readout, setReadout] = useState('');
   const [drawnSeries, setDrawnSeries] = useState(0);
 
+  const data = useMemo(() => alignedData(series, xMode, log, smoothing), [series, xMode, log, smoothing]);
+  // What the plot is built from besides its data: new lines, axes or scales need a new uPlot;
+  // new data alone (smoothing, a live poll) is handed to the existing one, which keeps the hover.
+  const shape = series.map((s, i) => `${s.label}\u0000${s.color ?? seriesColor(i)}`).join('\u0001');
+  const plot = useRef<{ plot: uPlot; data: AlignedData } | undefined>(undefined);
+
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
-    const data = alignedData(series, xMode, log, smoothing);
     const options: Options = {
       width: Math.max(element.clientWidth, 200),
       height,
@@ -76,20 +81,30 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
         ],
       },
     };
-    const plot = new uPlot(options, data, element);
+    const built = new uPlot(options, data, element);
+    plot.current = { plot: built, data };
     // The observer also fires once right after observe(): a redraw at the same size would double
     // the first paint of a large chart (100 lines of 1,000 points), so only a new width redraws.
     const resize = new ResizeObserver(() => {
       const width = Math.max(element.clientWidth, 200);
-      if (width !== plot.width) plot.setSize({ width, height });
+      if (width !== built.width) built.setSize({ width, height });
     });
     resize.observe(element);
     return () => {
       resize.disconnect();
-      plot.destroy();
+      built.destroy();
+      plot.current = undefined;
     };
+    // The data is read when the plot is built and handed over by the effect below afterwards;
     // onDrawn is a notification only: a new function identity must not redraw the chart.
-  }, [series, xMode, log, smoothing, height]);
+  }, [shape, xMode, log, height]);
+
+  useEffect(() => {
+    const current = plot.current;
+    if (!current || current.data === data) return;
+    current.data = data;
+    current.plot.setData(data);
+  }, [data]);
 
   const points = series.reduce((sum, s) => sum + s.x.length, 0);
   return (
@@ -111,25 +126,17 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
   );
 }
 
-/** Indices of values whose neighbours are both gaps (or the ends): drawn as dots (uPlot draws the
- * points a filter names even where `show` is false; null draws none). */
+/** The points a line cannot show, drawn as dots (uPlot draws the points a filter names even where
+ * `show` is false; null draws none). */
 function isolatedPoints(u: uPlot, seriesIndex: number): number[] | null {
   const values = u.data[seriesIndex];
   if (!values) return null;
-  const found: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] != null && values[i - 1] == null && values[i + 1] == null) found.push(i);
-  }
+  const found = isolatedIndices(values);
   return found.length > 0 ? found : null;
 }
 
 function alignedData(series: ChartSeries[], xMode: 'step' | 'time', log: boolean, smoothing: number): AlignedData {
-  const prepared = series.map((s) => {
-    let y = smoothing > 0 ? smooth(s.y, smoothing) : s.y;
-    if (log) y = y.map((v) => (v !== null && v > 0 ? v : null));
-    const x = xMode === 'time' ? s.x.map((t) => t / 1000) : s.x;
-    return [x, y] as [number[], (number | null)[]];
-  });
+  const prepared = series.map((s) => prepareLine(s.x, s.y, xMode, log, smoothing));
   if (prepared.length === 0) return [[]];
   if (prepared.length === 1) return prepared[0] as AlignedData;
   return uPlot.join(prepared as AlignedData[]);

@@ -1,19 +1,25 @@
 import { useMemo } from 'preact/hooks';
 import { api, ApiError, type Comparison } from '../api.js';
-import { hrefFor, setQuery, type Route } from '../router.js';
+import { useChartSettings } from '../components/chart-controls.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/states.js';
+import type { ChartSettings } from '../lib/chart-settings.js';
+import { hrefFor, type Route } from '../router.js';
 import { CompareHeader } from './compare/header.js';
 import { MetricTable } from './compare/metric-table.js';
 import { defaultChartKeys, OverlayCharts } from './compare/overlay-charts.js';
 import { ParallelCoordinates } from './compare/parallel-coordinates.js';
 import { ParameterDiff } from './compare/parameter-diff.js';
-import { readState } from './compare/state.js';
+import { MAX_CHART_RUNS, readState, stateKey, type CompareState } from './compare/state.js';
+import { writeQuery } from './compare/write-query.js';
 import { useSeries, type SeriesState } from './compare/use-series.js';
 import './compare/compare.css';
 
 /** `#/compare?runs=a,b,c`: hand-picked runs side by side (docs/ui.md, "Compare"). */
 export function ComparePage({ route }: { route: Route }) {
-  const state = readState(route);
+  const queryKey = stateKey(route.query);
+  // The same object until one of its query values changes (the chart settings are read apart).
+  const state = useMemo(() => readState(route.query), [queryKey]);
+  const settings = useChartSettings(route.query);
   const { runIds, goals } = state;
   const runsKey = runIds.join(',');
   const goalsKey = JSON.stringify(goals);
@@ -27,8 +33,8 @@ export function ComparePage({ route }: { route: Route }) {
   // The histories are asked for alongside the comparison when the URL names the metrics (a shared
   // link, a reload): the charts then wait for the slower answer only, not for both in turn.
   const chartKeys = state.metrics ?? (current && data ? defaultChartKeys(data) : []);
-  const series = useSeries(runIds, chartKeys);
-  const removeRun = (id: string) => setQuery(route, { runs: runIds.filter((r) => r !== id).join(',') }, { replace: false });
+  const series = useSeries(runIds.slice(0, MAX_CHART_RUNS), chartKeys);
+  const removeRun = (id: string) => writeQuery({ runs: runIds.filter((r) => r !== id).join(',') }, { replace: false });
 
   if (runIds.length === 0) return <NoRuns />;
 
@@ -40,30 +46,28 @@ export function ComparePage({ route }: { route: Route }) {
       ) : !current || !data ? (
         <Loading what="the comparison" />
       ) : (
-        <CompareBody route={route} comparison={data} series={series} />
+        <CompareBody state={state} settings={settings} comparison={data} series={series} />
       )}
     </div>
   );
 }
 
-function CompareBody({ route, comparison, series }: { route: Route; comparison: Comparison; series: SeriesState }) {
-  const state = readState(route);
+function CompareBody({ state, settings, comparison, series }: { state: CompareState; settings: ChartSettings; comparison: Comparison; series: SeriesState }) {
+  const goalsKey = JSON.stringify(state.goals);
   const metricKeys = useMemo(() => comparison.metricComparison.map((m) => m.metricKey), [comparison]);
-  // With 100 runs the tables and the plot are thousands of elements: arriving histories re-render
-  // the page, and must not make Preact walk them again while the charts are being drawn.
+  // With 100 runs the tables and the plot are thousands of elements: arriving histories and the
+  // chart controls re-render the page, and must not make Preact walk them again. They depend on
+  // their own query values only (their callbacks write to the URL as it is when used).
   const tables = useMemo(
     () => (
       <>
-        <ParameterDiff comparison={comparison} onlyDiff={state.onlyDiff} onOnlyDiff={(on) => setQuery(route, { only: on ? 'diff' : undefined })} />
-        <MetricTable comparison={comparison} goals={state.goals} route={route} />
+        <ParameterDiff comparison={comparison} onlyDiff={state.onlyDiff} onOnlyDiff={(on) => writeQuery({ only: on ? 'diff' : undefined })} />
+        <MetricTable comparison={comparison} goals={state.goals} />
       </>
     ),
-    [comparison, route],
+    [comparison, state.onlyDiff, goalsKey],
   );
-  const plot = useMemo(
-    () => <ParallelCoordinates comparison={comparison} metricKey={state.pc} onMetric={(key) => setQuery(route, { pc: key })} />,
-    [comparison, route],
-  );
+  const plot = useMemo(() => <ParallelCoordinates comparison={comparison} metricKey={state.pc} onMetric={(key) => writeQuery({ pc: key })} />, [comparison, state.pc]);
   return (
     <>
       {comparison.runs.length === 1 && (
@@ -72,7 +76,7 @@ function CompareBody({ route, comparison, series }: { route: Route; comparison: 
         </p>
       )}
       {tables}
-      <OverlayCharts route={route} state={state} comparison={comparison} metricKeys={metricKeys} series={series} />
+      <OverlayCharts state={state} settings={settings} comparison={comparison} metricKeys={metricKeys} series={series} />
       {plot}
     </>
   );

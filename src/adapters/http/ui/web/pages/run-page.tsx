@@ -1,4 +1,5 @@
 import { ApiError } from '../api.js';
+import { useChartSettings } from '../components/chart-controls.js';
 import { ErrorBox, Loading } from '../components/states.js';
 import type { Route } from '../router.js';
 import { ArtifactsSection } from './run/artifacts-section.js';
@@ -12,6 +13,7 @@ import './run/run.css';
 /** `#/runs/<id>`: one run, its metrics as charts (live while it runs), its artifacts and lineage. */
 export function RunPage({ id, route }: { id: string; route: Route }) {
   const { data, error, refreshError, live, retry } = useRunData(id);
+  const settings = useChartSettings(route.query);
   // ErrorBox says "<what> not found" for a 404, "Could not load <what>" otherwise.
   if (error) return <ErrorBox error={error} what={error instanceof ApiError && error.status === 404 ? 'Run' : 'the run'} retry={retry} />;
   if (!data) return <Loading what="the run" />;
@@ -21,7 +23,7 @@ export function RunPage({ id, route }: { id: string; route: Route }) {
       <RunHeader run={run} live={live} refreshError={refreshError} />
       <Lineage run={run} children={children} />
       <KeyValueTables run={run} />
-      <MetricsSection route={route} summaries={summaries} series={series} unfinished={isUnfinished(run.status)} />
+      <MetricsSection settings={settings} summaries={summaries} series={series} unfinished={isUnfinished(run.status)} />
       <ArtifactsSection run={run} />
     </div>
   );

@@ -1,17 +1,17 @@
 import type { Comparison } from '../../api.js';
 import { Empty } from '../../components/states.js';
 import { formatValue } from '../../lib/format.js';
-import { setQuery, type Route } from '../../router.js';
 import { runLabel } from './header.js';
 import { formatGoals, type Goal } from './state.js';
+import { writeQuery } from './write-query.js';
 
 /**
  * Rows are metric keys (latest values), columns runs. The API picks best and worst by each
  * metric's goal; a goal the person flips here goes back to the API in `goals` and the URL.
  */
-export function MetricTable({ comparison, goals, route }: { comparison: Comparison; goals: Record<string, Goal>; route: Route }) {
+export function MetricTable({ comparison, goals }: { comparison: Comparison; goals: Record<string, Goal> }) {
   const { runs, metricComparison } = comparison;
-  const flip = (key: string, goal: Goal) => setQuery(route, { goals: formatGoals({ ...goals, [key]: goal === 'min' ? 'max' : 'min' }) });
+  const flip = (key: string, goal: Goal) => writeQuery({ goals: formatGoals({ ...goals, [key]: goal === 'min' ? 'max' : 'min' }) });
   return (
     <section class="compare-section" aria-labelledby="compare-metrics">
       <div class="section-head">

@@ -1,11 +1,13 @@
 import { useRef } from 'preact/hooks';
 import type { Comparison, Series } from '../../api.js';
 import { MetricChart, seriesColor, type ChartSeries } from '../../components/chart.js';
+import { ChartControls } from '../../components/chart-controls.js';
 import { Empty, ErrorBox } from '../../components/states.js';
+import type { ChartSettings } from '../../lib/chart-settings.js';
 import { plottable } from '../../lib/values.js';
-import { setQuery, type Route } from '../../router.js';
 import { runLabel } from './header.js';
-import type { CompareState } from './state.js';
+import { MAX_CHART_RUNS, type CompareState } from './state.js';
+import { writeQuery } from './write-query.js';
 import type { SeriesState } from './use-series.js';
 
 /** How many metrics get a chart when the URL chooses none. */
@@ -16,18 +18,22 @@ export function defaultChartKeys(comparison: Comparison): string[] {
 }
 
 /**
- * One chart per chosen metric, one line per run that logged it, in its chip's colour. The tables
+ * One chart per chosen metric, one line per run that logged it, in its chip's colour, for the
+ * first MAX_CHART_RUNS runs (more lines would be unreadable and could freeze the tab). The tables
  * above are drawn from the comparison alone; the histories (loaded by the page) never hold them up.
  */
-export function OverlayCharts({ route, state, comparison, metricKeys, series }: { route: Route; state: CompareState; comparison: Comparison; metricKeys: string[]; series: SeriesState }) {
+export function OverlayCharts({ state, settings, comparison, metricKeys, series }: { state: CompareState; settings: ChartSettings; comparison: Comparison; metricKeys: string[]; series: SeriesState }) {
   const present = new Set(metricKeys);
   const chosen = (state.metrics ?? defaultChartKeys(comparison)).filter((k) => present.has(k));
-  const toChart = useChartSeries(state.xMode);
+  const toChart = useChartSeries(settings.xMode);
+  const charted = comparison.runs.slice(0, MAX_CHART_RUNS);
+  // A history that failed to arrive is not on its way: its chart must not say "Loading…".
+  const failed = series.error !== undefined && !series.loading;
 
   const choose = (key: string, on: boolean) => {
     const next = on ? metricKeys.filter((k) => k === key || chosen.includes(k)) : chosen.filter((k) => k !== key);
     // An empty choice is kept as such (`metrics=` would read as "the default" again).
-    setQuery(route, { metrics: next.length > 0 ? next.join(',') : ',' });
+    writeQuery({ metrics: next.length > 0 ? next.join(',') : ',' });
   };
 
   return (
@@ -53,8 +59,13 @@ export function OverlayCharts({ route, state, comparison, metricKeys, series }: 
               </label>
             ))}
           </fieldset>
-          <ChartControls route={route} state={state} />
-          {series.error && <ErrorBox error={series.error} what="the metric histories" retry={series.retry} />}
+          <ChartControls settings={settings} />
+          {comparison.runs.length > charted.length && (
+            <p class="muted chart-cap" role="note">
+              Charts show the first {charted.length} of {comparison.runs.length} runs; the tables above show all of them.
+            </p>
+          )}
+          {failed && series.error && <ErrorBox error={series.error} what="the metric histories" retry={series.retry} />}
           {chosen.length === 0 ? (
             <Empty title="No metric chosen">Tick a metric above to chart it across the runs.</Empty>
           ) : (
@@ -62,12 +73,12 @@ export function OverlayCharts({ route, state, comparison, metricKeys, series }: 
               {chosen.map((key) => {
                 const lines: ChartSeries[] = [];
                 let complete = true;
-                comparison.runs.forEach((run, i) => {
+                charted.forEach((run, i) => {
                   const s = series.get(run.runId, key);
                   if (s === undefined) complete = false;
                   else if (s.steps.length > 0) lines.push(toChart(s, runLabel(run), seriesColor(i)));
                 });
-                return <CompareChart key={key} metricKey={key} lines={lines} complete={complete} state={state} />;
+                return <CompareChart key={key} metricKey={key} lines={lines} complete={complete} failed={failed} settings={settings} />;
               })}
             </div>
           )}
@@ -77,55 +88,22 @@ export function OverlayCharts({ route, state, comparison, metricKeys, series }: 
   );
 }
 
-function CompareChart({ metricKey, lines, complete, state }: { metricKey: string; lines: ChartSeries[]; complete: boolean; state: CompareState }) {
+function CompareChart({ metricKey, lines, complete, failed, settings }: { metricKey: string; lines: ChartSeries[]; complete: boolean; failed: boolean; settings: ChartSettings }) {
   const stable = useStableArray(lines);
   return (
     <div class="compare-chart" data-compare-metric={metricKey}>
       {!complete ? (
-        <figure class="chart chart-placeholder" aria-busy="true">
+        <figure class="chart chart-placeholder" aria-busy={failed ? undefined : 'true'}>
           <figcaption>
             <span class="chart-title">{metricKey}</span>
           </figcaption>
-          <div class="chart-loading muted">Loading…</div>
+          <div class="chart-loading muted">{failed ? 'Not loaded: the histories could not be loaded (see above).' : 'Loading…'}</div>
         </figure>
       ) : stable.length === 0 ? (
         <Empty title={`No history of ${metricKey}`} />
       ) : (
-        <MetricChart title={metricKey} series={stable} xMode={state.xMode} log={state.log} smoothing={state.smoothing} />
+        <MetricChart title={metricKey} series={stable} xMode={settings.xMode} log={settings.log} smoothing={settings.smoothing} />
       )}
-    </div>
-  );
-}
-
-function ChartControls({ route, state }: { route: Route; state: CompareState }) {
-  return (
-    <div class="toolbar chart-controls">
-      <span class="inline-field">
-        <label for="compare-smoothing">Smoothing</label>
-        <input
-          id="compare-smoothing"
-          type="range"
-          min="0"
-          max="0.99"
-          step="0.01"
-          value={state.smoothing}
-          onInput={(e) => setQuery(route, { smooth: Number(e.currentTarget.value) > 0 ? e.currentTarget.value : undefined })}
-        />
-        <output class="mono" for="compare-smoothing">
-          {state.smoothing.toFixed(2)}
-        </output>
-      </span>
-      <label class="inline-check">
-        <input type="checkbox" checked={state.log} onChange={(e) => setQuery(route, { log: e.currentTarget.checked ? '1' : undefined })} />
-        Log scale
-      </label>
-      <span class="inline-field">
-        <label for="compare-x">X axis</label>
-        <select id="compare-x" value={state.xMode} onChange={(e) => setQuery(route, { x: e.currentTarget.value === 'time' ? 'time' : undefined })}>
-          <option value="step">Step</option>
-          <option value="time">Time</option>
-        </select>
-      </span>
     </div>
   );
 }

@@ -83,7 +83,8 @@ function Plot({ comparison, axes, metricAxis, byMetric, metric }: { comparison: 
         aria-label={`Parallel coordinates: ${comparison.runs.length} runs across ${paramCount} parameters${metric ? ` to ${metric}` : ''}`}
       >
         {axes.map((axis, i) => (
-          <g key={axis.key} class={`pc-axis pc-axis-${axis.kind}`} transform={`translate(${xOf(i)} 0)`}>
+          // A parameter and the metric may share a name (`epochs`): keyed by name alone, Preact would mix them up.
+          <g key={`${axis.kind === 'metric' ? 'metric' : 'param'}:${axis.key}`} class={`pc-axis pc-axis-${axis.kind}`} transform={`translate(${xOf(i)} 0)`}>
             <title>{axis.key}</title>
             <line y1={TOP} y2={BOTTOM} />
             <text class="pc-axis-label" y={TOP - 22} text-anchor="middle">

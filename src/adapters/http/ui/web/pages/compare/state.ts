@@ -1,17 +1,16 @@
-import type { Route } from '../../router.js';
 
 export type Goal = 'min' | 'max';
 
-/** Everything the compare page keeps in its URL, read once per render. */
+/** Overlay charts draw at most this many runs (the first ones): the tables show every run. */
+export const MAX_CHART_RUNS = 100;
+
+/** What the compare page keeps in its URL besides the chart settings (lib/chart-settings.ts). */
 export interface CompareState {
   runIds: string[];
   /** Chosen overlay metrics; undefined = the page's default (the first keys). */
   metrics: string[] | undefined;
   onlyDiff: boolean;
   pc: string | undefined;
-  smoothing: number;
-  log: boolean;
-  xMode: 'step' | 'time';
   /** Goals the person set by hand (`goals=loss:max`); the API infers the rest from the names. */
   goals: Record<string, Goal>;
 }
@@ -21,20 +20,21 @@ export function list(value: string | null): string[] {
   return [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
 }
 
-export function readState(route: Route): CompareState {
-  const q = route.query;
-  const smoothing = Number(q.get('smooth') ?? 0);
+export function readState(q: URLSearchParams): CompareState {
   const metrics = q.get('metrics');
   return {
     runIds: list(q.get('runs')),
     metrics: metrics === null ? undefined : list(metrics),
     onlyDiff: q.get('only') === 'diff',
     pc: q.get('pc') ?? undefined,
-    smoothing: Number.isFinite(smoothing) ? Math.min(Math.max(smoothing, 0), 0.99) : 0,
-    log: q.get('log') === '1',
-    xMode: q.get('x') === 'time' ? 'time' : 'step',
     goals: parseGoals(q.get('goals')),
   };
+}
+
+/** A key that changes exactly when a value readState reads changes. */
+export function stateKey(q: URLSearchParams): string {
+  // An absent `metrics` (the default charts) differs from an empty one (no charts).
+  return ['runs', 'metrics', 'only', 'pc', 'goals'].map((name) => q.get(name) ?? '\u0001').join('\u0000');
 }
 
 function parseGoals(value: string | null): Record<string, Goal> {
@@ -52,3 +52,4 @@ export function formatGoals(goals: Record<string, Goal>): string | undefined {
   const terms = Object.entries(goals).map(([key, goal]) => `${key}:${goal}`);
   return terms.length > 0 ? terms.join(',') : undefined;
 }
+

@@ -1,22 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Series } from '../../api.js';
+import { pointsPerLine } from './points.js';
 
 /** The API's bounds for one `POST /api/metrics/series`. */
 const MAX_RUNS = 100;
 const MAX_KEYS = 20;
-/** About a chart's width in pixels, twice over: more points per line would not show. */
-const MAX_POINTS = 1000;
-/**
- * Points for all the lines of one chart together. A hundred overlaid lines cannot show 1,000
- * points each on a chart ~1,200 px wide: fewer per line (never under 200; the server's minmax
- * downsampling keeps every spike) make the answer, the alignment and the drawing 2.5× lighter.
- */
-const POINTS_PER_CHART = 40_000;
-const MIN_POINTS = 200;
-
-export function pointsPerLine(lines: number): number {
-  return Math.max(MIN_POINTS, Math.min(MAX_POINTS, Math.round(POINTS_PER_CHART / Math.max(lines, 1))));
-}
 
 export interface SeriesState {
   /** A run's history of a key, once it has arrived. */
@@ -30,21 +18,32 @@ export interface SeriesState {
 
 const pairKey = (runId: string, key: string) => `${runId}\u0000${key}`;
 
+/** A loaded history and the detail it was asked for. */
+interface Cached {
+  series: Series;
+  maxPoints: number;
+}
+
 /**
- * The histories of the chosen metrics for the compared runs. Series already loaded are kept, so
- * ticking one more metric fetches that key only, and removing a run fetches nothing; what is
- * missing is fetched in as few requests as the API allows (one, up to 100 runs × 20 keys).
+ * The histories of the chosen metrics for the given runs (the charted ones). Series already
+ * loaded are kept, so ticking one more metric fetches that key only, and removing a run fetches
+ * nothing unless the detail per line changes (pointsPerLine): the same URL then shows the same
+ * detail however it was reached, and the coarser line stays on screen until the finer one arrives.
+ * What is missing is fetched in as few requests as the API allows (one, up to 100 runs × 20 keys).
  */
 export function useSeries(runIds: string[], keys: string[]): SeriesState {
-  const cache = useRef(new Map<string, Series>());
+  const cache = useRef(new Map<string, Cached>());
   const [status, setStatus] = useState<{ version: number; loading: boolean; error?: Error }>({ version: 0, loading: false });
   const [attempt, setAttempt] = useState(0);
   const runsKey = runIds.join(',');
   const keysKey = keys.join(',');
 
+  const maxPoints = pointsPerLine(runIds.length);
+
   useEffect(() => {
-    const missingRuns = runIds.filter((id) => keys.some((k) => !cache.current.has(pairKey(id, k))));
-    const missingKeys = keys.filter((k) => runIds.some((id) => !cache.current.has(pairKey(id, k))));
+    const missing = (id: string, k: string) => cache.current.get(pairKey(id, k))?.maxPoints !== maxPoints;
+    const missingRuns = runIds.filter((id) => keys.some((k) => missing(id, k)));
+    const missingKeys = keys.filter((k) => runIds.some((id) => missing(id, k)));
     if (missingRuns.length === 0 || missingKeys.length === 0) {
       setStatus((s) => (s.loading || s.error ? { version: s.version, loading: false } : s));
       return;
@@ -54,14 +53,14 @@ export function useSeries(runIds: string[], keys: string[]): SeriesState {
     const requests: Promise<{ series: Series[] }>[] = [];
     for (let r = 0; r < missingRuns.length; r += MAX_RUNS) {
       for (let k = 0; k < missingKeys.length; k += MAX_KEYS) {
-        const body = { runIds: missingRuns.slice(r, r + MAX_RUNS), keys: missingKeys.slice(k, k + MAX_KEYS), maxPoints: pointsPerLine(runIds.length) };
+        const body = { runIds: missingRuns.slice(r, r + MAX_RUNS), keys: missingKeys.slice(k, k + MAX_KEYS), maxPoints };
         requests.push(api.post<{ series: Series[] }>('metrics/series', body, controller.signal));
       }
     }
     Promise.all(requests).then(
       (answers) => {
         if (controller.signal.aborted) return;
-        for (const answer of answers) for (const s of answer.series) cache.current.set(pairKey(s.runId, s.key), s);
+        for (const answer of answers) for (const s of answer.series) cache.current.set(pairKey(s.runId, s.key), { series: s, maxPoints });
         setStatus((s) => ({ version: s.version + 1, loading: false }));
       },
       (error: unknown) => {
@@ -70,8 +69,8 @@ export function useSeries(runIds: string[], keys: string[]): SeriesState {
       },
     );
     return () => controller.abort();
-    // runsKey and keysKey stand for the arrays' contents.
+    // runsKey and keysKey stand for the arrays' contents (maxPoints follows from runsKey).
   }, [runsKey, keysKey, attempt]);
 
-  return { get: (runId, key) => cache.current.get(pairKey(runId, key)), loading: status.loading, error: status.error, version: status.version, retry: () => setAttempt((a) => a + 1) };
+  return { get: (runId, key) => cache.current.get(pairKey(runId, key))?.series, loading: status.loading, error: status.error, version: status.version, retry: () => setAttempt((a) => a + 1) };
 }

@@ -1,29 +1,13 @@
 import { useMemo } from 'preact/hooks';
 import type { MetricSummary, Series } from '../../api.js';
 import { MetricChart, type ChartSeries } from '../../components/chart.js';
+import { ChartControls } from '../../components/chart-controls.js';
 import { Empty } from '../../components/states.js';
+import type { ChartSettings } from '../../lib/chart-settings.js';
 import { formatValue } from '../../lib/format.js';
 import { plottable } from '../../lib/values.js';
-import { setQuery, type Route } from '../../router.js';
 
-export interface ChartSettings {
-  xMode: 'step' | 'time';
-  log: boolean;
-  smoothing: number;
-}
-
-/** The chart settings the URL keeps: `x=time`, `log=1`, `smooth=0.6`. */
-export function chartSettings(route: Route): ChartSettings {
-  const smooth = Number(route.query.get('smooth') ?? '0');
-  return {
-    xMode: route.query.get('x') === 'time' ? 'time' : 'step',
-    log: route.query.get('log') === '1',
-    smoothing: Number.isFinite(smooth) ? Math.min(Math.max(smooth, 0), 0.99) : 0,
-  };
-}
-
-export function MetricsSection({ route, summaries, series, unfinished }: { route: Route; summaries: MetricSummary[]; series: Map<string, Series>; unfinished: boolean }) {
-  const settings = chartSettings(route);
+export function MetricsSection({ settings, summaries, series, unfinished }: { settings: ChartSettings; summaries: MetricSummary[]; series: Map<string, Series>; unfinished: boolean }) {
   return (
     <section aria-labelledby="metrics-heading">
       <h2 id="metrics-heading">
@@ -34,7 +18,7 @@ export function MetricsSection({ route, summaries, series, unfinished }: { route
       ) : (
         <>
           <SummaryTable summaries={summaries} />
-          <ChartControls route={route} settings={settings} />
+          <ChartControls settings={settings} />
           <div class="grid run-charts">
             {summaries.map((summary) => (
               <KeyChart key={summary.key} metricKey={summary.key} series={series.get(summary.key)} settings={settings} />
@@ -77,45 +61,9 @@ function SummaryTable({ summaries }: { summaries: MetricSummary[] }) {
   );
 }
 
-/** One set of controls for every chart of the run; each lands in the URL. */
-function ChartControls({ route, settings }: { route: Route; settings: ChartSettings }) {
-  return (
-    <div class="toolbar chart-controls">
-      <label class="smoothing">
-        Smoothing
-        <input
-          type="range"
-          min="0"
-          max="0.99"
-          step="0.01"
-          value={settings.smoothing}
-          onInput={(event) => {
-            const value = Number(event.currentTarget.value);
-            setQuery(route, { smooth: value > 0 ? String(value) : undefined });
-          }}
-        />
-        <output class="mono">{settings.smoothing.toFixed(2)}</output>
-      </label>
-      <label>
-        <input type="checkbox" checked={settings.log} onChange={(event) => setQuery(route, { log: event.currentTarget.checked ? '1' : undefined })} />
-        Log scale
-      </label>
-      <fieldset class="x-axis">
-        <legend>X-axis</legend>
-        {(['step', 'time'] as const).map((mode) => (
-          <label key={mode}>
-            <input type="radio" name="x-axis" value={mode} checked={settings.xMode === mode} onChange={() => setQuery(route, { x: mode === 'time' ? 'time' : undefined })} />
-            {mode === 'step' ? 'Step' : 'Time'}
-          </label>
-        ))}
-      </fieldset>
-    </div>
-  );
-}
-
 function KeyChart({ metricKey, series, settings }: { metricKey: string; series: Series | undefined; settings: ChartSettings }) {
   const lines = useMemo<ChartSeries[]>(
-    () => (series ? [settings.xMode === 'time' ? byTime(metricKey, series) : { label: metricKey, x: series.steps, y: series.values.map(plottable) }] : []),
+    () => (series ? [{ label: metricKey, x: settings.xMode === 'time' ? series.timestamps : series.steps, y: series.values.map(plottable) }] : []),
     [series, settings.xMode, metricKey],
   );
   return (
@@ -128,20 +76,4 @@ function KeyChart({ metricKey, series, settings }: { metricKey: string; series: 
       )}
     </div>
   );
-}
-
-/** Points in step order need not be in time order (a step logged again later): uPlot needs x ascending. */
-function byTime(label: string, series: Series): ChartSeries {
-  const order = series.timestamps.map((_, i) => i);
-  if (series.timestamps.some((t, i) => i > 0 && t < (series.timestamps[i - 1] ?? t))) {
-    order.sort((a, b) => (series.timestamps[a] ?? 0) - (series.timestamps[b] ?? 0));
-  }
-  return {
-    label,
-    x: order.map((i) => series.timestamps[i] ?? 0),
-    y: order.map((i) => {
-      const value = series.values[i];
-      return value === undefined ? null : plottable(value);
-    }),
-  };
 }

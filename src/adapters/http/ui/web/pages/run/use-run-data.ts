@@ -104,21 +104,34 @@ async function loadRunData(id: string, previous: RunData | undefined, signal: Ab
     api.get<{ runs: Run[] }>(`${path}/children`, undefined, signal),
     api.get<{ metrics: MetricSummary[] }>(`${path}/metrics`, undefined, signal),
   ]);
-  const keys = summaries.metrics.map((m) => m.key);
+  // The summaries are kept up to date on write and cost nothing to read: a key whose summary has
+  // not moved since the last poll has the same history, so only the others are asked for again
+  // (a run with hundreds of keys would otherwise fetch every history every few seconds).
+  const before = new Map(previous?.summaries.map((m) => [m.key, m]));
+  const keys = summaries.metrics.filter((m) => !previous?.series.has(m.key) || !sameSummary(before.get(m.key), m)).map((m) => m.key);
   const batches: string[][] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_REQUEST) batches.push(keys.slice(i, i + KEYS_PER_REQUEST));
   const answers = await Promise.all(
     batches.map((batch) => api.post<{ series: Series[] }>('metrics/series', { runIds: [id], keys: batch, maxPoints: MAX_POINTS }, signal)),
   );
+  const fetched = new Map<string, Series>();
+  for (const answer of answers) for (const s of answer.series) fetched.set(s.key, s);
   const series = new Map<string, Series>();
-  for (const answer of answers) {
-    for (const s of answer.series) {
-      // An unchanged series keeps its identity, so its chart is not rebuilt (nor its hover lost) on every poll.
-      const before = previous?.series.get(s.key);
-      series.set(s.key, before && sameSeries(before, s) ? before : s);
-    }
+  for (const { key } of summaries.metrics) {
+    const old = previous?.series.get(key);
+    const s = fetched.get(key);
+    // An unchanged series keeps its identity, so its chart is not redrawn (nor its hover lost) on every poll.
+    if (s === undefined) {
+      if (old) series.set(key, old);
+    } else series.set(key, old && sameSeries(old, s) ? old : s);
   }
   return { run, children: children.runs, summaries: summaries.metrics, series };
+}
+
+/** Everything a summary says: new points move count or the last point; a point logged again at an
+ * old step moves min, max or mean (unless its value is the same as before). */
+function sameSummary(a: MetricSummary | undefined, b: MetricSummary): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Compared point by point: a point logged again at an old step changes a series without changing its length. */
