@@ -26,6 +26,9 @@ export interface MetricChartProps {
   onDrawn?: () => void;
 }
 
+/** Steps are whole numbers: tick at 1, 2, 5, 10, 20, 50, … apart, never at 0.5. */
+const STEP_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
 /** Distinct, readable colours for any number of lines: hues a golden angle apart. */
 export function seriesColor(index: number): string {
   const hue = (index * 137.508 + 220) % 360;
@@ -58,7 +61,7 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
       cursor: { focus: { prox: 24 }, drag: { x: true, y: false } },
       focus: { alpha: 0.35 },
       scales: { x: { time: xMode === 'time' }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: xMode === 'time' ? 'time' : 'step' }, { size: 64 }],
+      axes: [xMode === 'time' ? { label: 'time' } : { label: 'step', incrs: STEP_INCREMENTS }, { size: 64 }],
       series: [
         { label: xMode === 'time' ? 'time' : 'step', value: (_u, v) => (v == null ? '—' : xMode === 'time' ? formatDate(new Date(v * 1000).toISOString()) : String(v)) },
         ...series.map((s, i) => ({
