@@ -203,6 +203,19 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(10);
   });
 
+  it('a value click narrows a filter that has an `or` in it as a whole', async () => {
+    const filter = "params.optimizer = 'sgd' or params.optimizer = 'adam'";
+    const page = await ui().open(`#/experiments/${experimentId}?filter=${encodeURIComponent(filter)}`);
+    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(20);
+    const space = page.getByRole('table', { name: 'Parameter space' });
+    await space.getByRole('button', { name: /^0\.1\s*×/ }).click();
+    // `and` binds tighter than `or`: without brackets this would be sgd or (adam and lr = 0.1).
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe(`(${filter}) and params.lr = 0.1`);
+    const expected = runs.filter((r) => (r.optimizer === 'sgd' || r.optimizer === 'adam') && r.lr === 0.1).map((r) => r.name).sort().reverse();
+    expect(expected.length).toBe(6);
+    await expect.poll(() => rowNames(page)).toEqual(expected);
+  });
+
   it('designs its empty and missing states', async () => {
     const seed = new Seeder(ui().server.baseUrl);
     const empty = await seed.experiment('nothing-yet');

@@ -2,9 +2,10 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, type ExperimentSummary, type ParameterSpaceEntry } from '../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/states.js';
+import { addCondition, sortTerm } from '../lib/search.js';
 import { hrefFor, navigate, setQuery, type Route } from '../router.js';
 import { ColumnChooser } from './experiment/column-chooser.js';
-import { allColumns, DEFAULT_SORT, formatCount, parseSort, sortTerm, visibleColumns, type Column } from './experiment/columns.js';
+import { allColumns, DEFAULT_SORT, formatCount, parseSort, visibleColumns, type Column } from './experiment/columns.js';
 import { ExperimentHeader } from './experiment/experiment-header.js';
 import { FilterBox } from './experiment/filter-box.js';
 import { ParamSpace } from './experiment/param-space.js';
@@ -80,7 +81,7 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
       <ExperimentHeader experiment={header.data} id={id} />
       {header.error && <ErrorBox error={header.error} what="the experiment's details" retry={header.reload} />}
       {space.data && (
-        <ParamSpace parameters={space.data} onPick={(condition) => applyFilter(filter.trim() === '' ? condition : `${filter} and ${condition}`)} />
+        <ParamSpace parameters={space.data} onPick={(condition) => applyFilter(addCondition(filter, condition))} />
       )}
       <FilterBox applied={filter} onApply={applyFilter} error={filterError} />
       <div class="toolbar table-toolbar">

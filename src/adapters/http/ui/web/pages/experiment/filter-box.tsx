@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorPosition } from '../../lib/search.js';
 
 interface Props {
   /** The filter the table shows (the URL's). */
@@ -94,12 +95,6 @@ function ErrorPointer({ filter, position }: { filter: string; position: number }
       {' '.repeat(Array.from(before).length)}^
     </pre>
   );
-}
-
-/** "at character 12 (…): …" → 12. */
-export function errorPosition(message: string): number | undefined {
-  const match = /at character (\d+)/.exec(message);
-  return match ? Number(match[1]) : undefined;
 }
 
 function codeUnitOffset(text: string, codePoints: number): number {
