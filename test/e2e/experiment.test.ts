@@ -182,7 +182,13 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => new URL(again.url()).hash.split('?')[0]).toBe('#/compare');
     expect(new URLSearchParams(new URL(again.url()).hash.split('?')[1]).get('runs')).toBe(`${byName('run-05').id},${byName('run-12').id}`);
 
-    await table(page).getByRole('checkbox', { name: 'Select all loaded runs' }).check();
+    // The half-checked box clears the selection; then it selects every loaded run.
+    const all = table(page).getByRole('checkbox', { name: 'Select all loaded runs' });
+    await all.click();
+    await expect.poll(() => compare.isDisabled()).toBe(true);
+    expect(await all.isChecked()).toBe(false);
+    expect(new URLSearchParams(page.url().split('?')[1]).get('sel')).toBeNull();
+    await all.check();
     await page.getByText('30 selected').waitFor();
     await page.getByRole('button', { name: 'Clear selection' }).click();
     await expect.poll(() => compare.isDisabled()).toBe(true);
@@ -322,6 +328,17 @@ describeUi('the experiment page with thousands of runs', (ui) => {
     // Every row keeps its height, or the spacers would put the wrong runs in view.
     const heights = await table.locator('tbody tr[aria-rowindex]').evaluateAll((rows) => [...new Set(rows.map((r) => r.getBoundingClientRect().height))]);
     expect(heights).toEqual([32]);
+
+    // Select all stops at what a comparison takes, half-checked; a click on it then clears.
+    const all = table.getByRole('checkbox', { name: 'Select all loaded runs' });
+    await all.click();
+    await page.getByText('1,000 selected').waitFor();
+    await page.getByText('Selected the first 1,000 runs').waitFor();
+    expect(await all.evaluate((b) => (b as HTMLInputElement).indeterminate)).toBe(true);
+    await all.click();
+    await expect.poll(() => page.getByRole('button', { name: /^Compare/ }).isDisabled()).toBe(true);
+    expect(await page.getByText(/selected$/).count()).toBe(0);
+    expect(new URLSearchParams(page.url().split('?')[1]).get('sel')).toBeNull();
 
     // Halfway down shows the runs from the middle.
     await page.locator('.run-table-scroll').evaluate((box) => box.scrollTo(0, box.scrollHeight / 2));

@@ -137,6 +137,11 @@ function Spacer({ height, span }: { height: number; span: number }) {
   );
 }
 
+/**
+ * Checked when every loaded run is selected, half-checked when some are. A click on a checked or
+ * half-checked box clears the selection: with more runs loaded than a comparison takes, "all" is
+ * never reached, and selecting all again would only hit the cap again.
+ */
 function SelectAll({ count, selected, onChange }: { count: number; selected: number; onChange: (on: boolean) => void }) {
   const box = useRef<HTMLInputElement>(null);
   const all = count > 0 && selected === count;
@@ -150,7 +155,7 @@ function SelectAll({ count, selected, onChange }: { count: number; selected: num
       aria-label="Select all loaded runs"
       checked={all}
       disabled={count === 0}
-      onChange={(e) => onChange((e.currentTarget as HTMLInputElement).checked)}
+      onChange={() => onChange(selected === 0)}
     />
   );
 }
