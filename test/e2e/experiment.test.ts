@@ -222,6 +222,22 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => rowNames(page)).toEqual(expected);
   });
 
+  it('lists a number and the same digits as text as two values, each with its own condition', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const mixed = await seed.experiment('mixed-values');
+    for (const [name, seedValue] of [['as-number', 1], ['as-text', '1'], ['as-number-too', 1]] as const) {
+      await seed.run(mixed.id, { name, parameters: { seed: seedValue } });
+    }
+    const page = await ui().open(`#/experiments/${mixed.id}`);
+    const space = page.getByRole('table', { name: 'Parameter space' });
+    const chips = space.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'seed' }) }).getByRole('button');
+    await expect.poll(() => chips.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')))).toEqual(['Filter: params.seed = 1', "Filter: params.seed = '1'"]);
+    await chips.nth(1).click();
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe("params.seed = '1'");
+    // Quoted text compares as text, where the number 1 reads '1' too (docs/search.md): all three.
+    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(3);
+  });
+
   it('designs its empty and missing states', async () => {
     const seed = new Seeder(ui().server.baseUrl);
     const empty = await seed.experiment('nothing-yet');

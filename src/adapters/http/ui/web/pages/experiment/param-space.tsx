@@ -73,7 +73,8 @@ function Values({ entry, onPick }: { entry: ParameterSpaceEntry; onPick: (condit
       )}
       {list.map((v) => (
         <button
-          key={String(v.value)}
+          // `1` and `"1"` are two values (docs/api.md): the type is part of the key.
+          key={`${typeof v.value}:${String(v.value)}`}
           type="button"
           class="chip"
           title={`Filter: ${condition(entry.key, v.value)}`}
