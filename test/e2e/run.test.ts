@@ -167,6 +167,18 @@ describeUi('the run page', (ui) => {
     }
   });
 
+  it('names the version history of a model whose name has a space', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const experiment = await seed.experiment('spaced-names');
+    const run = await seed.run(experiment.id, { name: 'spaced' });
+    await seed.artifact(run.id, 'best model.pt', 'weights', { type: 'model' });
+    await seed.finish(run.id);
+    const page = await ui().open(`#/runs/${run.id}`);
+    const history = page.getByRole('table', { name: 'Version history of the model best model.pt in this experiment' });
+    await history.getByRole('row').nth(1).waitFor();
+    expect((await history.getByRole('row').nth(1).locator('td').allInnerTexts()).slice(0, 2)).toEqual(['1', 'this run']);
+  });
+
   it('says so when the run does not exist', async () => {
     ui().expectFailures(/api\/runs\/no-such-run/);
     const page = await ui().open('#/runs/no-such-run');

@@ -1,3 +1,4 @@
+import { useId } from 'preact/hooks';
 import { api, encodePath, type Artifact, type Run } from '../../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
 import { formatBytes, formatDate } from '../../lib/format.js';
@@ -68,7 +69,8 @@ function ModelHistory({ run, name }: { run: Run; name: string }) {
     (signal) => api.get<{ artifacts: Artifact[] }>(`experiments/${encodeURIComponent(run.experimentId)}/artifacts`, { name, type: 'model' }, signal),
     [run.experimentId, name, own],
   );
-  const headingId = `model-history-${name}`;
+  // Not built from the name: aria-labelledby splits on spaces, and a name may have any character.
+  const headingId = useId();
   return (
     <div class="model-history">
       <h3 id={headingId}>
