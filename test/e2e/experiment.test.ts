@@ -245,6 +245,21 @@ describeUi('the experiment page', (ui) => {
     await page.getByText('No runs yet').waitFor();
     await page.getByRole('heading', { level: 1, name: 'nothing-yet' }).waitFor();
 
+    // The summary failing otherwise: the header stops saying it loads, the error says why, and a retry recovers.
+    ui().expectFailures(/\/summary$/);
+    const context = page.context();
+    await context.route(/\/summary$/, (route) =>
+      route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ status: 503, code: 'UNAVAILABLE', detail: 'the store is not ready' }) }),
+    );
+    const failing = await ui().open(`#/experiments/${empty.id}`);
+    await failing.getByRole('alert').filter({ hasText: "Could not load the experiment's details" }).getByText('the store is not ready').waitFor();
+    expect(await failing.getByRole('heading', { level: 1 }).innerText()).toBe(empty.id);
+    expect(await failing.getByText('Loading experiment…').count()).toBe(0);
+    await context.unroute(/\/summary$/);
+    await failing.getByRole('button', { name: 'Try again' }).click();
+    await failing.getByRole('heading', { level: 1, name: 'nothing-yet' }).waitFor();
+    expect(await failing.getByRole('alert').count()).toBe(0);
+
     ui().expectFailures(/api\/experiments\/0123456789abcdef/);
     const missing = await ui().open('#/experiments/0123456789abcdef');
     await missing.getByText('Experiment not found').waitFor();

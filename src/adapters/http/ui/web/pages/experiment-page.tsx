@@ -78,7 +78,7 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
   const total = header.data?.runCount;
   return (
     <div class="experiment-page">
-      <ExperimentHeader experiment={header.data} id={id} />
+      <ExperimentHeader experiment={header.data} id={id} failed={header.error !== undefined && !header.loading} />
       {header.error && <ErrorBox error={header.error} what="the experiment's details" retry={header.reload} />}
       {space.data && (
         <ParamSpace parameters={space.data} onPick={(condition) => applyFilter(addCondition(filter, condition))} />
