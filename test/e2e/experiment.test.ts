@@ -256,6 +256,11 @@ describeUi('the experiment page', (ui) => {
     expect(await failing.getByRole('heading', { level: 1 }).innerText()).toBe(empty.id);
     expect(await failing.getByText('Loading experiment…').count()).toBe(0);
     await context.unroute(/\/summary$/);
+    // A proxy's HTML error page is not the API's problem+json: the status is what is left to say.
+    await context.route(/\/summary$/, (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body>Bad gateway</body></html>' }));
+    await failing.getByRole('button', { name: 'Try again' }).click();
+    await failing.getByRole('alert').filter({ hasText: "Could not load the experiment's details" }).getByText('HTTP 502 Bad Gateway', { exact: true }).waitFor();
+    await context.unroute(/\/summary$/);
     await failing.getByRole('button', { name: 'Try again' }).click();
     await failing.getByRole('heading', { level: 1, name: 'nothing-yet' }).waitFor();
     expect(await failing.getByRole('alert').count()).toBe(0);
