@@ -136,6 +136,29 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(30);
   });
 
+  it('leaves the cursor alone when the filter was edited before its error came back', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await table(page).getByRole('link', { name: 'run-30' }).waitFor();
+    ui().expectFailures(/runs\?/);
+    // The search answers only once the box has been typed in again.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/runs\?.*filter=/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const box = page.getByRole('searchbox', { name: 'Filter runs' });
+    await box.fill('params.lr 0.01');
+    await box.press('Enter');
+    await box.press('End');
+    await box.pressSequentially(' and x');
+    release();
+    await page.locator('#run-filter-error').getByText(/at character 11/).waitFor();
+    expect(await box.inputValue()).toBe('params.lr 0.01 and x');
+    const cursor = await box.evaluate((input) => [(input as HTMLInputElement).selectionStart, (input as HTMLInputElement).selectionEnd]);
+    expect(cursor).toEqual([20, 20]);
+  });
+
   it('hides and shows columns with the column chooser, kept in the URL', async () => {
     const page = await ui().open(`#/experiments/${experimentId}`);
     await table(page).getByRole('link', { name: 'run-30' }).waitFor();
