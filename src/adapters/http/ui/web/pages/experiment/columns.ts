@@ -1,5 +1,5 @@
 import type { MetricValue, ParamValue, Run } from '../../api.js';
-import { formatDate, formatDuration, formatValue } from '../../lib/format.js';
+import { formatDate, formatDuration, formatValue, runLabel } from '../../lib/format.js';
 import { parseSortTerm, type Direction, type Sort } from '../../lib/search.js';
 import { toNumber } from '../../lib/values.js';
 
@@ -90,23 +90,10 @@ export function cellText(run: Run, column: Column): string {
     case 'status':
       return run.status;
     case 'name':
-      return runLabel(run);
+      return runLabel(run.name, run.id);
   }
   if (column.kind === 'param') return formatValue(paramValue(run, column.key!));
   const metric = metricValue(run, column.key!);
   if (metric === undefined) return '—';
   return typeof metric === 'string' ? metric : formatValue(toNumber(metric));
-}
-
-/** A run's name, or the start of its id for runs without one. */
-export function runLabel(run: Run): string {
-  return run.name ?? run.id.slice(0, 8);
-}
-
-/**
- * `10,000`. Not `toLocaleString`: its first call loads locale data, which costs the first render
- * of the table tens of milliseconds.
- */
-export function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -1,6 +1,5 @@
-import { formatCount } from './columns.js';
 import type { ExperimentSummary } from '../../api.js';
-import { formatDate } from '../../lib/format.js';
+import { formatCount, formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 
 /**

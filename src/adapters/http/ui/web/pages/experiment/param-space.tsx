@@ -1,7 +1,6 @@
 import type { ParameterSpaceEntry } from '../../api.js';
-import { formatValue } from '../../lib/format.js';
+import { formatCount, formatValue } from '../../lib/format.js';
 import { condition } from '../../lib/search.js';
-import { formatCount } from './columns.js';
 
 /** How many of a key's most common values the panel lists. */
 const TOP_VALUES = 5;

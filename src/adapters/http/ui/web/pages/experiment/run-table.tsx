@@ -1,7 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Run } from '../../api.js';
 import { hrefFor } from '../../router.js';
-import { cellText, runLabel, type Column, type Sort } from './columns.js';
+import { runLabel } from '../../lib/format.js';
+import { cellText, type Column, type Sort } from './columns.js';
 
 /** Every row is this tall (CSS keeps it so), which is what lets the table draw only what is seen. */
 export const ROW_HEIGHT = 32;
@@ -185,7 +186,7 @@ interface RowProps {
 }
 
 function RunRow({ run, index, columns, checked, onSelect }: RowProps) {
-  const label = runLabel(run);
+  const label = runLabel(run.name, run.id);
   return (
     <tr class={`run-row${checked ? ' selected' : ''}`} aria-rowindex={index + 3}>
       <td class="select-cell">

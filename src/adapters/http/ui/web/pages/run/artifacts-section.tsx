@@ -1,7 +1,7 @@
 import { useId } from 'preact/hooks';
 import { api, encodePath, type Artifact, type Run } from '../../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
-import { formatBytes, formatDate } from '../../lib/format.js';
+import { formatBytes, formatCount, formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 import { CopyButton } from './copy-button.js';
 
@@ -37,7 +37,7 @@ export function ArtifactsSection({ run }: { run: Run }) {
                 <th scope="row" class="artifact-name">{a.name}</th>
                 <td>{a.type}</td>
                 <td class="mono">{a.version}</td>
-                <td class="num" title={`${a.size.toLocaleString('en-US')} bytes`}>
+                <td class="num" title={`${formatCount(a.size)} bytes`}>
                   {formatBytes(a.size)}
                 </td>
                 <td>
