@@ -4,6 +4,7 @@ import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
 import { formatBytes, formatCount, formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 import { CopyButton } from './copy-button.js';
+import { isUnfinished } from './use-run-data.js';
 
 /** Every version of every artifact of the run (the run carries them, newest first), then the history of its models. */
 export function ArtifactsSection({ run }: { run: Run }) {
@@ -15,7 +16,7 @@ export function ArtifactsSection({ run }: { run: Run }) {
         Artifacts <span class="muted">({artifacts.length})</span>
       </h2>
       {artifacts.length === 0 ? (
-        <Empty title="No artifacts">{run.status === 'running' || run.status === 'scheduled' ? 'Files the run uploads appear here.' : 'This run uploaded no files.'}</Empty>
+        <Empty title="No artifacts">{isUnfinished(run.status) ? 'Files the run uploads appear here.' : 'This run uploaded no files.'}</Empty>
       ) : (
         <table class="data artifacts" aria-labelledby="artifacts-heading">
           <thead>
