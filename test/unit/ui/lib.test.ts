@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatCount, formatDate, formatDuration, formatValue, runLabel } from '../../../src/adapters/http/ui/web/lib/format.js';
+import { toError } from '../../../src/adapters/http/ui/web/lib/errors.js';
 import { hrefFor, parseHash } from '../../../src/adapters/http/ui/web/lib/route.js';
 import { smooth } from '../../../src/adapters/http/ui/web/lib/smoothing.js';
 import { plottable, toNumber } from '../../../src/adapters/http/ui/web/lib/values.js';
@@ -133,5 +134,15 @@ describe('counts and run labels', () => {
     expect(runLabel('resnet-50', '0123456789abcdef')).toBe('resnet-50');
     expect(runLabel(undefined, '0123456789abcdef')).toBe('01234567');
     expect(runLabel('', '0123456789abcdef')).toBe('01234567');
+  });
+});
+
+describe('thrown values', () => {
+  it('keeps an Error, and makes anything else one with its text', () => {
+    const error = new TypeError('Failed to fetch');
+    expect(toError(error)).toBe(error);
+    expect(toError('offline')).toEqual(new Error('offline'));
+    expect(toError(undefined).message).toBe('undefined');
+    expect(toError({ toString: () => 'odd' }).message).toBe('odd');
   });
 });

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
+import { toError } from '../lib/errors.js';
 
 export interface Async<T> {
   data: T | undefined;
@@ -32,7 +33,7 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       },
       (error: unknown) => {
         if (id !== latest.current || controller.signal.aborted) return;
-        setState((s) => ({ ...s, error: error instanceof Error ? error : new Error(String(error)), loading: false }));
+        setState((s) => ({ ...s, error: toError(error), loading: false }));
       },
     );
     return () => controller.abort();

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api.js';
+import { toError } from '../../lib/errors.js';
 import { Modal } from './modal.js';
 import { splitTags } from './list-query.js';
 
@@ -22,7 +23,7 @@ interface Problems {
  * ALREADY_EXISTS carries no path, but only the name can clash, so it goes next to the name.
  */
 export function problemsOf(error: unknown): Problems {
-  if (!(error instanceof ApiError)) return { fields: {}, general: error instanceof Error ? error.message : String(error) };
+  if (!(error instanceof ApiError)) return { fields: {}, general: toError(error).message };
   const fields: Problems['fields'] = {};
   for (const field of ['name', 'description', 'tags'] as const) {
     const message = error.forField(`/${field}`);
