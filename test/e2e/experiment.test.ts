@@ -170,6 +170,8 @@ describeUi('the experiment page', (ui) => {
     await dialog.getByRole('checkbox', { name: 'loss' }).uncheck();
     await dialog.getByRole('checkbox', { name: 'Duration' }).uncheck();
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // Focus goes back to the button that opened the dialog.
+    await expect.poll(() => page.getByRole('button', { name: /^Columns/ }).evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
     await expect.poll(() => table(page).getByRole('columnheader', { name: 'loss' }).count()).toBe(0);
     expect(await table(page).getByRole('columnheader', { name: 'Duration' }).count()).toBe(0);
     expect(await table(page).getByRole('columnheader', { name: 'acc' }).count()).toBe(1);

@@ -110,13 +110,14 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
       <TableArea pages={pages} filter={filter} experimentId={id} error={pages.error !== undefined} onClearFilter={() => applyFilter('')}>
         <RunTable runs={pages.runs} columns={shown} sort={sort} onSort={onSort} selected={selected} onSelect={onSelect} stale={pages.loading} query={`${filter}\n${sortParam ?? ''}`} />
       </TableArea>
-      <ColumnChooser
-        open={chooserOpen}
-        onClose={() => setChooserOpen(false)}
-        columns={columns}
-        visible={new Set(shown.map((c) => c.id))}
-        onChange={(ids) => setQuery(route, { cols: ids === undefined ? undefined : ids.join(',') })}
-      />
+      {chooserOpen && (
+        <ColumnChooser
+          onClose={() => setChooserOpen(false)}
+          columns={columns}
+          visible={new Set(shown.map((c) => c.id))}
+          onChange={(ids) => setQuery(route, { cols: ids === undefined ? undefined : ids.join(',') })}
+        />
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api.js';
 import { toError } from '../../lib/errors.js';
-import { Modal } from './modal.js';
+import { Modal } from '../../components/modal.js';
 import { splitTags } from './list-query.js';
 
 export interface ExperimentFields {
@@ -78,7 +78,7 @@ export function ExperimentFormDialog(props: {
     );
 
   return (
-    <Modal title={props.title} onClose={props.onClose}>
+    <Modal class="experiment-dialog" title={props.title} onClose={props.onClose}>
       {/* The server validates (and says why); the browser's own checks would hide its messages. */}
       <form ref={form} class="experiment-form" noValidate onSubmit={(e) => void onSubmit(e)}>
         <div class="field">
