@@ -136,6 +136,29 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(30);
   });
 
+  it('leaves the cursor alone when the filter was edited before its error came back', async () => {
+    const page = await ui().open(`#/experiments/${experimentId}`);
+    await table(page).getByRole('link', { name: 'run-30' }).waitFor();
+    ui().expectFailures(/runs\?/);
+    // The search answers only once the box has been typed in again.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/runs\?.*filter=/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const box = page.getByRole('searchbox', { name: 'Filter runs' });
+    await box.fill('params.lr 0.01');
+    await box.press('Enter');
+    await box.press('End');
+    await box.pressSequentially(' and x');
+    release();
+    await page.locator('#run-filter-error').getByText(/at character 11/).waitFor();
+    expect(await box.inputValue()).toBe('params.lr 0.01 and x');
+    const cursor = await box.evaluate((input) => [(input as HTMLInputElement).selectionStart, (input as HTMLInputElement).selectionEnd]);
+    expect(cursor).toEqual([20, 20]);
+  });
+
   it('hides and shows columns with the column chooser, kept in the URL', async () => {
     const page = await ui().open(`#/experiments/${experimentId}`);
     await table(page).getByRole('link', { name: 'run-30' }).waitFor();
@@ -147,6 +170,8 @@ describeUi('the experiment page', (ui) => {
     await dialog.getByRole('checkbox', { name: 'loss' }).uncheck();
     await dialog.getByRole('checkbox', { name: 'Duration' }).uncheck();
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // Focus goes back to the button that opened the dialog.
+    await expect.poll(() => page.getByRole('button', { name: /^Columns/ }).evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
     await expect.poll(() => table(page).getByRole('columnheader', { name: 'loss' }).count()).toBe(0);
     expect(await table(page).getByRole('columnheader', { name: 'Duration' }).count()).toBe(0);
     expect(await table(page).getByRole('columnheader', { name: 'acc' }).count()).toBe(1);
@@ -182,7 +207,13 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => new URL(again.url()).hash.split('?')[0]).toBe('#/compare');
     expect(new URLSearchParams(new URL(again.url()).hash.split('?')[1]).get('runs')).toBe(`${byName('run-05').id},${byName('run-12').id}`);
 
-    await table(page).getByRole('checkbox', { name: 'Select all loaded runs' }).check();
+    // The half-checked box clears the selection; then it selects every loaded run.
+    const all = table(page).getByRole('checkbox', { name: 'Select all loaded runs' });
+    await all.click();
+    await expect.poll(() => compare.isDisabled()).toBe(true);
+    expect(await all.isChecked()).toBe(false);
+    expect(new URLSearchParams(page.url().split('?')[1]).get('sel')).toBeNull();
+    await all.check();
     await page.getByText('30 selected').waitFor();
     await page.getByRole('button', { name: 'Clear selection' }).click();
     await expect.poll(() => compare.isDisabled()).toBe(true);
@@ -203,12 +234,61 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(10);
   });
 
+  it('a value click narrows a filter that has an `or` in it as a whole', async () => {
+    const filter = "params.optimizer = 'sgd' or params.optimizer = 'adam'";
+    const page = await ui().open(`#/experiments/${experimentId}?filter=${encodeURIComponent(filter)}`);
+    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(20);
+    const space = page.getByRole('table', { name: 'Parameter space' });
+    await space.getByRole('button', { name: /^0\.1\s*×/ }).click();
+    // `and` binds tighter than `or`: without brackets this would be sgd or (adam and lr = 0.1).
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe(`(${filter}) and params.lr = 0.1`);
+    const expected = runs.filter((r) => (r.optimizer === 'sgd' || r.optimizer === 'adam') && r.lr === 0.1).map((r) => r.name).sort().reverse();
+    expect(expected.length).toBe(6);
+    await expect.poll(() => rowNames(page)).toEqual(expected);
+  });
+
+  it('lists a number and the same digits as text as two values, each with its own condition', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const mixed = await seed.experiment('mixed-values');
+    for (const [name, seedValue] of [['as-number', 1], ['as-text', '1'], ['as-number-too', 1]] as const) {
+      await seed.run(mixed.id, { name, parameters: { seed: seedValue } });
+    }
+    const page = await ui().open(`#/experiments/${mixed.id}`);
+    const space = page.getByRole('table', { name: 'Parameter space' });
+    const chips = space.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'seed' }) }).getByRole('button');
+    await expect.poll(() => chips.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')))).toEqual(['Filter: params.seed = 1', "Filter: params.seed = '1'"]);
+    await chips.nth(1).click();
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe("params.seed = '1'");
+    // Quoted text compares as text, where the number 1 reads '1' too (docs/search.md): all three.
+    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(3);
+  });
+
   it('designs its empty and missing states', async () => {
     const seed = new Seeder(ui().server.baseUrl);
     const empty = await seed.experiment('nothing-yet');
     const page = await ui().open(`#/experiments/${empty.id}`);
     await page.getByText('No runs yet').waitFor();
     await page.getByRole('heading', { level: 1, name: 'nothing-yet' }).waitFor();
+
+    // The summary failing otherwise: the header stops saying it loads, the error says why, and a retry recovers.
+    ui().expectFailures(/\/summary$/);
+    const context = page.context();
+    await context.route(/\/summary$/, (route) =>
+      route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ status: 503, code: 'UNAVAILABLE', detail: 'the store is not ready' }) }),
+    );
+    const failing = await ui().open(`#/experiments/${empty.id}`);
+    await failing.getByRole('alert').filter({ hasText: "Could not load the experiment's details" }).getByText('the store is not ready').waitFor();
+    expect(await failing.getByRole('heading', { level: 1 }).innerText()).toBe(empty.id);
+    expect(await failing.getByText('Loading experiment…').count()).toBe(0);
+    await context.unroute(/\/summary$/);
+    // A proxy's HTML error page is not the API's problem+json: the status is what is left to say.
+    await context.route(/\/summary$/, (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body>Bad gateway</body></html>' }));
+    await failing.getByRole('button', { name: 'Try again' }).click();
+    await failing.getByRole('alert').filter({ hasText: "Could not load the experiment's details" }).getByText('HTTP 502 Bad Gateway', { exact: true }).waitFor();
+    await context.unroute(/\/summary$/);
+    await failing.getByRole('button', { name: 'Try again' }).click();
+    await failing.getByRole('heading', { level: 1, name: 'nothing-yet' }).waitFor();
+    expect(await failing.getByRole('alert').count()).toBe(0);
 
     ui().expectFailures(/api\/experiments\/0123456789abcdef/);
     const missing = await ui().open('#/experiments/0123456789abcdef');
@@ -309,6 +389,17 @@ describeUi('the experiment page with thousands of runs', (ui) => {
     // Every row keeps its height, or the spacers would put the wrong runs in view.
     const heights = await table.locator('tbody tr[aria-rowindex]').evaluateAll((rows) => [...new Set(rows.map((r) => r.getBoundingClientRect().height))]);
     expect(heights).toEqual([32]);
+
+    // Select all stops at what a comparison takes, half-checked; a click on it then clears.
+    const all = table.getByRole('checkbox', { name: 'Select all loaded runs' });
+    await all.click();
+    await page.getByText('1,000 selected').waitFor();
+    await page.getByText('Selected the first 1,000 runs').waitFor();
+    expect(await all.evaluate((b) => (b as HTMLInputElement).indeterminate)).toBe(true);
+    await all.click();
+    await expect.poll(() => page.getByRole('button', { name: /^Compare/ }).isDisabled()).toBe(true);
+    expect(await page.getByText(/selected$/).count()).toBe(0);
+    expect(new URLSearchParams(page.url().split('?')[1]).get('sel')).toBeNull();
 
     // Halfway down shows the runs from the middle.
     await page.locator('.run-table-scroll').evaluate((box) => box.scrollTo(0, box.scrollHeight / 2));

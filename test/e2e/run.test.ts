@@ -199,6 +199,42 @@ describeUi('the run page', (ui) => {
     await expect.poll(middleHeight).toBeGreaterThan(log + 0.05);
   });
 
+  it('names the version history of a model whose name has a space', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const experiment = await seed.experiment('spaced-names');
+    const run = await seed.run(experiment.id, { name: 'spaced' });
+    await seed.artifact(run.id, 'best model.pt', 'weights', { type: 'model' });
+    await seed.finish(run.id);
+    const page = await ui().open(`#/runs/${run.id}`);
+    const history = page.getByRole('table', { name: 'Version history of the model best model.pt in this experiment' });
+    await history.getByRole('row').nth(1).waitFor();
+    expect((await history.getByRole('row').nth(1).locator('td').allInnerTexts()).slice(0, 2)).toEqual(['1', 'this run']);
+  });
+
+  it('says so when its parent run cannot be loaded, and loads it again on request', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const experiment = await seed.experiment('lost-parent');
+    const parent = await seed.run(experiment.id, { name: 'the-parent' });
+    const run = await seed.run(experiment.id, { name: 'the-child', parentRunId: parent.id });
+    await seed.finish(run.id);
+    await seed.finish(parent.id);
+    const parentUrl = new RegExp(`/api/runs/${parent.id}$`);
+    ui().expectFailures(parentUrl);
+    const blank = await ui().open('#/nowhere');
+    await blank.context().route(parentUrl, (route) =>
+      route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ status: 503, code: 'UNAVAILABLE', detail: 'the store is not ready' }) }),
+    );
+    const page = await ui().open(`#/runs/${run.id}`);
+    const lineage = page.getByRole('region', { name: 'Lineage' });
+    await lineage.getByRole('alert').getByText('Could not load the parent run: the store is not ready').waitFor();
+    // The link still leads to the parent, by its id.
+    expect(await lineage.getByRole('link', { name: parent.id }).getAttribute('href')).toBe(`#/runs/${parent.id}`);
+    await blank.context().unroute(parentUrl);
+    await lineage.getByRole('button', { name: 'Try again' }).click();
+    await lineage.getByRole('link', { name: 'the-parent' }).waitFor();
+    expect(await lineage.getByRole('alert').count()).toBe(0);
+  });
+
   it('says so when the run does not exist', async () => {
     ui().expectFailures(/api\/runs\/no-such-run/);
     const page = await ui().open('#/runs/no-such-run');

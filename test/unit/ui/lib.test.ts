@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDate, formatDuration, formatValue } from '../../../src/adapters/http/ui/web/lib/format.js';
+import { formatBytes, formatCount, formatDate, formatDuration, formatValue, runLabel } from '../../../src/adapters/http/ui/web/lib/format.js';
+import { toError } from '../../../src/adapters/http/ui/web/lib/errors.js';
 import { hrefFor, parseHash } from '../../../src/adapters/http/ui/web/lib/route.js';
 import { smooth } from '../../../src/adapters/http/ui/web/lib/smoothing.js';
 import { plottable, toNumber } from '../../../src/adapters/http/ui/web/lib/values.js';
@@ -115,5 +116,33 @@ describe('routes in the hash', () => {
     expect(route.query.get('filter')).toBe("params.lr < 0.01 and tags.team = 'a&b'");
     expect([...route.query.keys()]).toEqual(['filter']);
     expect(hrefFor([])).toBe('#/');
+  });
+});
+
+describe('counts and run labels', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [1234567, '1,234,567'],
+    [-12000, '-12,000'],
+  ])('formatCount(%d) is %s', (n, text) => {
+    expect(formatCount(n)).toBe(text);
+  });
+
+  it('names a run by its name, else by the first 8 characters of its id', () => {
+    expect(runLabel('resnet-50', '0123456789abcdef')).toBe('resnet-50');
+    expect(runLabel(undefined, '0123456789abcdef')).toBe('01234567');
+    expect(runLabel('', '0123456789abcdef')).toBe('01234567');
+  });
+});
+
+describe('thrown values', () => {
+  it('keeps an Error, and makes anything else one with its text', () => {
+    const error = new TypeError('Failed to fetch');
+    expect(toError(error)).toBe(error);
+    expect(toError('offline')).toEqual(new Error('offline'));
+    expect(toError(undefined).message).toBe('undefined');
+    expect(toError({ toString: () => 'odd' }).message).toBe('odd');
   });
 });

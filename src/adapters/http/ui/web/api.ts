@@ -166,12 +166,26 @@ async function request<T>(method: string, path: string, options: { query?: Query
   const response = await fetch(url(path, options.query), init);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  const body: unknown = text === '' ? undefined : JSON.parse(text);
+  const body = parseJson(text);
+  // `HTTP 502 Bad Gateway`: what is left to say when the answer is not the API's (a proxy's HTML page).
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   if (!response.ok) {
-    const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
-    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? problem.title ?? `HTTP ${response.status}`, problem.errors ?? []);
+    const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? problem.title ?? status, problem.errors ?? []);
   }
+  if (body === NOT_JSON) throw new ApiError(response.status, 'NOT_JSON', `${status}, but the answer is not JSON`);
   return body as T;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 export const api = {

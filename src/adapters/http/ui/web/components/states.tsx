@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
+import { toError } from '../lib/errors.js';
 
 export interface Async<T> {
   data: T | undefined;
@@ -14,15 +15,14 @@ export interface Async<T> {
  * Loads data for a view and reloads when `deps` change; an older answer arriving after a newer
  * request is dropped (typing in a filter box sends many). With `early`, the request leaves in a
  * layout effect, right after the first render rather than a frame later: beside another request
- * that does so (the run table's first page), both are in flight at once. A call site keeps one
- * value of `early` for good (it picks the hook).
+ * that does so (the run table's first page), both are in flight at once. Both hooks are always
+ * called (hooks must be the same on every render); `early` only decides which one starts it.
  */
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[], { early = false }: { early?: boolean } = {}): Async<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   const latest = useRef(0);
-  const useStart = early ? useLayoutEffect : useEffect;
-  useStart(() => {
+  const start = () => {
     const id = ++latest.current;
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
@@ -32,12 +32,14 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       },
       (error: unknown) => {
         if (id !== latest.current || controller.signal.aborted) return;
-        setState((s) => ({ ...s, error: error instanceof Error ? error : new Error(String(error)), loading: false }));
+        setState((s) => ({ ...s, error: toError(error), loading: false }));
       },
     );
     return () => controller.abort();
-    // The caller lists what the load depends on, as with useEffect.
-  }, [...deps, generation]);
+  };
+  // The caller lists what the load depends on, as with useEffect.
+  useLayoutEffect(() => (early ? start() : undefined), [...deps, generation, early]);
+  useEffect(() => (early ? undefined : start()), [...deps, generation, early]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }

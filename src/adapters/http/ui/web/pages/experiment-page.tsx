@@ -2,9 +2,11 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, type ExperimentSummary, type ParameterSpaceEntry } from '../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/states.js';
+import { formatCount } from '../lib/format.js';
+import { addCondition, sortTerm } from '../lib/search.js';
 import { hrefFor, navigate, setQuery, type Route } from '../router.js';
 import { ColumnChooser } from './experiment/column-chooser.js';
-import { allColumns, DEFAULT_SORT, formatCount, parseSort, sortTerm, visibleColumns, type Column } from './experiment/columns.js';
+import { allColumns, DEFAULT_SORT, parseSort, visibleColumns, type Column } from './experiment/columns.js';
 import { ExperimentHeader } from './experiment/experiment-header.js';
 import { FilterBox } from './experiment/filter-box.js';
 import { ParamSpace } from './experiment/param-space.js';
@@ -77,10 +79,10 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
   const total = header.data?.runCount;
   return (
     <div class="experiment-page">
-      <ExperimentHeader experiment={header.data} id={id} />
+      <ExperimentHeader experiment={header.data} id={id} failed={header.error !== undefined && !header.loading} />
       {header.error && <ErrorBox error={header.error} what="the experiment's details" retry={header.reload} />}
       {space.data && (
-        <ParamSpace parameters={space.data} onPick={(condition) => applyFilter(filter.trim() === '' ? condition : `${filter} and ${condition}`)} />
+        <ParamSpace parameters={space.data} onPick={(condition) => applyFilter(addCondition(filter, condition))} />
       )}
       <FilterBox applied={filter} onApply={applyFilter} error={filterError} />
       <div class="toolbar table-toolbar">
@@ -108,13 +110,14 @@ export function ExperimentPage({ id, route }: { id: string; route: Route }) {
       <TableArea pages={pages} filter={filter} experimentId={id} error={pages.error !== undefined} onClearFilter={() => applyFilter('')}>
         <RunTable runs={pages.runs} columns={shown} sort={sort} onSort={onSort} selected={selected} onSelect={onSelect} stale={pages.loading} query={`${filter}\n${sortParam ?? ''}`} />
       </TableArea>
-      <ColumnChooser
-        open={chooserOpen}
-        onClose={() => setChooserOpen(false)}
-        columns={columns}
-        visible={new Set(shown.map((c) => c.id))}
-        onChange={(ids) => setQuery(route, { cols: ids === undefined ? undefined : ids.join(',') })}
-      />
+      {chooserOpen && (
+        <ColumnChooser
+          onClose={() => setChooserOpen(false)}
+          columns={columns}
+          visible={new Set(shown.map((c) => c.id))}
+          onChange={(ids) => setQuery(route, { cols: ids === undefined ? undefined : ids.join(',') })}
+        />
+      )}
     </div>
   );
 }

@@ -1,8 +1,7 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { Modal } from '../../components/modal.js';
 import { ALWAYS_SHOWN, type Column } from './columns.js';
 
 interface Props {
-  open: boolean;
   onClose: () => void;
   columns: Column[];
   visible: Set<string>;
@@ -16,24 +15,15 @@ const GROUPS: { kind: Column['kind']; title: string }[] = [
   { kind: 'metric', title: 'Metrics' },
 ];
 
-/** A modal `<dialog>` listing every column with a checkbox; focus moves into it when it opens. */
-export function ColumnChooser({ open, onClose, columns, visible, onChange }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
-
+/** A modal dialog listing every column with a checkbox; rendered while open. */
+export function ColumnChooser({ onClose, columns, visible, onChange }: Props) {
   const toggle = (id: string, on: boolean) => {
     const next = columns.filter((c) => (c.id === id ? on : visible.has(c.id))).map((c) => c.id);
     onChange(next);
   };
 
   return (
-    <dialog ref={dialog} class="column-chooser" aria-labelledby="column-chooser-title" onClose={onClose}>
-      <h2 id="column-chooser-title">Columns</h2>
+    <Modal class="column-chooser" title="Columns" onClose={onClose}>
       <div class="column-groups">
         {GROUPS.map(({ kind, title }) => {
           const group = columns.filter((c) => c.kind === kind);
@@ -67,6 +57,6 @@ export function ColumnChooser({ open, onClose, columns, visible, onChange }: Pro
           Done
         </button>
       </div>
-    </dialog>
+    </Modal>
   );
 }

@@ -1,5 +1,6 @@
 import type { MetricValue, ParamValue, Run } from '../../api.js';
-import { formatDate, formatDuration, formatValue } from '../../lib/format.js';
+import { formatDate, formatDuration, formatValue, runLabel } from '../../lib/format.js';
+import { parseSortTerm, type Direction, type Sort } from '../../lib/search.js';
 import { toNumber } from '../../lib/values.js';
 
 /**
@@ -59,55 +60,14 @@ export function visibleColumns(all: Column[], cols: string | null, paramKeys: st
 
 /* ---------- sort terms ---------- */
 
-export type Direction = 'asc' | 'desc';
-export interface Sort {
-  field: string;
-  direction: Direction;
-}
+export type { Direction, Sort };
 
 /** What the API does without `orderBy`: newest first. */
 export const DEFAULT_SORT: Sort = { field: 'startedAt', direction: 'desc' };
 
-/** A key the language takes bare (letters, digits, `_ - / :`), else in backticks (docs/search.md). */
-function quoteKey(key: string): string {
-  return /^[A-Za-z0-9_\-/:]+$/.test(key) ? key : `\`${key.replace(/`/g, '``')}\``;
-}
-
-/** `params.model name` → ``params.`model name` ``: the field as the search language writes it. */
-export function fieldExpression(columnId: string): string {
-  for (const prefix of ['params.', 'metrics.']) {
-    if (columnId.startsWith(prefix)) return prefix + quoteKey(columnId.slice(prefix.length));
-  }
-  return columnId;
-}
-
-export function sortTerm(sort: Sort): string {
-  return `${fieldExpression(sort.field)} ${sort.direction}`;
-}
-
-/**
- * Reads the URL's `sort` (one API term) back into a column id and a direction. A term this cannot
- * read is still sent to the API as it is, whose 400 the page shows.
- */
+/** Reads the URL's `sort` (one API term) back into a column id and a direction. */
 export function parseSort(term: string | null): Sort {
-  if (term === null || term.trim() === '') return DEFAULT_SORT;
-  let text = term.trim();
-  let direction: Direction = 'asc';
-  const dir = /\s+(asc|desc)$/i.exec(text);
-  if (dir) {
-    direction = dir[1]!.toLowerCase() as Direction;
-    text = text.slice(0, dir.index).trim();
-  }
-  const keyed = /^(params|metrics)\.(.+)$/i.exec(text);
-  if (keyed) {
-    const prefix = keyed[1]!.toLowerCase();
-    let key = keyed[2]!;
-    if (key.startsWith('`') && key.endsWith('`') && key.length >= 2) key = key.slice(1, -1).replace(/``/g, '`');
-    return { field: `${prefix}.${key}`, direction };
-  }
-  const attribute = text.replace(/^attributes\./i, '');
-  const known = ATTRIBUTE_COLUMNS.find((c) => c.id.toLowerCase() === attribute.toLowerCase());
-  return { field: known ? known.id : attribute, direction };
+  return parseSortTerm(term, ATTRIBUTE_COLUMNS.map((c) => c.id), DEFAULT_SORT);
 }
 
 /* ---------- cell values ---------- */
@@ -130,23 +90,10 @@ export function cellText(run: Run, column: Column): string {
     case 'status':
       return run.status;
     case 'name':
-      return runLabel(run);
+      return runLabel(run.name, run.id);
   }
   if (column.kind === 'param') return formatValue(paramValue(run, column.key!));
   const metric = metricValue(run, column.key!);
   if (metric === undefined) return '—';
   return typeof metric === 'string' ? metric : formatValue(toNumber(metric));
-}
-
-/** A run's name, or the start of its id for runs without one. */
-export function runLabel(run: Run): string {
-  return run.name ?? run.id.slice(0, 8);
-}
-
-/**
- * `10,000`. Not `toLocaleString`: its first call loads locale data, which costs the first render
- * of the table tens of milliseconds.
- */
-export function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -1,10 +1,12 @@
-import { formatCount } from './columns.js';
 import type { ExperimentSummary } from '../../api.js';
-import { formatDate } from '../../lib/format.js';
+import { formatCount, formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 
-/** The experiment's name, description, tags and run count, with the way back to the list. */
-export function ExperimentHeader({ experiment, id }: { experiment: ExperimentSummary | undefined; id: string }) {
+/**
+ * The experiment's name, description, tags and run count, with the way back to the list. When
+ * its summary failed to load (`failed`: the page shows the error beside it), the title is the id.
+ */
+export function ExperimentHeader({ experiment, id, failed }: { experiment: ExperimentSummary | undefined; id: string; failed: boolean }) {
   return (
     <header class="page-header experiment-header">
       <div>
@@ -12,7 +14,7 @@ export function ExperimentHeader({ experiment, id }: { experiment: ExperimentSum
           <a href={hrefFor([])}>Experiments</a> / <span aria-current="page">{experiment?.name ?? id}</span>
         </nav>
         <h1>
-          {experiment ? experiment.name : <span class="muted">Loading experiment…</span>}
+          {experiment ? experiment.name : failed ? <span class="mono">{id}</span> : <span class="muted">Loading experiment…</span>}
           {experiment?.lifecycleStage === 'deleted' && <span class="chip trash-chip">in the trash</span>}
         </h1>
         {experiment?.description && <p class="experiment-description">{experiment.description}</p>}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorPosition } from '../../lib/search.js';
 
 interface Props {
   /** The filter the table shows (the URL's). */
@@ -21,10 +22,12 @@ export function FilterBox({ applied, onApply, error }: Props) {
   useEffect(() => setText(applied), [applied]);
 
   const position = error === undefined ? undefined : errorPosition(error);
-  // Puts the cursor on the character the server named, so the fix starts where the problem is.
+  // Puts the cursor on the character the server named, so the fix starts where the problem is;
+  // only while the box still holds the refused filter: the position means nothing in text typed
+  // since, and moving the cursor under someone typing would scramble their words.
   useEffect(() => {
     const box = input.current;
-    if (position === undefined || !box || document.activeElement !== box) return;
+    if (position === undefined || !box || document.activeElement !== box || box.value !== applied) return;
     const offset = codeUnitOffset(applied, position - 1);
     box.setSelectionRange(offset, Math.min(applied.length, codeUnitOffset(applied, position)));
   }, [error, applied]);
@@ -94,12 +97,6 @@ function ErrorPointer({ filter, position }: { filter: string; position: number }
       {' '.repeat(Array.from(before).length)}^
     </pre>
   );
-}
-
-/** "at character 12 (…): …" → 12. */
-export function errorPosition(message: string): number | undefined {
-  const match = /at character (\d+)/.exec(message);
-  return match ? Number(match[1]) : undefined;
 }
 
 function codeUnitOffset(text: string, codePoints: number): number {

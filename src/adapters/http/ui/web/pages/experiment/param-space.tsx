@@ -1,6 +1,6 @@
-import type { ParameterSpaceEntry, ParamValue } from '../../api.js';
-import { formatValue } from '../../lib/format.js';
-import { fieldExpression, formatCount } from './columns.js';
+import type { ParameterSpaceEntry } from '../../api.js';
+import { formatCount, formatValue } from '../../lib/format.js';
+import { condition } from '../../lib/search.js';
 
 /** How many of a key's most common values the panel lists. */
 const TOP_VALUES = 5;
@@ -72,7 +72,8 @@ function Values({ entry, onPick }: { entry: ParameterSpaceEntry; onPick: (condit
       )}
       {list.map((v) => (
         <button
-          key={String(v.value)}
+          // `1` and `"1"` are two values (docs/api.md): the type is part of the key.
+          key={`${typeof v.value}:${String(v.value)}`}
           type="button"
           class="chip"
           title={`Filter: ${condition(entry.key, v.value)}`}
@@ -85,11 +86,4 @@ function Values({ entry, onPick }: { entry: ParameterSpaceEntry; onPick: (condit
       {list.length > 0 && more > 0 && <span class="muted">+{formatCount(more)} more</span>}
     </div>
   );
-}
-
-/** `params.optimizer = 'adam'`: numbers compare as numbers, text quoted, booleans bare. */
-export function condition(key: string, value: ParamValue): string {
-  const field = fieldExpression(`params.${key}`);
-  if (typeof value === 'number' || typeof value === 'boolean') return `${field} = ${String(value)}`;
-  return `${field} = '${value.replace(/'/g, "''")}'`;
 }

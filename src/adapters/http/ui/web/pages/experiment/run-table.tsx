@@ -1,7 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Run } from '../../api.js';
 import { hrefFor } from '../../router.js';
-import { cellText, runLabel, type Column, type Sort } from './columns.js';
+import { runLabel } from '../../lib/format.js';
+import { cellText, type Column, type Sort } from './columns.js';
 
 /** Every row is this tall (CSS keeps it so), which is what lets the table draw only what is seen. */
 export const ROW_HEIGHT = 32;
@@ -137,6 +138,11 @@ function Spacer({ height, span }: { height: number; span: number }) {
   );
 }
 
+/**
+ * Checked when every loaded run is selected, half-checked when some are. A click on a checked or
+ * half-checked box clears the selection: with more runs loaded than a comparison takes, "all" is
+ * never reached, and selecting all again would only hit the cap again.
+ */
 function SelectAll({ count, selected, onChange }: { count: number; selected: number; onChange: (on: boolean) => void }) {
   const box = useRef<HTMLInputElement>(null);
   const all = count > 0 && selected === count;
@@ -150,7 +156,7 @@ function SelectAll({ count, selected, onChange }: { count: number; selected: num
       aria-label="Select all loaded runs"
       checked={all}
       disabled={count === 0}
-      onChange={(e) => onChange((e.currentTarget as HTMLInputElement).checked)}
+      onChange={() => onChange(selected === 0)}
     />
   );
 }
@@ -180,7 +186,7 @@ interface RowProps {
 }
 
 function RunRow({ run, index, columns, checked, onSelect }: RowProps) {
-  const label = runLabel(run);
+  const label = runLabel(run.name, run.id);
   return (
     <tr class={`run-row${checked ? ' selected' : ''}`} aria-rowindex={index + 3}>
       <td class="select-cell">

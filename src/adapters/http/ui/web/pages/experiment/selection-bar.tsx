@@ -1,4 +1,4 @@
-import { formatCount } from './columns.js';
+import { formatCount } from '../../lib/format.js';
 /** What `POST /api/runs/compare` takes; the overlay charts (`POST /api/metrics/series`) take 100. */
 export const MAX_SELECTION = 1000;
 const MAX_CHARTED = 100;

@@ -1,5 +1,6 @@
 import { useLayoutEffect, useState } from 'preact/hooks';
 import { api, type Run } from '../../api.js';
+import { toError } from '../../lib/errors.js';
 
 /** The first page is small so rows are on screen at once; the rest comes in large pages behind it. */
 export const FIRST_PAGE = 100;
@@ -65,7 +66,7 @@ export function useRunPages(experimentId: string, filter: string, orderBy: strin
     };
     load().catch((error: unknown) => {
       if (signal.aborted) return;
-      const failure = error instanceof Error ? error : new Error(String(error));
+      const failure = toError(error);
       // A later page failing keeps the rows already shown; a first page failing shows none.
       setState((s) => (s.loading ? { ...INITIAL, loading: false, error: failure } : { ...s, done: false, error: failure }));
     });

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, type ExperimentSummary } from '../../api.js';
-import { Modal } from './modal.js';
+import { Modal } from '../../components/modal.js';
 
 /** Asks before moving an experiment (and its runs) to the trash, and says it can come back. */
 export function ConfirmDeleteDialog({ experiment, onDeleted, onClose }: { experiment: ExperimentSummary; onDeleted: () => void; onClose: () => void }) {
@@ -21,7 +21,7 @@ export function ConfirmDeleteDialog({ experiment, onDeleted, onClose }: { experi
   };
 
   return (
-    <Modal title="Move to the trash?" onClose={onClose}>
+    <Modal class="experiment-dialog" title="Move to the trash?" onClose={onClose}>
       <p>
         “<strong>{experiment.name}</strong>” and its {runs} move to the trash. Nothing is erased: find it under <em>Show deleted</em> and restore it
         with its runs.

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api.js';
-import { Modal } from './modal.js';
+import { toError } from '../../lib/errors.js';
+import { Modal } from '../../components/modal.js';
 import { splitTags } from './list-query.js';
 
 export interface ExperimentFields {
@@ -22,7 +23,7 @@ interface Problems {
  * ALREADY_EXISTS carries no path, but only the name can clash, so it goes next to the name.
  */
 export function problemsOf(error: unknown): Problems {
-  if (!(error instanceof ApiError)) return { fields: {}, general: error instanceof Error ? error.message : String(error) };
+  if (!(error instanceof ApiError)) return { fields: {}, general: toError(error).message };
   const fields: Problems['fields'] = {};
   for (const field of ['name', 'description', 'tags'] as const) {
     const message = error.forField(`/${field}`);
@@ -77,7 +78,7 @@ export function ExperimentFormDialog(props: {
     );
 
   return (
-    <Modal title={props.title} onClose={props.onClose}>
+    <Modal class="experiment-dialog" title={props.title} onClose={props.onClose}>
       {/* The server validates (and says why); the browser's own checks would hide its messages. */}
       <form ref={form} class="experiment-form" noValidate onSubmit={(e) => void onSubmit(e)}>
         <div class="field">

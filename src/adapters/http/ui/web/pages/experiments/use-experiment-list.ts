@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ExperimentSummary } from '../../api.js';
 import { useAsync } from '../../components/states.js';
+import { toError } from '../../lib/errors.js';
 import { apiQuery, type ListQuery } from './list-query.js';
 
 /** One page of `GET /api/experiments`. */
@@ -65,7 +66,7 @@ export function useExperimentList(query: ListQuery): ExperimentList {
       },
       (error: unknown) => {
         if (base.current !== from) return;
-        setMoreError(error instanceof Error ? error : new Error(String(error)));
+        setMoreError(toError(error));
         setLoadingMore(false);
       },
     );

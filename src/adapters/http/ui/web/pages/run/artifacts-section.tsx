@@ -1,8 +1,10 @@
+import { useId } from 'preact/hooks';
 import { api, encodePath, type Artifact, type Run } from '../../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
-import { formatBytes, formatDate } from '../../lib/format.js';
+import { formatBytes, formatCount, formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 import { CopyButton } from './copy-button.js';
+import { isUnfinished } from './use-run-data.js';
 
 /** Every version of every artifact of the run (the run carries them, newest first), then the history of its models. */
 export function ArtifactsSection({ run }: { run: Run }) {
@@ -14,7 +16,7 @@ export function ArtifactsSection({ run }: { run: Run }) {
         Artifacts <span class="muted">({artifacts.length})</span>
       </h2>
       {artifacts.length === 0 ? (
-        <Empty title="No artifacts">{run.status === 'running' || run.status === 'scheduled' ? 'Files the run uploads appear here.' : 'This run uploaded no files.'}</Empty>
+        <Empty title="No artifacts">{isUnfinished(run.status) ? 'Files the run uploads appear here.' : 'This run uploaded no files.'}</Empty>
       ) : (
         <table class="data artifacts" aria-labelledby="artifacts-heading">
           <thead>
@@ -36,7 +38,7 @@ export function ArtifactsSection({ run }: { run: Run }) {
                 <th scope="row" class="artifact-name">{a.name}</th>
                 <td>{a.type}</td>
                 <td class="mono">{a.version}</td>
-                <td class="num" title={`${a.size.toLocaleString('en-US')} bytes`}>
+                <td class="num" title={`${formatCount(a.size)} bytes`}>
                   {formatBytes(a.size)}
                 </td>
                 <td>
@@ -68,7 +70,8 @@ function ModelHistory({ run, name }: { run: Run; name: string }) {
     (signal) => api.get<{ artifacts: Artifact[] }>(`experiments/${encodeURIComponent(run.experimentId)}/artifacts`, { name, type: 'model' }, signal),
     [run.experimentId, name, own],
   );
-  const headingId = `model-history-${name}`;
+  // Not built from the name: aria-labelledby splits on spaces, and a name may have any character.
+  const headingId = useId();
   return (
     <div class="model-history">
       <h3 id={headingId}>

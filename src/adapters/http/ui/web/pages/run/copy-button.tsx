@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * Copies a value (a run id, a SHA-256) to the clipboard. Where the clipboard is refused (an
@@ -6,10 +6,14 @@ import { useState } from 'preact/hooks';
  */
 export function CopyButton({ value, label }: { value: string; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // The button goes with its row (a poll, leaving the page): its timer must not outlive it.
+  useEffect(() => () => clearTimeout(timer.current), []);
   const copy = () => {
     const done = (next: 'copied' | 'failed') => {
       setState(next);
-      setTimeout(() => setState('idle'), 1500);
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => setState('idle'), 1500);
     };
     if (!navigator.clipboard) return done('failed');
     navigator.clipboard.writeText(value).then(

@@ -1,4 +1,4 @@
-import { api, type Run } from '../../api.js';
+import { api, ApiError, type Run } from '../../api.js';
 import { useAsync } from '../../components/states.js';
 import { hrefFor } from '../../router.js';
 
@@ -17,7 +17,10 @@ export function Lineage({ run, children }: { run: Run; children: Run[] }) {
           <dt>Parent run</dt>
           <dd>
             {run.parentRunId ? (
-              <RunLink id={run.parentRunId} run={parent.data} />
+              <>
+                <RunLink id={run.parentRunId} run={parent.data} />
+                {parent.error && <ParentError error={parent.error} retry={parent.reload} />}
+              </>
             ) : (
               <span class="muted">none</span>
             )}
@@ -53,6 +56,24 @@ function RunLink({ id, run }: { id: string; run: Run | undefined }) {
         {run?.name ?? id}
       </a>
       {run && <span class={`status status-${run.status}`}>{run.status}</span>}
+    </span>
+  );
+}
+
+/** The parent's link still works without its name; this says why the name and status are missing. */
+function ParentError({ error, retry }: { error: Error; retry: () => void }) {
+  const notFound = error instanceof ApiError && error.status === 404;
+  return (
+    <span class="field-error lineage-error" role="alert">
+      {notFound ? 'The parent run was not found' : `Could not load the parent run: ${error instanceof ApiError ? error.detail : error.message}`}
+      {!notFound && (
+        <>
+          {' '}
+          <button type="button" class="link" onClick={retry}>
+            Try again
+          </button>
+        </>
+      )}
     </span>
   );
 }

@@ -2,11 +2,12 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
 
 /**
- * A modal `<dialog>`: opened with showModal (focus moves inside, the page behind is inert, Escape
- * closes), and focus goes back to what had it when the dialog goes away (the row's button), or to
- * the main region when that is gone (a deleted row).
+ * A modal `<dialog>`, open while it is rendered: opened with showModal (focus moves inside, to an
+ * `autofocus` element if there is one, the page behind is inert, Escape closes), and focus goes
+ * back to what had it when the dialog goes away (the button that opened it), or to the main
+ * region when that is gone (a deleted row). `class` sizes it.
  */
-export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ComponentChildren }) {
+export function Modal({ title, onClose, class: className, children }: { title: string; onClose: () => void; class: string; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -19,7 +20,7 @@ export function Modal({ title, onClose, children }: { title: string; onClose: ()
     };
   }, []);
   return (
-    <dialog ref={ref} class="experiment-dialog" aria-labelledby={titleId} onClose={onClose}>
+    <dialog ref={ref} class={className} aria-labelledby={titleId} onClose={onClose}>
       <h2 id={titleId}>{title}</h2>
       {children}
     </dialog>
