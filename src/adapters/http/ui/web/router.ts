@@ -23,9 +23,15 @@ export function useRoute(): Route {
   return route;
 }
 
-/** Replaces some query values of the current view, keeping the rest (and the path). */
+/**
+ * Replaces some query values of the view, keeping the rest (and the path). It reads the URL as it
+ * is now, not as `route` was at the last render, so two quick changes (a debounced search and a
+ * click) both land; a write arriving after the person left the view is dropped.
+ */
 export function setQuery(route: Route, changes: Record<string, string | undefined>, options: { replace?: boolean } = { replace: true }): void {
-  const query: Record<string, string | undefined> = Object.fromEntries(route.query.entries());
+  const current = parseHash(location.hash);
+  if (current.segments.join('/') !== route.segments.join('/')) return;
+  const query: Record<string, string | undefined> = Object.fromEntries(current.query.entries());
   Object.assign(query, changes);
   navigate(hrefFor(route.segments, query), options);
 }

@@ -1,12 +1,13 @@
 import type { Comparison } from '../../api.js';
 import { seriesColor } from '../../components/chart.js';
+import { runLabel } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 
 type ComparedRun = Comparison['runs'][number];
 
-/** A run's name as the page shows it everywhere (chips, columns, chart lines). */
-export function runLabel(run: ComparedRun): string {
-  return run.runName ?? run.runId;
+/** A run's name as every page shows it (chips, columns, chart lines): lib/format.ts runLabel. */
+export function compareLabel(run: ComparedRun): string {
+  return runLabel(run.runName, run.runId);
 }
 
 /**
@@ -37,7 +38,7 @@ export function CompareHeader({ runIds, comparison, onRemove }: { runIds: string
         <ul class="run-chips" aria-label="Compared runs">
           {runIds.map((id, i) => {
             const run = byId.get(id);
-            const name = run ? runLabel(run) : id;
+            const name = run ? compareLabel(run) : id;
             return (
               <li key={id} class="chip run-chip">
                 <span class="run-swatch" style={{ background: seriesColor(i) }} aria-hidden="true" />

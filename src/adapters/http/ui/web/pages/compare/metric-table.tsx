@@ -1,7 +1,7 @@
 import type { Comparison } from '../../api.js';
 import { Empty } from '../../components/states.js';
 import { formatValue } from '../../lib/format.js';
-import { runLabel } from './header.js';
+import { compareLabel } from './header.js';
 import { formatGoals, type Goal } from './state.js';
 import { writeQuery } from './write-query.js';
 
@@ -29,7 +29,7 @@ export function MetricTable({ comparison, goals }: { comparison: Comparison; goa
                 <th scope="col">Goal</th>
                 {runs.map((r) => (
                   <th scope="col" class="num" key={r.runId}>
-                    {runLabel(r)}
+                    {compareLabel(r)}
                   </th>
                 ))}
               </tr>

@@ -5,7 +5,7 @@ import { ChartControls } from '../../components/chart-controls.js';
 import { Empty, ErrorBox } from '../../components/states.js';
 import type { ChartSettings } from '../../lib/chart-settings.js';
 import { plottable } from '../../lib/values.js';
-import { runLabel } from './header.js';
+import { compareLabel } from './header.js';
 import { MAX_CHART_RUNS, type CompareState } from './state.js';
 import { writeQuery } from './write-query.js';
 import type { SeriesState } from './use-series.js';
@@ -76,7 +76,7 @@ export function OverlayCharts({ state, settings, comparison, metricKeys, series 
                 charted.forEach((run, i) => {
                   const s = series.get(run.runId, key);
                   if (s === undefined) complete = false;
-                  else if (s.steps.length > 0) lines.push(toChart(s, runLabel(run), seriesColor(i)));
+                  else if (s.steps.length > 0) lines.push(toChart(s, compareLabel(run), seriesColor(i)));
                 });
                 return <CompareChart key={key} metricKey={key} lines={lines} complete={complete} failed={failed} settings={settings} />;
               })}

@@ -3,7 +3,7 @@ import type { Comparison } from '../../api.js';
 import { seriesColor } from '../../components/chart.js';
 import { Empty } from '../../components/states.js';
 import { formatValue } from '../../lib/format.js';
-import { runLabel } from './header.js';
+import { compareLabel } from './header.js';
 import { parallelAxes, SEQUENTIAL_GRADIENT, sequentialColor, type Axis } from './parallel-layout.js';
 
 const TOP = 44;
@@ -116,7 +116,7 @@ function Plot({ comparison, axes, metricAxis, byMetric, metric }: { comparison: 
             const value = metric === undefined ? undefined : comparison.metricComparison.find((m) => m.metricKey === metric)?.values[run.runId];
             return (
               <path key={run.runId} class="pc-line" data-run-id={run.runId} d={axes.length === 1 ? `${d}h1` : d} stroke={stroke}>
-                <title>{`${runLabel(run)}${metric ? ` · ${metric}: ${value === undefined ? '—' : formatValue(value)}` : ''}`}</title>
+                <title>{`${compareLabel(run)}${metric ? ` · ${metric}: ${value === undefined ? '—' : formatValue(value)}` : ''}`}</title>
               </path>
             );
           })}

@@ -1,7 +1,7 @@
 import type { Comparison } from '../../api.js';
 import { Empty } from '../../components/states.js';
 import { formatValue } from '../../lib/format.js';
-import { runLabel } from './header.js';
+import { compareLabel } from './header.js';
 
 /** Rows are parameter keys, columns runs; a differing row is tinted and marked with a sign and text. */
 export function ParameterDiff({ comparison, onlyDiff, onOnlyDiff }: { comparison: Comparison; onlyDiff: boolean; onOnlyDiff: (on: boolean) => void }) {
@@ -36,7 +36,7 @@ export function ParameterDiff({ comparison, onlyDiff, onOnlyDiff }: { comparison
                 <th scope="col">Parameter</th>
                 {runs.map((r) => (
                   <th scope="col" key={r.runId}>
-                    {runLabel(r)}
+                    {compareLabel(r)}
                   </th>
                 ))}
               </tr>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Series } from '../../api.js';
+import { toError } from '../../lib/errors.js';
 import { pointsPerLine } from './points.js';
 
 /** The API's bounds for one `POST /api/metrics/series`. */
@@ -65,7 +66,7 @@ export function useSeries(runIds: string[], keys: string[]): SeriesState {
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        setStatus((s) => ({ version: s.version, loading: false, error: error instanceof Error ? error : new Error(String(error)) }));
+        setStatus((s) => ({ version: s.version, loading: false, error: toError(error) }));
       },
     );
     return () => controller.abort();

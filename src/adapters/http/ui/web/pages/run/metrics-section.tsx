@@ -4,7 +4,7 @@ import { MetricChart, type ChartSeries } from '../../components/chart.js';
 import { ChartControls } from '../../components/chart-controls.js';
 import { Empty } from '../../components/states.js';
 import type { ChartSettings } from '../../lib/chart-settings.js';
-import { formatValue } from '../../lib/format.js';
+import { formatCount, formatValue } from '../../lib/format.js';
 import { plottable } from '../../lib/values.js';
 
 export function MetricsSection({ settings, summaries, series, unfinished }: { settings: ChartSettings; summaries: MetricSummary[]; series: Map<string, Series>; unfinished: boolean }) {
@@ -53,7 +53,7 @@ function SummaryTable({ summaries }: { summaries: MetricSummary[] }) {
             <td class="num">{formatValue(m.min)}</td>
             <td class="num">{formatValue(m.max)}</td>
             <td class="num">{formatValue(m.mean)}</td>
-            <td class="num">{m.count.toLocaleString('en-US')}</td>
+            <td class="num">{formatCount(m.count)}</td>
           </tr>
         ))}
       </tbody>
@@ -71,7 +71,7 @@ function KeyChart({ metricKey, series, settings }: { metricKey: string; series: 
       <MetricChart title={metricKey} series={lines} xMode={settings.xMode} log={settings.log} smoothing={settings.smoothing} />
       {series && series.returned < series.total && (
         <p class="muted chart-note">
-          {series.returned.toLocaleString('en-US')} of {series.total.toLocaleString('en-US')} points shown (downsampled, extremes kept)
+          {formatCount(series.returned)} of {formatCount(series.total)} points shown (downsampled, extremes kept)
         </p>
       )}
     </div>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type MetricSummary, type Run, type RunStatus, type Series } from '../../api.js';
+import { toError } from '../../lib/errors.js';
 
 /** What the run page shows that changes while the run is running. */
 export interface RunData {
@@ -68,7 +69,7 @@ export function useRunData(id: string): RunDataState {
         if (live) schedule();
       } catch (error) {
         if (controller.signal.aborted) return;
-        const failure = error instanceof Error ? error : new Error(String(error));
+        const failure = toError(error);
         if (!last) {
           setState({ data: undefined, error: failure, refreshError: undefined, live: false });
           return;
