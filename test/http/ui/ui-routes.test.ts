@@ -55,6 +55,10 @@ describe('the web UI routes', () => {
     const icon = await app.inject({ url: '/favicon.svg' });
     expect(icon.headers['content-type']).toBe('image/svg+xml');
     expect(icon.headers['cache-control']).toBe('no-cache');
+    // What browsers ask every site for: the same icon.
+    const ico = await app.inject({ url: '/favicon.ico' });
+    expect(ico.statusCode).toBe(200);
+    expect(ico.body).toBe(icon.body);
     const unknown = await app.inject({ url: '/notes.unknown' });
     expect(unknown.headers['content-type']).toBe('application/octet-stream');
     expect(unknown.body).toBe('kept as bytes');

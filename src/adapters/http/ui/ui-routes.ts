@@ -51,6 +51,9 @@ export async function uiRoutes(app: FastifyInstance, options: UiOptions): Promis
     if (path === 'index.html') continue;
     app.get(`/${path}`, { schema: { hide: true } }, async (request, reply) => send(asset, request, reply));
   }
+  // Browsers ask every page's site for /favicon.ico (the API docs, a JSON answer opened in a tab).
+  const icon = assets.get('favicon.svg');
+  if (icon && !assets.has('favicon.ico')) app.get('/favicon.ico', { schema: { hide: true } }, async (request, reply) => send(icon, request, reply));
 }
 
 /**

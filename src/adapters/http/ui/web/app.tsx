@@ -1,11 +1,15 @@
 import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { hrefFor, useRoute, type Route } from './router.js';
-import { ComparePage } from './pages/compare-page.js';
-import { ExperimentPage } from './pages/experiment-page.js';
-import { ExperimentsPage } from './pages/experiments-page.js';
-import { RunPage } from './pages/run-page.js';
+import { lazyPage } from './components/lazy-page.js';
 import { Empty } from './components/states.js';
+
+// Each page is a chunk of its own, loaded when first shown: the run table does not wait for the
+// chart library to be compiled, nor the charts for the run table.
+const ExperimentsPage = lazyPage('the experiments', () => import('./pages/experiments-page.js').then((m) => m.ExperimentsPage));
+const ExperimentPage = lazyPage('the experiment', () => import('./pages/experiment-page.js').then((m) => m.ExperimentPage));
+const RunPage = lazyPage('the run', () => import('./pages/run-page.js').then((m) => m.RunPage));
+const ComparePage = lazyPage('the comparison', () => import('./pages/compare-page.js').then((m) => m.ComparePage));
 
 /** The shell: a header, then the view the URL names. */
 export function App() {
