@@ -156,7 +156,35 @@ function url(path: string, query: Query = {}): string {
   return `api/${path}${search ? `?${search}` : ''}`;
 }
 
+/**
+ * Answers asked for before the page that needs them was loaded (see prefetch.ts): the page's own
+ * identical request takes it instead of asking again. Taken once, and only while fresh.
+ */
+const prefetched = new Map<string, { at: number; answer: Promise<unknown> }>();
+const PREFETCH_FRESH_MS = 10_000;
+
+function requestKey(method: string, path: string, options: { query?: Query; body?: unknown }): string {
+  return `${method} ${url(path, options.query)} ${options.body === undefined ? '' : JSON.stringify(options.body)}`;
+}
+
+/** Starts a request now, for the page about to load; errors are left for that page to show. */
+export function prefetch(method: 'GET' | 'POST', path: string, options: { query?: Query; body?: unknown } = {}): void {
+  const answer = send(method, path, options);
+  answer.catch(() => undefined);
+  prefetched.set(requestKey(method, path, options), { at: Date.now(), answer });
+}
+
 async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const key = requestKey(method, path, options);
+  const early = prefetched.get(key);
+  if (early) {
+    prefetched.delete(key);
+    if (Date.now() - early.at < PREFETCH_FRESH_MS) return early.answer as Promise<T>;
+  }
+  return send<T>(method, path, options);
+}
+
+async function send<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const init: RequestInit = { method, headers: { accept: 'application/json' } };
   if (options.signal) init.signal = options.signal;
   if (options.body !== undefined) {

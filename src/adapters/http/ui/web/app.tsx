@@ -44,6 +44,15 @@ export function App() {
   );
 }
 
+/** Starts loading the code of the page a URL shows, before anything is rendered. */
+export function preloadView(route: Route): void {
+  const [first, id] = route.segments;
+  if (first === undefined || (first === 'experiments' && id === undefined)) ExperimentsPage.preload();
+  else if (first === 'experiments') ExperimentPage.preload();
+  else if (first === 'runs') RunPage.preload();
+  else if (first === 'compare') ComparePage.preload();
+}
+
 function pick(route: Route): { title: string; body: JSX.Element } {
   const [first, id] = route.segments;
   if (first === undefined || (first === 'experiments' && id === undefined)) return { title: 'Experiments', body: <ExperimentsPage route={route} /> };

@@ -7,11 +7,13 @@ import { ErrorBox, Loading } from './states.js';
  * A page whose code is loaded the first time it is shown (Vite makes each `import()` a chunk).
  * Once loaded it renders at once, with no loading state, on every later visit.
  */
-export function lazyPage<P extends object>(what: string, load: () => Promise<ComponentType<P>>): ComponentType<P> {
+export type LazyPage<P> = ComponentType<P> & { preload(): void };
+
+export function lazyPage<P extends object>(what: string, load: () => Promise<ComponentType<P>>): LazyPage<P> {
   let loaded: ComponentType<P> | undefined;
   let pending: Promise<ComponentType<P>> | undefined;
   const start = () => (pending ??= load().then((component) => (loaded = component)));
-  return function LazyPage(props: P) {
+  function LazyPage(props: P) {
     const [, setReady] = useState(false);
     const [error, setError] = useState<Error | undefined>();
     useEffect(() => {
@@ -35,5 +37,10 @@ export function lazyPage<P extends object>(what: string, load: () => Promise<Com
     }
     if (error) return <ErrorBox error={error} what={what} retry={() => location.reload()} />;
     return <Loading what={what} />;
+  }
+  // Starts loading the code before the page is rendered (a cold start knows its page at once).
+  LazyPage.preload = () => {
+    start().catch(() => undefined);
   };
+  return LazyPage;
 }

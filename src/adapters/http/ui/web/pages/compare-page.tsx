@@ -9,7 +9,7 @@ import { MetricTable } from './compare/metric-table.js';
 import { defaultChartKeys, OverlayCharts } from './compare/overlay-charts.js';
 import { ParallelCoordinates } from './compare/parallel-coordinates.js';
 import { ParameterDiff } from './compare/parameter-diff.js';
-import { MAX_CHART_RUNS, readState, stateKey, type CompareState } from './compare/state.js';
+import { compareBody, MAX_CHART_RUNS, readState, stateKey, type CompareState } from './compare/state.js';
 import { writeQuery } from './compare/write-query.js';
 import { useSeries, type SeriesState } from './compare/use-series.js';
 import './compare/compare.css';
@@ -24,7 +24,7 @@ export function ComparePage({ route }: { route: Route }) {
   const runsKey = runIds.join(',');
   const goalsKey = JSON.stringify(goals);
   const comparison = useAsync<Comparison | undefined>(
-    (signal) => (runIds.length === 0 ? Promise.resolve(undefined) : api.post<Comparison>('runs/compare', { runIds, ...(Object.keys(goals).length > 0 ? { goals } : {}) }, signal)),
+    (signal) => (runIds.length === 0 ? Promise.resolve(undefined) : api.post<Comparison>('runs/compare', compareBody(state), signal)),
     [runsKey, goalsKey],
   );
   const data = comparison.data;

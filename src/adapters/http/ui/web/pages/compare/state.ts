@@ -53,3 +53,8 @@ export function formatGoals(goals: Record<string, Goal>): string | undefined {
   return terms.length > 0 ? terms.join(',') : undefined;
 }
 
+
+/** The body of `POST /api/runs/compare` for a state (the page and the prefetch send the same). */
+export function compareBody(state: CompareState): { runIds: string[]; goals?: Record<string, 'min' | 'max'> } {
+  return { runIds: state.runIds, ...(Object.keys(state.goals).length > 0 ? { goals: state.goals } : {}) };
+}

@@ -1,11 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Series } from '../../api.js';
 import { toError } from '../../lib/errors.js';
-import { pointsPerLine } from './points.js';
+import { pointsPerLine, seriesBodies } from './points.js';
 
-/** The API's bounds for one `POST /api/metrics/series`. */
-const MAX_RUNS = 100;
-const MAX_KEYS = 20;
 
 export interface SeriesState {
   /** A run's history of a key, once it has arrived. */
@@ -52,11 +49,8 @@ export function useSeries(runIds: string[], keys: string[]): SeriesState {
     const controller = new AbortController();
     setStatus((s) => ({ version: s.version, loading: true }));
     const requests: Promise<{ series: Series[] }>[] = [];
-    for (let r = 0; r < missingRuns.length; r += MAX_RUNS) {
-      for (let k = 0; k < missingKeys.length; k += MAX_KEYS) {
-        const body = { runIds: missingRuns.slice(r, r + MAX_RUNS), keys: missingKeys.slice(k, k + MAX_KEYS), maxPoints };
-        requests.push(api.post<{ series: Series[] }>('metrics/series', body, controller.signal));
-      }
+    for (const body of seriesBodies(missingRuns, missingKeys, maxPoints)) {
+      requests.push(api.post<{ series: Series[] }>('metrics/series', body, controller.signal));
     }
     Promise.all(requests).then(
       (answers) => {
