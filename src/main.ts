@@ -181,8 +181,11 @@ async function serve(config: Config): Promise<void> {
       process.exitCode = 1;
     }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // `on`, not `once`: Ctrl-C on `npm start` delivers SIGINT twice (the terminal signals the whole
+  // process group, and npm forwards its own), and Node's default for the second would kill the
+  // process in the middle of its shutdown. Repeats are ignored by stop().
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   // The bound address, not the configured one: with FATHOM_PORT=0 the OS picks the port.
   const address = await app.listen({ host: config.host, port: config.port }).catch(async (error: NodeJS.ErrnoException) => {
     await fathom.close();

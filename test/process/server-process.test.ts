@@ -159,6 +159,15 @@ describe('the fathom process', () => {
     expect(await logged(fathom, /stopping/)).toMatchObject({ signal });
   });
 
+  it('stops cleanly on Ctrl-C through npm: two SIGINTs in a row (the process group, then npm forwarding)', async () => {
+    const fathom = await startFathom();
+    expect((await fetch(`${fathom.base}/healthz`)).status).toBe(200);
+    fathom.child.kill('SIGINT');
+    fathom.child.kill('SIGINT');
+    expect(await fathom.exited).toEqual({ code: 0, signal: null });
+    expect(await logged(fathom, /^stopped$/)).toBeDefined();
+  });
+
   it.each([
     ['a one-shot connection', () => false as const],
     ['a keep-alive connection', () => new Agent({ keepAlive: true })],
