@@ -115,6 +115,10 @@ describeUi('the experiment page', (ui) => {
     await expect.poll(() => rowNames(page)).toEqual(expected);
     await page.getByText(`${expected.length} runs match`).waitFor();
     expect(new URLSearchParams(page.url().split('?')[1]).get('filter')).toBe("params.optimizer = 'sgd' and metrics.acc >= 0.6");
+    // Escape undoes an edit: the box shows the filter in force again (not an empty search box).
+    await box.pressSequentially(' and more');
+    await box.press('Escape');
+    expect(await box.inputValue()).toBe("params.optimizer = 'sgd' and metrics.acc >= 0.6");
 
     ui().expectFailures(/runs\?/);
     await box.fill('params.lr 0.01 and metrics.acc > 0.9');

@@ -26,6 +26,18 @@ export interface MetricChartProps {
   onDrawn?: () => void;
 }
 
+/**
+ * The x range is the data's; one instant or one step (a history logged in one batch shares its
+ * timestamp) gets a minute or a step either side, where uPlot would stretch it over years.
+ */
+function xRange(xMode: 'step' | 'time') {
+  const pad = xMode === 'time' ? 60 : 1;
+  return (_u: uPlot, min: number | null, max: number | null): [number, number] => {
+    if (min == null || max == null) return [0, pad];
+    return min === max ? [min - pad, max + pad] : [min, max];
+  };
+}
+
 /** Steps are whole numbers: tick at 1, 2, 5, 10, 20, 50, … apart, never at 0.5. */
 const STEP_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 
@@ -60,7 +72,7 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
       legend: { show: series.length <= 12, live: true },
       cursor: { focus: { prox: 24 }, drag: { x: true, y: false } },
       focus: { alpha: 0.35 },
-      scales: { x: { time: xMode === 'time' }, y: log ? { distr: 3 } : {} },
+      scales: { x: { time: xMode === 'time', range: xRange(xMode) }, y: log ? { distr: 3 } : {} },
       axes: [xMode === 'time' ? { label: 'time' } : { label: 'step', incrs: STEP_INCREMENTS }, { size: 64 }],
       series: [
         { label: xMode === 'time' ? 'time' : 'step', value: (_u, v) => (v == null ? '—' : xMode === 'time' ? formatDate(new Date(v * 1000).toISOString()) : String(v)) },

@@ -56,9 +56,10 @@ export function formatCount(n: number): string {
 }
 
 /**
- * A run as every page names it: its name, or the start of its id (enough to tell runs apart) for
- * a run without one; an empty name would be an empty link.
+ * A run as every page names it: its name, or for a run without one the end of its id (ids begin
+ * with their creation time, so runs made together share the start); an empty name would be an
+ * empty link.
  */
 export function runLabel(name: string | undefined, id: string): string {
-  return name ? name : id.slice(0, 8);
+  return name ? name : `…${id.slice(-8)}`;
 }

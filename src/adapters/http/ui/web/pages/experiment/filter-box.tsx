@@ -56,7 +56,11 @@ export function FilterBox({ applied, onApply, error }: Props) {
           aria-describedby={error !== undefined ? 'run-filter-error' : 'run-filter-help'}
           onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') setText(applied);
+            // A search input clears itself on Escape: keep the filter in force in the box instead.
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              setText(applied);
+            }
           }}
         />
         <button type="submit">Apply</button>

@@ -1,7 +1,7 @@
 import { useId } from 'preact/hooks';
 import { api, encodePath, type Artifact, type Run } from '../../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
-import { formatBytes, formatCount, formatDate } from '../../lib/format.js';
+import { formatBytes, formatCount, formatDate, runLabel } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
 import { CopyButton } from './copy-button.js';
 import { isUnfinished } from './use-run-data.js';
@@ -103,7 +103,7 @@ function ModelHistory({ run, name }: { run: Run; name: string }) {
                       <strong>this run</strong>
                     ) : (
                       <a href={hrefFor(['runs', a.runId])} class="mono" title={a.runId}>
-                        {a.runId.slice(0, 8)}
+                        {runLabel(undefined, a.runId)}
                       </a>
                     )}
                   </td>
