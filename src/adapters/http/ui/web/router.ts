@@ -24,14 +24,19 @@ export function useRoute(): Route {
 }
 
 /**
- * Replaces some query values of the view, keeping the rest (and the path). It reads the URL as it
- * is now, not as `route` was at the last render, so two quick changes (a debounced search and a
- * click) both land; a write arriving after the person left the view is dropped.
+ * Replaces some query values of the view shown now, keeping the rest (and the path). The URL is
+ * read when the write happens, not taken from a render's route: a debounced search, or a callback
+ * kept by a memoised part of a page, would otherwise undo a change made since.
  */
-export function setQuery(route: Route, changes: Record<string, string | undefined>, options: { replace?: boolean } = { replace: true }): void {
+export function updateQuery(changes: Record<string, string | undefined>, options: { replace?: boolean } = { replace: true }): void {
   const current = parseHash(location.hash);
-  if (current.segments.join('/') !== route.segments.join('/')) return;
   const query: Record<string, string | undefined> = Object.fromEntries(current.query.entries());
   Object.assign(query, changes);
-  navigate(hrefFor(route.segments, query), options);
+  navigate(hrefFor(current.segments, query), options);
+}
+
+/** updateQuery, but only while `route`'s view is still shown: a late write never drags a person back. */
+export function setQuery(route: Route, changes: Record<string, string | undefined>, options?: { replace?: boolean }): void {
+  if (parseHash(location.hash).segments.join('/') !== route.segments.join('/')) return;
+  updateQuery(changes, options);
 }

@@ -1,7 +1,6 @@
 import { useId, useMemo } from 'preact/hooks';
 import { chartSettingsKey, chartSettingsQuery, MAX_SMOOTHING, readChartSettings, type ChartSettings } from '../lib/chart-settings.js';
-import { parseHash } from '../lib/route.js';
-import { setQuery } from '../router.js';
+import { updateQuery } from '../router.js';
 import './chart-controls.css';
 
 /**
@@ -16,7 +15,7 @@ export function useChartSettings(query: URLSearchParams): ChartSettings {
 
 /** Writes settings to the URL as it is when the control is used, whatever render drew the control. */
 export function writeChartSettings(changes: Partial<ChartSettings>): void {
-  setQuery(parseHash(location.hash), chartSettingsQuery(changes));
+  updateQuery(chartSettingsQuery(changes));
 }
 
 /** Smoothing, log scale and x-axis for every chart of a page; each lands in the URL. */

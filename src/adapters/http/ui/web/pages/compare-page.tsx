@@ -3,14 +3,13 @@ import { api, ApiError, type Comparison } from '../api.js';
 import { useChartSettings } from '../components/chart-controls.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/states.js';
 import type { ChartSettings } from '../lib/chart-settings.js';
-import { hrefFor, type Route } from '../router.js';
+import { hrefFor, updateQuery, type Route } from '../router.js';
 import { CompareHeader } from './compare/header.js';
 import { MetricTable } from './compare/metric-table.js';
 import { defaultChartKeys, OverlayCharts } from './compare/overlay-charts.js';
 import { ParallelCoordinates } from './compare/parallel-coordinates.js';
 import { ParameterDiff } from './compare/parameter-diff.js';
 import { compareBody, MAX_CHART_RUNS, readState, stateKey, type CompareState } from './compare/state.js';
-import { writeQuery } from './compare/write-query.js';
 import { useSeries, type SeriesState } from './compare/use-series.js';
 import './compare/compare.css';
 
@@ -34,7 +33,7 @@ export function ComparePage({ route }: { route: Route }) {
   // link, a reload): the charts then wait for the slower answer only, not for both in turn.
   const chartKeys = state.metrics ?? (current && data ? defaultChartKeys(data) : []);
   const series = useSeries(runIds.slice(0, MAX_CHART_RUNS), chartKeys);
-  const removeRun = (id: string) => writeQuery({ runs: runIds.filter((r) => r !== id).join(',') }, { replace: false });
+  const removeRun = (id: string) => updateQuery({ runs: runIds.filter((r) => r !== id).join(',') }, { replace: false });
 
   if (runIds.length === 0) return <NoRuns />;
 
@@ -61,13 +60,13 @@ function CompareBody({ state, settings, comparison, series }: { state: CompareSt
   const tables = useMemo(
     () => (
       <>
-        <ParameterDiff comparison={comparison} onlyDiff={state.onlyDiff} onOnlyDiff={(on) => writeQuery({ only: on ? 'diff' : undefined })} />
+        <ParameterDiff comparison={comparison} onlyDiff={state.onlyDiff} onOnlyDiff={(on) => updateQuery({ only: on ? 'diff' : undefined })} />
         <MetricTable comparison={comparison} goals={state.goals} />
       </>
     ),
     [comparison, state.onlyDiff, goalsKey],
   );
-  const plot = useMemo(() => <ParallelCoordinates comparison={comparison} metricKey={state.pc} onMetric={(key) => writeQuery({ pc: key })} />, [comparison, state.pc]);
+  const plot = useMemo(() => <ParallelCoordinates comparison={comparison} metricKey={state.pc} onMetric={(key) => updateQuery({ pc: key })} />, [comparison, state.pc]);
   return (
     <>
       {comparison.runs.length === 1 && (

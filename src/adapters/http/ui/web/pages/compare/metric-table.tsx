@@ -1,9 +1,9 @@
 import type { Comparison } from '../../api.js';
 import { Empty } from '../../components/states.js';
 import { formatValue } from '../../lib/format.js';
+import { updateQuery } from '../../router.js';
 import { compareLabel } from './header.js';
 import { formatGoals, type Goal } from './state.js';
-import { writeQuery } from './write-query.js';
 
 /**
  * Rows are metric keys (latest values), columns runs. The API picks best and worst by each
@@ -11,7 +11,7 @@ import { writeQuery } from './write-query.js';
  */
 export function MetricTable({ comparison, goals }: { comparison: Comparison; goals: Record<string, Goal> }) {
   const { runs, metricComparison } = comparison;
-  const flip = (key: string, goal: Goal) => writeQuery({ goals: formatGoals({ ...goals, [key]: goal === 'min' ? 'max' : 'min' }) });
+  const flip = (key: string, goal: Goal) => updateQuery({ goals: formatGoals({ ...goals, [key]: goal === 'min' ? 'max' : 'min' }) });
   return (
     <section class="compare-section" aria-labelledby="compare-metrics">
       <div class="section-head">

@@ -5,9 +5,9 @@ import { ChartControls } from '../../components/chart-controls.js';
 import { Empty, ErrorBox } from '../../components/states.js';
 import type { ChartSettings } from '../../lib/chart-settings.js';
 import { plottable } from '../../lib/values.js';
+import { updateQuery } from '../../router.js';
 import { compareLabel } from './header.js';
 import { MAX_CHART_RUNS, type CompareState } from './state.js';
-import { writeQuery } from './write-query.js';
 import type { SeriesState } from './use-series.js';
 
 /** How many metrics get a chart when the URL chooses none. */
@@ -33,7 +33,7 @@ export function OverlayCharts({ state, settings, comparison, metricKeys, series 
   const choose = (key: string, on: boolean) => {
     const next = on ? metricKeys.filter((k) => k === key || chosen.includes(k)) : chosen.filter((k) => k !== key);
     // An empty choice is kept as such (`metrics=` would read as "the default" again).
-    writeQuery({ metrics: next.length > 0 ? next.join(',') : ',' });
+    updateQuery({ metrics: next.length > 0 ? next.join(',') : ',' });
   };
 
   return (

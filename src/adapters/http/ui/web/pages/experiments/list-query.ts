@@ -1,5 +1,5 @@
-import { hrefFor, parseHash, type Route } from '../../lib/route.js';
-import { navigate } from '../../router.js';
+import type { Route } from '../../lib/route.js';
+import { updateQuery } from '../../router.js';
 
 /** The columns the API can order experiments by (`orderBy`). */
 export type SortField = 'name' | 'createdAt' | 'updatedAt';
@@ -61,14 +61,9 @@ export function apiQuery(query: ListQuery, pageSize: number): Record<string, str
   };
 }
 
-/**
- * Changes some of the list's URL values. The current hash is read at call time rather than taken
- * from a render's route, because the search box writes after a debounce, when the route it saw
- * may be stale (a chip toggled meanwhile).
- */
+/** Changes some of the list's URL values (on the URL as it is now: see updateQuery). */
 export function updateListUrl(changes: Partial<{ q: string; tags: string[]; trash: boolean; sort: Sort }>, options: { replace?: boolean } = { replace: true }): void {
-  const route = parseHash(location.hash);
-  const query: Record<string, string | undefined> = Object.fromEntries(route.query.entries());
+  const query: Record<string, string | undefined> = {};
   if (changes.q !== undefined) query.q = changes.q.trim() === '' ? undefined : changes.q;
   if (changes.tags !== undefined) query.tags = changes.tags.length > 0 ? changes.tags.join(',') : undefined;
   if (changes.trash !== undefined) query.trash = changes.trash ? '1' : undefined;
@@ -76,5 +71,5 @@ export function updateListUrl(changes: Partial<{ q: string; tags: string[]; tras
     const sort = formatSort(changes.sort);
     query.sort = sort === formatSort(DEFAULT_SORT) ? undefined : sort;
   }
-  navigate(hrefFor(route.segments, query), options);
+  updateQuery(query, options);
 }
