@@ -23,6 +23,18 @@ import { describePostgres } from '../../support/postgres.js';
 const T0 = Date.parse('2026-01-15T10:00:00.000Z');
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The store as it is, but for its delete. */
+function withDelete(store: BlobStore, remove: (key: string) => Promise<void>): BlobStore {
+  return {
+    put: (source, options) => store.put(source, options),
+    get: (key, range) => store.get(key, range),
+    size: (key) => store.size(key),
+    modifiedAt: (key) => store.modifiedAt(key),
+    list: () => store.list(),
+    delete: remove,
+  };
+}
+
 interface Server {
   store: PostgresStore;
   blobs: BlobStore;
@@ -125,18 +137,12 @@ describePostgres('blob holds across servers (PostgresBlobHolds)', (postgres) => 
     const mayFinish = new Promise<void>((resolve) => (finish = resolve));
     const { a, b } = await fresh({
       a: {
-        blobs: (store) => ({
-          put: (source, options) => store.put(source, options),
-          get: (key, range) => store.get(key, range),
-          size: (key) => store.size(key),
-          modifiedAt: (key) => store.modifiedAt(key),
-          list: () => store.list(),
-          delete: async (key) => {
+        blobs: (store) =>
+          withDelete(store, async (key) => {
             deleting();
             await mayFinish;
             await store.delete(key);
-          },
-        }),
+          }),
       },
     });
     const first = await a.upload('run-a', 'a.bin', 'weights being freed');
@@ -164,17 +170,11 @@ describePostgres('blob holds across servers (PostgresBlobHolds)', (postgres) => 
     const { a, b } = await fresh({
       a: {
         deleteTimeoutMs: 200,
-        blobs: (store) => ({
-          put: (source, options) => store.put(source, options),
-          get: (key, range) => store.get(key, range),
-          size: (key) => store.size(key),
-          modifiedAt: (key) => store.modifiedAt(key),
-          list: () => store.list(),
-          delete: async (key) => {
+        blobs: (store) =>
+          withDelete(store, async (key) => {
             if (key === slowKey) await mayFinish;
             await store.delete(key);
-          },
-        }),
+          }),
       },
     });
     const slow = await a.upload('run-a', 'slow.bin', 'deleted slowly');
