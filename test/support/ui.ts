@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, inject, it } from 'vitest';
 import { buildServer } from '../../src/adapters/http/server.js';
 import { aFathom, type TestFathom } from './fathom.js';
-import { buildUi, CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS } from './ui-build.js';
+import { CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS } from './ui-build.js';
 
 export { CHROMIUM, CHROMIUM_FLAGS } from './ui-build.js';
 
@@ -100,7 +100,8 @@ export function describeUi(name: string, body: (ui: () => UiSession) => void): v
     const pages: Page[] = [];
 
     beforeAll(async () => {
-      const uiDir = inject('fathomUiDir') ?? (await buildOwnUi());
+      const uiDir = inject('fathomUiDir');
+      if (uiDir === undefined) throw new Error('no UI build: run the browser tests through the e2e vitest project, whose global set-up builds it');
       server = await startUiServer(uiDir);
       browser = await launchBrowser();
     }, 120_000);
@@ -159,11 +160,4 @@ export function describeUi(name: string, body: (ui: () => UiSession) => void): v
       };
     });
   });
-}
-
-/** A file run outside the e2e project (no globalSetup) builds the UI for itself. */
-async function buildOwnUi(): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), 'fathom-ui-'));
-  await buildUi(outDir);
-  return outDir;
 }
