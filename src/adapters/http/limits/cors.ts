@@ -1,0 +1,30 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Cross-origin calls from browsers, only for the configured origins (FATHOM_CORS_ORIGINS);
+ * without any, no CORS header is ever sent and browsers keep other sites' pages out. Credentials
+ * (cookies) are never allowed: the API takes a token in the Authorization header, which is
+ * therefore an allowed request header, and `*` is safe only because of that.
+ */
+export async function allowCrossOrigin(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
+  await app.register(cors, {
+    origin: origins.includes('*') ? '*' : [...origins],
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'If-Range', 'Range'],
+    exposedHeaders: [
+      'Location',
+      'ETag',
+      'Content-Disposition',
+      'Content-Range',
+      'Accept-Ranges',
+      'Retry-After',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
+    maxAge: 600,
+  });
+}
