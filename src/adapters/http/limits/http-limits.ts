@@ -67,7 +67,7 @@ const entry = (prefixes: string[], method: string, path: string, body: RouteBody
  */
 export const ROUTE_BODIES: ReadonlyMap<string, RouteBody> = new Map<string, RouteBody>([
   ['POST /api/runs/:id/metrics', { kind: 'batch', batchFields: ['metrics'] }],
-  ['POST /api/runs/:id/parameters', { kind: 'batch', batchFields: ['parameters'] }],
+  ['POST /api/runs/:id/params', { kind: 'batch', batchFields: ['parameters'] }],
   ['POST /api/experiments/:id/runs', { kind: 'batch', batchFields: ['parameters'] }],
   ['PATCH /api/runs/:id', { kind: 'batch' }],
   ['POST /api/runs/:id/artifacts', { kind: 'upload' }],
