@@ -9,8 +9,12 @@ import type { FastifyInstance } from 'fastify';
  */
 export async function allowCrossOrigin(app: FastifyInstance, origins: readonly string[]): Promise<void> {
   if (origins.length === 0) return;
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
   await app.register(cors, {
-    origin: origins.includes('*') ? '*' : [...origins],
+    // A function, not the list: for an origin not listed the plugin then does nothing at all (a
+    // list would still answer a preflight with the allowed methods and headers).
+    origin: (origin, callback) => callback(null, origin !== undefined && (any || allowed.has(origin)) ? (any ? '*' : origin) : false),
     credentials: false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'If-Range', 'Range'],
