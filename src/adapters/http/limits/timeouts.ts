@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ServerOptions } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { problem } from '../shared/problem.js';
 import type { HttpLimits } from './http-limits.js';
 
@@ -34,6 +34,7 @@ export function timeoutOptions(limits: HttpLimits): { connectionTimeout: number;
  */
 export function boundRequestTime(app: FastifyInstance, limits: HttpLimits): void {
   const ms = limits.requestTimeoutMs;
+  const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
   app.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config.body?.kind === 'upload') {
       done();
@@ -55,20 +56,13 @@ export function boundRequestTime(app: FastifyInstance, limits: HttpLimits): void
       response.end(body, () => request.raw.socket?.destroy());
     }, ms);
     timer.unref();
-    const clear = (): void => clearTimeout(timer);
-    request.timeoutTimer = clear;
-    reply.raw.once('close', clear);
+    timers.set(request, timer);
+    reply.raw.once('close', () => clearTimeout(timer));
     done();
   });
+  // The body has arrived (and been parsed) by now.
   app.addHook('preValidation', (request, _reply, done) => {
-    request.timeoutTimer?.();
+    clearTimeout(timers.get(request));
     done();
   });
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Clears the whole-request timer once the body has arrived. */
-    timeoutTimer?: () => void;
-  }
 }
