@@ -14,6 +14,23 @@ export interface Config {
   durability: 'normal' | 'strict';
   /** Where artifact bytes go: files under the data directory, or an S3-compatible bucket. */
   blob: BlobConfig;
+  /** What one server accepts from clients (docs/deployment.md#limits). */
+  limits: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  maxJsonBytes: number;
+  maxBatchBytes: number;
+  maxBatchItems: number;
+  /** Requests per window per credential (or client address); 0: off. */
+  rateLimit: number;
+  rateLimitWindowMs: number;
+  maxConcurrentUploads: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Exact origins (scheme://host[:port]) or ['*']; empty: no CORS. */
+  corsOrigins: string[];
 }
 
 export interface PostgresConfig {
@@ -75,6 +92,18 @@ Options (each also as an environment variable):
   --s3-endpoint URL        FATHOM_S3_ENDPOINT       an S3-compatible endpoint, e.g. MinIO (AWS)
                            credentials: the standard AWS variables (AWS_ACCESS_KEY_ID, …)
   --log-level LEVEL        FATHOM_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent (info)
+
+Limits (docs/deployment.md#limits; the defaults are far above what a laptop sends):
+  --max-json-bytes N       FATHOM_MAX_JSON_BYTES    largest JSON body of a record, change or query (1048576)
+  --max-batch-bytes N      FATHOM_MAX_BATCH_BYTES   largest JSON body of a batch (16777216)
+  --max-batch-items N      FATHOM_MAX_BATCH_ITEMS   items in one batch array: points, parameters, tags (10000)
+  --rate-limit N           FATHOM_RATE_LIMIT        requests per window per token (or address), 0 = off (300000)
+  --rate-limit-window MS   FATHOM_RATE_LIMIT_WINDOW the rate limit's window (60000)
+  --max-concurrent-uploads N  FATHOM_MAX_CONCURRENT_UPLOADS  uploads at once; more get 503 (64)
+  --headers-timeout MS     FATHOM_HEADERS_TIMEOUT   request headers must arrive within (30000)
+  --idle-timeout MS        FATHOM_IDLE_TIMEOUT      close a connection silent this long, e.g. a stalled upload (120000)
+  --request-timeout MS     FATHOM_REQUEST_TIMEOUT   a request other than an upload must arrive whole within (300000)
+  --cors-origins LIST      FATHOM_CORS_ORIGINS      origins allowed to call the API from browsers, comma-separated, or * (none)
   --help, -h               this text
 
 migrate-store: the options above name the source, as when serving; the target takes these, and no
@@ -216,7 +245,47 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     ...(store === 'postgres' ? { postgres: postgresConfig(pick) } : {}),
     durability,
     blob: blobConfig(pick, env),
+    limits: limitsConfig(pick),
   };
+}
+
+const MiB = 1024 * 1024;
+
+function limitsConfig(pick: (flag: FlagName, name: string) => string | undefined): LimitsConfig {
+  const whole = (flag: FlagName, name: string, fallback: number, min: number, max: number, unit = ''): number =>
+    integer(pick(flag, name) ?? String(fallback), `${name} (--${flag}${unit})`, min, max);
+  const DAY = 86_400_000;
+  return {
+    maxJsonBytes: whole('max-json-bytes', 'FATHOM_MAX_JSON_BYTES', MiB, 1024, 1024 * MiB),
+    maxBatchBytes: whole('max-batch-bytes', 'FATHOM_MAX_BATCH_BYTES', 16 * MiB, 1024, 1024 * MiB),
+    maxBatchItems: whole('max-batch-items', 'FATHOM_MAX_BATCH_ITEMS', 10_000, 1, 10_000_000),
+    rateLimit: whole('rate-limit', 'FATHOM_RATE_LIMIT', 300_000, 0, Number.MAX_SAFE_INTEGER),
+    rateLimitWindowMs: whole('rate-limit-window', 'FATHOM_RATE_LIMIT_WINDOW', 60_000, 1000, DAY, ', ms'),
+    maxConcurrentUploads: whole('max-concurrent-uploads', 'FATHOM_MAX_CONCURRENT_UPLOADS', 64, 1, 100_000),
+    headersTimeoutMs: whole('headers-timeout', 'FATHOM_HEADERS_TIMEOUT', 30_000, 100, DAY, ', ms'),
+    idleTimeoutMs: whole('idle-timeout', 'FATHOM_IDLE_TIMEOUT', 120_000, 100, DAY, ', ms'),
+    requestTimeoutMs: whole('request-timeout', 'FATHOM_REQUEST_TIMEOUT', 300_000, 100, DAY, ', ms'),
+    corsOrigins: corsOrigins(pick('cors-origins', 'FATHOM_CORS_ORIGINS')),
+  };
+}
+
+/**
+ * Origins as browsers send them: scheme://host[:port], no path; or `*` alone (safe only because
+ * the API never accepts browser credentials such as cookies: tokens travel in a header).
+ */
+function corsOrigins(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const origins = text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  if (origins.includes('*')) {
+    if (origins.length > 1) throw new ConfigError("FATHOM_CORS_ORIGINS (--cors-origins) is either '*' alone or a list of origins, not both");
+    return origins;
+  }
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^\s/?#]+$/.test(origin)) {
+      throw new ConfigError(`FATHOM_CORS_ORIGINS (--cors-origins) holds origins such as https://app.example.com (scheme, host, optional port; no path), not '${origin}'`);
+    }
+  }
+  return [...new Set(origins)];
 }
 
 function postgresConfig(pick: (flag: FlagName, name: string) => string | undefined): PostgresConfig {
@@ -278,6 +347,16 @@ function parseFlags(argv: string[]) {
         's3-prefix': { type: 'string' },
         's3-region': { type: 'string' },
         's3-endpoint': { type: 'string' },
+        'max-json-bytes': { type: 'string' },
+        'max-batch-bytes': { type: 'string' },
+        'max-batch-items': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'rate-limit-window': { type: 'string' },
+        'max-concurrent-uploads': { type: 'string' },
+        'headers-timeout': { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'cors-origins': { type: 'string' },
       },
       strict: true,
     });

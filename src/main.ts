@@ -165,7 +165,7 @@ function sweepInBackground(fathom: Fathom, log: FastifyBaseLogger): void {
 /** Loads config, builds the container and the server, listens; stops gracefully on SIGTERM/SIGINT. */
 async function serve(config: Config): Promise<void> {
   const fathom = await buildContainer(config);
-  const app = await buildServer({ container: fathom.container, logger: { level: config.logLevel }, uiDir: fileURLToPath(new URL('./ui/', import.meta.url)) });
+  const app = await buildServer({ container: fathom.container, limits: config.limits, logger: { level: config.logLevel }, uiDir: fileURLToPath(new URL('./ui/', import.meta.url)) });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

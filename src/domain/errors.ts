@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RANGE_NOT_SATISFIABLE'
   | 'UNAVAILABLE'
+  | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL';
 
 /** One bad field: `path` is a JSON-pointer-like location ("/metrics/3/value"), `message` says why. */
@@ -58,6 +59,11 @@ export class RangeNotSatisfiableError extends DomainError {
 
 export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';
+}
+
+/** A client used up its share (requests in a window): it may retry later. */
+export class ResourceExhaustedError extends DomainError {
+  readonly code = 'RESOURCE_EXHAUSTED';
 }
 
 /** Bad input. Lists every bad field so a client can fix them all in one round trip. */

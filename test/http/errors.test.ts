@@ -209,7 +209,7 @@ describe('request bodies', () => {
   });
 
   it('a JSON body over the limit is a 413 problem', async () => {
-    const { app } = await customServer({ bodyLimit: 1024 });
+    const { app } = await customServer({ limits: { maxJsonBytes: 1024 } });
     const response = await app.inject({ method: 'POST', url: '/api/experiments', payload: { name: 'big', description: 'd'.repeat(2048) } });
     expectProblem(response, 413, 'PAYLOAD_TOO_LARGE');
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { TOKENS } from '../../src/application/tokens.js';
+import type { HttpLimits } from '../../src/adapters/http/limits/http-limits.js';
 import { buildServer } from '../../src/adapters/http/server.js';
 import { buildContainer } from '../../src/composition-root.js';
 import { FixedClock } from './fixed-clock.js';
@@ -52,9 +53,9 @@ export interface TestServer extends TestFathom {
 }
 
 /** A Fathom with its Fastify app built (not listening): drive it with `app.inject()`. */
-export async function aServer(options: { maxUploadBytes?: number } = {}): Promise<TestServer> {
+export async function aServer(options: { maxUploadBytes?: number; limits?: Partial<HttpLimits> } = {}): Promise<TestServer> {
   const fathom = await aFathom(options);
-  const app = await buildServer({ container: fathom.container });
+  const app = await buildServer({ container: fathom.container, ...(options.limits ? { limits: options.limits } : {}) });
   await app.ready();
   return {
     ...fathom,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_HTTP_LIMITS } from '../../src/adapters/http/limits/http-limits.js';
 import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, loadConfig } from '../../src/config.js';
 
 const GiB = 1024 ** 3;
@@ -25,6 +26,8 @@ describe('loadConfig', () => {
       store: 'sqlite',
       durability: 'normal',
       blob: { kind: 'fs' },
+      // The server's own defaults (used when a test builds one without a config): one set of numbers.
+      limits: DEFAULT_HTTP_LIMITS,
     });
   });
 
@@ -47,6 +50,7 @@ describe('loadConfig', () => {
       store: 'memory',
       durability: 'strict',
       blob: { kind: 'fs' },
+      limits: DEFAULT_HTTP_LIMITS,
     });
   });
 
@@ -81,6 +85,7 @@ describe('loadConfig', () => {
       store: 'memory',
       durability: 'strict',
       blob: { kind: 's3', bucket: 'flag-bucket', prefix: '', region: 'us-east-1' },
+      limits: DEFAULT_HTTP_LIMITS,
     });
   });
 
@@ -284,5 +289,52 @@ describe('--help', () => {
     for (const name of ['FATHOM_HOST', 'FATHOM_PORT', 'FATHOM_DATA_DIR', 'FATHOM_STORE', 'FATHOM_DURABILITY', 'FATHOM_MAX_UPLOAD_BYTES', 'FATHOM_LOG_LEVEL', 'FATHOM_BLOB', 'FATHOM_S3_BUCKET', 'FATHOM_S3_PREFIX', 'FATHOM_S3_REGION', 'FATHOM_S3_ENDPOINT', 'gc']) {
       expect(USAGE).toContain(name);
     }
+  });
+});
+
+describe('limits settings', () => {
+  it('reads every limit from a flag or its FATHOM_* variable', () => {
+    const env = {
+      FATHOM_MAX_JSON_BYTES: '2048',
+      FATHOM_MAX_BATCH_BYTES: '4096',
+      FATHOM_MAX_BATCH_ITEMS: '5',
+      FATHOM_RATE_LIMIT: '0',
+      FATHOM_RATE_LIMIT_WINDOW: '1000',
+      FATHOM_MAX_CONCURRENT_UPLOADS: '2',
+      FATHOM_HEADERS_TIMEOUT: '1500',
+      FATHOM_IDLE_TIMEOUT: '2500',
+      FATHOM_REQUEST_TIMEOUT: '3500',
+      FATHOM_CORS_ORIGINS: 'https://a.example.com, http://127.0.0.1:3000',
+    };
+    expect(loadConfig([], env).limits).toEqual({
+      maxJsonBytes: 2048,
+      maxBatchBytes: 4096,
+      maxBatchItems: 5,
+      rateLimit: 0,
+      rateLimitWindowMs: 1000,
+      maxConcurrentUploads: 2,
+      headersTimeoutMs: 1500,
+      idleTimeoutMs: 2500,
+      requestTimeoutMs: 3500,
+      corsOrigins: ['https://a.example.com', 'http://127.0.0.1:3000'],
+    });
+    const flags = ['--max-json-bytes', '4096', '--rate-limit=10', '--max-concurrent-uploads', '7', '--idle-timeout', '900', '--cors-origins', '*'];
+    expect(loadConfig(flags, env).limits).toMatchObject({ maxJsonBytes: 4096, rateLimit: 10, maxConcurrentUploads: 7, idleTimeoutMs: 900, corsOrigins: ['*'], maxBatchItems: 5 });
+  });
+
+  it('refuses a limit out of range, naming the variable and the flag', () => {
+    expect(() => loadConfig([], { FATHOM_MAX_JSON_BYTES: '10' })).toThrow(/FATHOM_MAX_JSON_BYTES \(--max-json-bytes\) must be a whole number from 1024/);
+    expect(() => loadConfig([], { FATHOM_MAX_BATCH_ITEMS: '0' })).toThrow(/FATHOM_MAX_BATCH_ITEMS/);
+    expect(() => loadConfig([], { FATHOM_RATE_LIMIT: '-1' })).toThrow(/FATHOM_RATE_LIMIT \(--rate-limit\)/);
+    expect(() => loadConfig([], { FATHOM_MAX_CONCURRENT_UPLOADS: '0' })).toThrow(/FATHOM_MAX_CONCURRENT_UPLOADS/);
+    expect(() => loadConfig(['--idle-timeout', '1s'], {})).toThrow(/FATHOM_IDLE_TIMEOUT \(--idle-timeout, ms\)/);
+  });
+
+  it('takes CORS origins as scheme://host[:port], or * alone', () => {
+    expect(() => loadConfig([], { FATHOM_CORS_ORIGINS: '*, https://a.example.com' })).toThrow(/'\*' alone/);
+    for (const bad of ['a.example.com', 'https://a.example.com/path', 'ftp://a.example.com', 'https://']) {
+      expect(() => loadConfig([], { FATHOM_CORS_ORIGINS: bad })).toThrow(/FATHOM_CORS_ORIGINS \(--cors-origins\)/);
+    }
+    expect(loadConfig([], { FATHOM_CORS_ORIGINS: 'https://a.example.com,,https://a.example.com' }).limits.corsOrigins).toEqual(['https://a.example.com']);
   });
 });

@@ -14,25 +14,28 @@ import { nativeApi } from './native/native-api.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
 import { validatorCompiler } from './shared/validator-compiler.js';
+import { addGuards } from './limits/guards.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits/http-limits.js';
+import { docsContentSecurity } from './limits/security-headers.js';
+import { timeoutOptions } from './limits/timeouts.js';
 
 export interface ServerOptions {
   container: DependencyContainer;
   logger?: FastifyServerOptions['logger'];
-  /** JSON bodies above this are refused with 413 (artifact uploads are streamed, not bound by it). */
-  bodyLimit?: number;
+  /** Body sizes, rate, timeouts, concurrent uploads, CORS: the defaults unless given (see http-limits.ts). */
+  limits?: Partial<HttpLimits>;
   /** The built web UI (dist/ui), served at `/`; without it `/` says how to build it. */
   uiDir?: string;
 }
 
-export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
-
 /** Builds the HTTP app: one error handler, TypeBox validation, OpenAPI, and the API plugins. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // Clients time out slow requests themselves; uploads of several GiB must not be cut off here.
-    requestTimeout: 0,
+    // The largest body any route takes; each route gets its own limit from the table (http-limits.ts).
+    bodyLimit: Math.max(limits.maxJsonBytes, limits.maxBatchBytes),
+    ...timeoutOptions(limits),
     // While closing, requests on kept-alive connections get a 503 problem (the hook below).
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
@@ -75,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onResponse', async () => {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
   });
+  await addGuards(app, limits);
   app.addSchema(Problem);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
@@ -89,7 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: documentRoute,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', ...docsContentSecurity });
   await app.register(multipart, {
     // The blob store enforces the upload limit itself while streaming; busboy would truncate silently.
     // files: 2 lets a second file part reach the route, which refuses it with a 400 naming the part

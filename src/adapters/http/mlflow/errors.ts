@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { bodyTooLargeMessage } from '../shared/body-too-large.js';
 import { DomainError, InvalidArgumentError, type ErrorCode } from '../../../domain/errors.js';
 
 /** The error codes MLflow clients know (databricks_pb2.ErrorCode names). */
@@ -9,6 +10,7 @@ export type MlflowErrorCode =
   | 'BAD_REQUEST'
   | 'ENDPOINT_NOT_FOUND'
   | 'TEMPORARILY_UNAVAILABLE'
+  | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL_ERROR';
 
 export interface MlflowErrorBody {
@@ -43,6 +45,7 @@ const FROM_DOMAIN: Record<ErrorCode, { code: MlflowErrorCode; status: number }> 
   UNSUPPORTED_MEDIA_TYPE: { code: 'BAD_REQUEST', status: 415 },
   RANGE_NOT_SATISFIABLE: { code: 'BAD_REQUEST', status: 416 },
   UNAVAILABLE: { code: 'TEMPORARILY_UNAVAILABLE', status: 503 },
+  RESOURCE_EXHAUSTED: { code: 'RESOURCE_EXHAUSTED', status: 429 },
   INTERNAL: { code: 'INTERNAL_ERROR', status: 500 },
 };
 
@@ -73,6 +76,7 @@ export function toMlflowError(error: unknown): { status: number; body: MlflowErr
 /** The MLflow adapter's error handler: every error becomes {error_code, message}; 500s are logged, never leaked. */
 export function sendMlflowError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toMlflowError(error);
+  if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.message = bodyTooLargeMessage(request);
   if (status >= 500 && body.error_code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
   else request.log.debug({ err: error }, 'request rejected');
   return reply.status(status).type('application/json').send(body);

@@ -25,7 +25,8 @@ const Body = Type.Object(
     key: Type.Optional(Type.String()),
     value: Type.Optional(Value),
     ...pointFields,
-    metrics: Type.Optional(Type.Array(Point, { maxItems: 10_000 })),
+    // How many points one request may carry is the server's setting (FATHOM_MAX_BATCH_ITEMS), checked before this schema.
+    metrics: Type.Optional(Type.Array(Point, { description: 'at most FATHOM_MAX_BATCH_ITEMS points (10,000 by default)' })),
   },
   { additionalProperties: false },
 );
@@ -83,7 +84,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
     {
       schema: {
         tags: ['metrics'],
-        summary: 'Log one metric point, or a batch of up to 10,000 (all or nothing)',
+        summary: 'Log one metric point, or a batch (all or nothing; up to 10,000 points by default)',
         params: IdParams,
         body: Body,
         response: withProblems({ 201: Count }),

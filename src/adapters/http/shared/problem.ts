@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { bodyTooLargeMessage } from './body-too-large.js';
 import { DomainError, InvalidArgumentError, RangeNotSatisfiableError, type ErrorCode, type FieldIssue } from '../../../domain/errors.js';
 
 /** RFC 9457 problem details, with Fathom's stable `code` and the list of bad fields. */
@@ -26,6 +27,7 @@ const STATUS: Record<ErrorCode, { status: number; title: string }> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  RESOURCE_EXHAUSTED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal error' },
 };
 
@@ -43,6 +45,8 @@ function codeForStatus(status: number): ErrorCode {
       return 'PAYLOAD_TOO_LARGE';
     case 416:
       return 'RANGE_NOT_SATISFIABLE';
+    case 429:
+      return 'RESOURCE_EXHAUSTED';
     case 503:
       return 'UNAVAILABLE';
     default:
@@ -138,6 +142,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     body.detail = `Content-Type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json`;
   }
+  if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.detail = bodyTooLargeMessage(request);
   if (error instanceof RangeNotSatisfiableError) reply.header('content-range', `bytes */${error.size}`);
   if (clientWentAway(error, request)) {
     // An aborted upload, say: nobody will read an answer, and it is not a server fault.

@@ -36,6 +36,27 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>F
 The REST API works meanwhile: <a href="./docs">API docs</a>.</p></body></html>`;
 
 /**
+ * The page may only run its own scripts and talk to its own server, and may not be framed by
+ * another site (it has buttons that delete). Styles may be inline: uPlot and Preact set them.
+ * Helmet (registered with the server) sends it, with its other headers (nosniff, DENY framing).
+ */
+const PAGE_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/** The UI's files: never rate-limited (a page load is many requests), with the page's policy. */
+const ROUTE = { schema: { hide: true }, config: { rateLimit: false as const }, helmet: { contentSecurityPolicy: PAGE_POLICY } };
+
+/**
  * Serves the built web UI: `/` is its page, `/assets/…` its scripts and styles. The files are read
  * once at start-up and served from memory, each from its own route: a URL can only ever name a
  * file the build wrote, never a path on disk, and every other URL keeps the API's 404.
@@ -43,24 +64,18 @@ The REST API works meanwhile: <a href="./docs">API docs</a>.</p></body></html>`;
 export async function uiRoutes(app: FastifyInstance, options: UiOptions): Promise<void> {
   const assets = options.dir === undefined ? new Map<string, Asset>() : await loadAssets(options.dir);
   const index = assets.get('index.html');
-  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/', ROUTE, async (request, reply) => {
     if (!index) return reply.status(503).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
     return send(index, request, reply);
   });
   for (const [path, asset] of assets) {
     if (path === 'index.html') continue;
-    app.get(`/${path}`, { schema: { hide: true } }, async (request, reply) => send(asset, request, reply));
+    app.get(`/${path}`, ROUTE, async (request, reply) => send(asset, request, reply));
   }
   // Browsers ask every page's site for /favicon.ico (the API docs, a JSON answer opened in a tab).
   const icon = assets.get('favicon.svg');
-  if (icon && !assets.has('favicon.ico')) app.get('/favicon.ico', { schema: { hide: true } }, async (request, reply) => send(icon, request, reply));
+  if (icon && !assets.has('favicon.ico')) app.get('/favicon.ico', ROUTE, async (request, reply) => send(icon, request, reply));
 }
-
-/**
- * The page may only run its own scripts and talk to its own server, and may not be framed by
- * another site (it has buttons that delete). Styles may be inline: uPlot and Preact set them.
- */
-const PAGE_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function send(asset: Asset, request: FastifyRequest, reply: FastifyReply) {
   const gzip = asset.gzipped !== undefined && acceptsGzip(request.headers['accept-encoding']);
@@ -70,9 +85,7 @@ function send(asset: Asset, request: FastifyRequest, reply: FastifyReply) {
     .header('content-type', asset.type)
     .header('etag', etag)
     .header('vary', 'accept-encoding')
-    .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-    .header('x-content-type-options', 'nosniff');
-  if (asset.type.startsWith('text/html')) reply.header('content-security-policy', PAGE_POLICY).header('x-frame-options', 'DENY');
+    .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   if (matches(request.headers['if-none-match'], etag)) return reply.status(304).send();
   if (gzip) return reply.header('content-encoding', 'gzip').send(asset.gzipped);
   return reply.send(asset.body);
