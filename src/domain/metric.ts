@@ -258,6 +258,19 @@ export function columnsOf(points: readonly MetricPoint[]): MetricColumns {
   return columns;
 }
 
+/** The points at `indexes`, as columns: what a chart of many series is sent, without an object per point. */
+export function columnsAt(columns: MetricColumns, indexes: readonly number[]): MetricColumns {
+  const n = indexes.length;
+  const chosen = { steps: new Float64Array(n), values: new Float64Array(n), timestamps: new Float64Array(n) };
+  for (let j = 0; j < n; j++) {
+    const i = indexes[j] as number;
+    chosen.steps[j] = columns.steps[i] as number;
+    chosen.values[j] = columns.values[i] as number;
+    chosen.timestamps[j] = columns.timestamps[i] as number;
+  }
+  return chosen;
+}
+
 /** The points at `indexes` (all of them when omitted), as objects. */
 export function pointsOf(key: string, columns: MetricColumns, indexes?: readonly number[]): MetricPoint[] {
   const at = (i: number): MetricPoint => ({ key, value: columns.values[i] as number, step: columns.steps[i] as number, timestamp: columns.timestamps[i] as number });

@@ -199,6 +199,51 @@ describeUi('the compare page', (ui) => {
     await expect.poll(() => chart(page, 'acc').getAttribute('data-series-count')).toBe('1');
   });
 
+  it('draws a chart of more lines than a legend holds each on its own steps: the hover reads a line, a lone point shows', async () => {
+    const seed = new Seeder(ui().server.baseUrl);
+    const experiment = await seed.experiment('wide sweep');
+    const runIds: string[] = [];
+    // 14 runs of different lengths (so their steps differ); the first logs one value between NaNs,
+    // far above the others, which only a dot can show (in the top quarter of the canvas, where no
+    // line reaches).
+    for (let r = 0; r < 14; r++) {
+      const run = await seed.run(experiment.id, { name: `wide-${r}` });
+      runIds.push(run.id);
+      await seed.metric(run.id, 'loss', r === 0 ? ['NaN', 5, 'NaN'] : curve(1, 0.1 + r / 100, 20 + 3 * r));
+    }
+    const page = await ui().open(`#/compare?runs=${runIds.join(',')}&metrics=loss`);
+    await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('14');
+    const figure = page.locator('[data-compare-metric="loss"] .chart');
+    await figure.locator('.u-over').hover();
+    await expect.poll(() => figure.locator('.chart-readout').innerText()).toMatch(/^step \d+ · wide-\d+: \d/);
+    // No legend for so many lines: the read-out is the hover's only text.
+    expect(await figure.locator('.u-legend').count()).toBe(0);
+
+    const topColoured = await chart(page, 'loss')
+      .locator('canvas')
+      .evaluate((element: HTMLCanvasElement) => {
+        const rows = Math.round(element.height * 0.25);
+        const { data } = (element.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, element.width, rows);
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]] as number[];
+          if ((a as number) > 100 && Math.max(r as number, g as number, b as number) - Math.min(r as number, g as number, b as number) > 80) count++;
+        }
+        return count;
+      });
+    expect(topColoured).toBeGreaterThan(4);
+
+    // Smoothing hands the plot new data (no new plot), a log scale and time on x build a new one.
+    await page.getByLabel('Smoothing').fill('0.5');
+    await page.getByRole('checkbox', { name: 'Log scale' }).check();
+    await page.getByRole('radio', { name: 'Time' }).check();
+    await expect.poll(() => page.url()).toContain('x=time');
+    await expect.poll(() => chart(page, 'loss').getAttribute('data-series-count')).toBe('14');
+    await figure.locator('.u-over').hover({ position: { x: 40, y: 40 } });
+    await figure.locator('.u-over').hover();
+    await expect.poll(() => figure.locator('.chart-readout').innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d · wide-\d+: \d/);
+  });
+
   it('draws the first 100 of 101 runs of 10,000 points each in one chart, downsampled to 400 points a line', async () => {
     const seed = new Seeder(ui().server.baseUrl);
     const experiment = await seed.experiment('big sweep');

@@ -10,6 +10,7 @@ import { ListRuns } from '../../../src/application/use-cases/runs/list-runs.js';
 import { SearchRuns, type RunSearchInput } from '../../../src/application/use-cases/runs/search-runs.js';
 import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js';
 import { InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
+import { pointsOf } from '../../../src/domain/metric.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
 
@@ -375,10 +376,13 @@ describe('GetMetricSeries', () => {
       [a.id, 'loss', 500],
       [a.id, 'acc', 0],
     ]);
-    expect(series[1]?.points.map((p) => p.value)).toEqual([NaN]);
+    expect([...(series[1]?.columns.values ?? [])]).toEqual([NaN]);
+    // The same points as GetMetricHistory's, as columns.
     const history = await fathom().use(GetMetricHistory).execute(a.id, 'loss', { maxPoints: 20 });
-    expect(series[2]).toEqual({ runId: a.id, ...history });
-    const steps = series[2]?.points.map((p) => p.step) ?? [];
+    const { columns, ...rest } = series[2] as NonNullable<(typeof series)[2]>;
+    expect(rest).toEqual({ runId: a.id, key: history.key, total: history.total, returned: history.returned, method: history.method });
+    expect(pointsOf('loss', columns)).toEqual(history.points);
+    const steps = [...columns.steps];
     expect(steps.length).toBeLessThanOrEqual(20);
     expect(steps).toEqual(expect.arrayContaining([0, 250, 499]));
   });
@@ -391,7 +395,7 @@ describe('GetMetricSeries', () => {
     const series = fathom().use(GetMetricSeries);
 
     const [ranged] = await series.execute({ runIds: [run.id], keys: ['a'], startStep: 10, endStep: 12 });
-    expect(ranged?.points.map((p) => p.step)).toEqual([10, 11, 12]);
+    expect([...(ranged?.columns.steps ?? [])]).toEqual([10, 11, 12]);
 
     const error = await rejectionOf(series.execute({ runIds: [run.id], keys: ['a', 'b'], method: 'none' }), InvalidArgumentError);
     expect(error.issues.map((i) => i.path)).toEqual(['/method']);

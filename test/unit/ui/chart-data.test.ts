@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isolatedIndices, prepareLine } from '../../../src/adapters/http/ui/web/lib/chart-data.js';
+import { isolatedIndices, nearestIndex, prepareLine } from '../../../src/adapters/http/ui/web/lib/chart-data.js';
 
 describe('the points a chart draws as dots', () => {
   it.each<[string, (number | null | undefined)[], number[]]>([
@@ -40,5 +40,29 @@ describe('a line prepared for the chart', () => {
       [0, 1, 2, 3],
       [2, null, null, null],
     ]);
+  });
+});
+
+describe('the point nearest to the cursor on a line of its own steps', () => {
+  it.each<[string, number[], number, number]>([
+    ['an exact step', [0, 10, 20, 30], 20, 2],
+    ['nearer the right neighbour', [0, 10, 20, 30], 17, 2],
+    ['nearer the left neighbour', [0, 10, 20, 30], 13, 1],
+    ['half-way: the left one', [0, 10, 20, 30], 15, 1],
+    ['before the first step', [5, 10], -100, 0],
+    ['after the last step', [5, 10], 1e9, 1],
+    ['a single step', [7], 3, 0],
+    ['nothing', [], 3, -1],
+  ])('%s', (_, xs, x, index) => {
+    expect(nearestIndex(xs, x)).toBe(index);
+  });
+
+  it('agrees with a scan of every step', () => {
+    const xs = Array.from({ length: 200 }, (_, i) => i * 5 + (i % 3));
+    expect(xs.every((v, i) => i === 0 || v > (xs[i - 1] as number))).toBe(true);
+    for (let x = -5; x < 1010; x += 0.5) {
+      const scanned = xs.reduce((best, v, i) => (Math.abs(v - x) < Math.abs((xs[best] as number) - x) ? i : best), 0);
+      expect(Math.abs((xs[nearestIndex(xs, x)] as number) - x), `at ${x}`).toBe(Math.abs((xs[scanned] as number) - x));
+    }
   });
 });

@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { GetMetricSeries, MAX_SERIES_RUNS } from '../../../application/use-cases/metrics/get-metric-series.js';
 import { ReadMetricPoints } from '../../../application/use-cases/metrics/read-metric-points.js';
 import { MIN_MAX_POINTS } from '../../../domain/downsample.js';
+import { pointsOf } from '../../../domain/metric.js';
 import { invalid } from './errors.js';
 import { presentMetric } from './presenters.js';
 import { argsOf, decodeToken, encodeToken, optionalInteger, optionalString, requiredString, runIdOf, stringList } from './request.js';
@@ -73,7 +74,7 @@ export const metricRoutes: FastifyPluginAsync<{ container: DependencyContainer }
       ...(startStep !== undefined ? { startStep } : {}),
       ...(endStep !== undefined ? { endStep } : {}),
     });
-    const metrics = found.flatMap((s) => atMost(s.points, maxResults).map((p) => ({ ...presentMetric(p), run_id: s.runId })));
+    const metrics = found.flatMap((s) => atMost(pointsOf(s.key, s.columns), maxResults).map((p) => ({ ...presentMetric(p), run_id: s.runId })));
     return metrics.length > 0 ? { metrics } : {};
   });
 };

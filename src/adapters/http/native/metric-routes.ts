@@ -159,17 +159,12 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
   );
 };
 
-/** Columns of one series, built straight from the chosen points. */
+/** The series' columns as plain arrays (JSON.stringify writes typed arrays as objects). */
 function presentSeries(result: RunSeries) {
-  const n = result.points.length;
-  const steps = new Array<number>(n);
-  const values = new Array<number | string>(n);
-  const timestamps = new Array<number>(n);
-  result.points.forEach((p, i) => {
-    steps[i] = p.step;
-    values[i] = jsonNumber(p.value);
-    timestamps[i] = p.timestamp;
-  });
+  const { columns } = result;
+  const steps = Array.from(columns.steps);
+  const values = Array.from(columns.values, jsonNumber);
+  const timestamps = Array.from(columns.timestamps);
   return { runId: result.runId, key: result.key, steps, values, timestamps, total: result.total, returned: result.returned, method: result.method };
 }
 

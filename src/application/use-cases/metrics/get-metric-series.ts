@@ -1,11 +1,12 @@
 import { inject, injectable } from 'tsyringe';
-import { MAX_MAX_POINTS } from '../../../domain/downsample.js';
+import { downsampleIndexes, MAX_MAX_POINTS, type DownsampleMethod } from '../../../domain/downsample.js';
 import { InvalidArgumentError, Issues, NotFoundError } from '../../../domain/errors.js';
+import { columnsAt, type MetricColumns } from '../../../domain/metric.js';
 import type { RunId } from '../../../domain/run.js';
 import type { MetricRepository } from '../../ports/metric-repository.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
-import { chartOf, checkHistoryQuery, type HistoryQuery, type MetricHistory } from './get-metric-history.js';
+import { checkHistoryQuery, type HistoryQuery } from './get-metric-history.js';
 
 export const MAX_SERIES_RUNS = 100;
 export const MAX_SERIES_KEYS = 20;
@@ -15,8 +16,21 @@ export interface SeriesQuery extends HistoryQuery {
   keys: readonly string[];
 }
 
-export interface RunSeries extends MetricHistory {
+/**
+ * One run's series of one key: the points GetMetricHistory would give, as columns. A comparison
+ * chart is up to 2,000 series; building an object per point only to take it apart again for the
+ * response cost as much as choosing the points.
+ */
+export interface RunSeries {
   runId: RunId;
+  key: string;
+  /** In step order: every point of the range, or a downsampled selection of them. */
+  columns: MetricColumns;
+  /** Points in the range before downsampling. */
+  total: number;
+  /** Points returned. */
+  returned: number;
+  method: DownsampleMethod;
 }
 
 @injectable()
@@ -55,7 +69,8 @@ export class GetMetricSeries {
             `'none' returns at most ${MAX_MAX_POINTS} points in one request, and these series hold more: ask for fewer runs or keys, narrow the steps, or downsample`,
           );
         }
-        series.push({ runId, ...chartOf(key, columns, checked) });
+        const chosen = columnsAt(columns, downsampleIndexes(columns, checked.maxPoints, checked.method));
+        series.push({ runId, key, columns: chosen, total: columns.steps.length, returned: chosen.steps.length, method: checked.method });
       }
     }
     return series;

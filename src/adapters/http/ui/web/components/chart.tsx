@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { isolatedIndices, prepareLine } from '../lib/chart-data.js';
 import { formatDate, formatValue } from '../lib/format.js';
+import { chartData, describeCursor, facetedOptions, isFaceted, isolatedPoints, MAX_JOINED_LINES } from './chart-plot.js';
 
 export interface ChartSeries {
   label: string;
@@ -48,46 +48,53 @@ export function seriesColor(index: number): string {
 }
 
 /**
- * One uPlot chart. Series with different x values are aligned with uPlot.join (gaps where a series
- * has no point). Hovering shows the x value and the nearest line's value in a read-out above the
- * chart; with few series, uPlot's legend also lists every value at the cursor.
+ * One uPlot chart. A few series with different x values are aligned with uPlot.join (gaps where a
+ * series has no point); many are drawn each on its own x (chart-plot.ts). Hovering shows the x
+ * value and the nearest line's value in a read-out above the chart; with few series, uPlot's
+ * legend also lists every value at the cursor.
  */
 export function MetricChart({ title, series, xMode, log = false, smoothing = 0, height = 260, onDrawn }: MetricChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   const [readout, setReadout] = useState('');
   const [drawnSeries, setDrawnSeries] = useState(0);
 
-  const data = useMemo(() => alignedData(series, xMode, log, smoothing), [series, xMode, log, smoothing]);
+  const data = useMemo(() => chartData(series, xMode, log, smoothing), [series, xMode, log, smoothing]);
   // What the plot is built from besides its data: new lines, axes or scales need a new uPlot;
   // new data alone (smoothing, a live poll) is handed to the existing one, which keeps the hover.
   const shape = series.map((s, i) => `${s.label}\u0000${s.color ?? seriesColor(i)}`).join('\u0001');
   const plot = useRef<{ plot: uPlot; data: AlignedData } | undefined>(undefined);
 
-  useEffect(() => {
+  // A layout effect: the plot is drawn before the browser paints, not one frame later (for a
+  // large chart on a busy page that frame alone is tens of milliseconds).
+  useLayoutEffect(() => {
     const element = holder.current;
     if (!element) return;
+    const faceted = isFaceted(series.length);
+    const facets = faceted ? facetedOptions() : undefined;
     const options: Options = {
+      ...(facets && { mode: facets.mode }),
       width: Math.max(element.clientWidth, 200),
       height,
-      legend: { show: series.length <= 12, live: true },
-      cursor: { focus: { prox: 24 }, drag: { x: true, y: false } },
+      legend: { show: series.length <= MAX_JOINED_LINES, live: true },
+      cursor: { focus: { prox: 24 }, drag: { x: true, y: false }, ...(facets && { dataIdx: facets.dataIdx }) },
       focus: { alpha: 0.35 },
       scales: { x: { time: xMode === 'time', range: xRange(xMode) }, y: log ? { distr: 3 } : {} },
       axes: [xMode === 'time' ? { label: 'time' } : { label: 'step', incrs: STEP_INCREMENTS }, { size: 64 }],
       series: [
         { label: xMode === 'time' ? 'time' : 'step', value: (_u, v) => (v == null ? '—' : xMode === 'time' ? formatDate(new Date(v * 1000).toISOString()) : String(v)) },
         ...series.map((s, i) => ({
+          ...(facets && { facets: facets.facets }),
           label: s.label,
           stroke: s.color ?? seriesColor(i),
           width: series.length > 20 ? 1 : 1.5,
           spanGaps: false,
           // Lines only, except a point with gaps on both sides, which a line cannot show.
-          points: { show: false, size: 5, filter: isolatedPoints },
+          points: { show: false, size: 5, filter: isolatedPoints(faceted) },
           value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatValue(v)),
         })),
       ],
       hooks: {
-        setCursor: [(u) => setReadout(describeCursor(u, xMode))],
+        setCursor: [(u) => setReadout(describeCursor(u, xMode, faceted))],
         draw: [
           (u) => {
             setDrawnSeries(u.series.length - 1);
@@ -139,38 +146,4 @@ export function MetricChart({ title, series, xMode, log = false, smoothing = 0, 
       />
     </figure>
   );
-}
-
-/** The points a line cannot show, drawn as dots (uPlot draws the points a filter names even where
- * `show` is false; null draws none). */
-function isolatedPoints(u: uPlot, seriesIndex: number): number[] | null {
-  const values = u.data[seriesIndex];
-  if (!values) return null;
-  const found = isolatedIndices(values);
-  return found.length > 0 ? found : null;
-}
-
-function alignedData(series: ChartSeries[], xMode: 'step' | 'time', log: boolean, smoothing: number): AlignedData {
-  const prepared = series.map((s) => prepareLine(s.x, s.y, xMode, log, smoothing));
-  if (prepared.length === 0) return [[]];
-  if (prepared.length === 1) return prepared[0] as AlignedData;
-  return uPlot.join(prepared as AlignedData[]);
-}
-
-function describeCursor(u: uPlot, xMode: 'step' | 'time'): string {
-  const index = u.cursor.idx;
-  if (index == null) return '';
-  const x = u.data[0][index];
-  if (x == null) return '';
-  const at = xMode === 'time' ? formatDate(new Date(x * 1000).toISOString()) : `step ${x}`;
-  const target = u.cursor.top == null ? undefined : u.posToVal(u.cursor.top, 'y');
-  let nearest: { label: string; value: number } | undefined;
-  for (let i = 1; i < u.series.length; i++) {
-    const value = u.data[i]?.[index];
-    if (value == null) continue;
-    if (!nearest || (target !== undefined && Math.abs(value - target) < Math.abs(nearest.value - target))) {
-      nearest = { label: String(u.series[i]?.label ?? ''), value };
-    }
-  }
-  return nearest ? `${at} · ${nearest.label}: ${formatValue(nearest.value)}` : at;
 }

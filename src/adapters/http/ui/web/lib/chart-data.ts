@@ -45,3 +45,21 @@ export function isolatedIndices(values: ArrayLike<number | null | undefined>): n
   if (candidate !== -1) found.push(candidate);
   return found;
 }
+
+/**
+ * The index of the x in `xs` (ascending) nearest to `x`; the left one on a tie; -1 when `xs` is
+ * empty. A chart that draws each line on its own x reads the value under the cursor with it.
+ */
+export function nearestIndex(xs: ArrayLike<number>, x: number): number {
+  if (xs.length === 0) return -1;
+  let low = 0;
+  let high = xs.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((xs[middle] as number) < x) low = middle + 1;
+    else high = middle;
+  }
+  // low is the first x >= the target (or the last x): its left neighbour may be nearer.
+  if (low > 0 && x - (xs[low - 1] as number) <= (xs[low] as number) - x) return low - 1;
+  return low;
+}
