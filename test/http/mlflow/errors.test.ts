@@ -63,6 +63,16 @@ describe('MLflow errors', () => {
     expectMlflowError(await s.fetch(`${TRACKING}/experiments/create`), 404, 'ENDPOINT_NOT_FOUND');
   });
 
+  it('answers a URL that is not valid percent-encoded UTF-8 in MLflow\'s shape under its prefixes (the native API keeps problem+json)', async () => {
+    const s = server();
+    for (const path of ['/api/2.0/mlflow-artifacts/artifacts/0/abc/artifacts/%e0%80%ae', '/ajax-api/2.0/mlflow-artifacts/artifacts/%c0%ae%c0%ae/x']) {
+      expect(expectMlflowError(await s.fetch(path), 400, 'INVALID_PARAMETER_VALUE'), path).toContain('not a valid url component');
+    }
+    const native = await s.fetch('/api/runs/abc/artifacts/%e0%80%ae');
+    expect(native.status).toBe(400);
+    expect(native.body).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('answers logged-models/search with an empty result', async () => {
     const s = server();
     expect(ok(await s.post('logged-models/search', { experiment_ids: ['0'], max_results: 50 }))).toEqual({ models: [] });
