@@ -67,6 +67,7 @@ export type Command =
   | { name: 'serve'; config: Config }
   | { name: 'gc'; config: Config; minAgeSeconds: number }
   | { name: 'migrate-store'; source: Config; target: Config }
+  | { name: 'verify'; config: Config }
   | { name: 'help' };
 
 export const USAGE = `Usage:
@@ -74,6 +75,7 @@ export const USAGE = `Usage:
   fathom gc [options] [--min-age SECS]  remove artifact blobs no record references (default min age 3600 s)
   fathom migrate-store [options] --to-store postgres --to-database-url URL [--to-… options]
                                         copy everything, artifact bytes included, into an empty store; verify it
+  fathom verify [options]               re-hash every artifact's blob; list damaged and missing ones (exit 1 if any)
 
 Options (each also as an environment variable):
   --host HOST              FATHOM_HOST              address to listen on (127.0.0.1)
@@ -118,6 +120,7 @@ export const DEFAULT_GC_MIN_AGE_SECONDS = 3600;
 export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Command {
   if (argv.includes('--help') || argv.includes('-h')) return { name: 'help' };
   if (argv[0] === 'migrate-store') return loadMigrateStore(argv.slice(1), env);
+  if (argv[0] === 'verify') return loadVerify(argv.slice(1), env);
   if (argv[0] !== 'gc') return { name: 'serve', config: loadConfig(argv, env) };
   const rest = argv.slice(1);
   const minAgeIndex = rest.findIndex((arg) => arg === '--min-age' || arg.startsWith('--min-age='));
@@ -138,6 +141,15 @@ export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.
     );
   }
   return { name: 'gc', config, minAgeSeconds };
+}
+
+/** `fathom verify`: the store as when serving; the memory store records nothing to verify. */
+function loadVerify(args: string[], env: NodeJS.ProcessEnv): Command {
+  const config = loadConfig(args, env);
+  if (config.store === 'memory') {
+    throw new ConfigError("fathom verify checks the store that records the artifacts: FATHOM_STORE (--store) 'memory' holds no records to check");
+  }
+  return { name: 'verify', config };
 }
 
 /** What a copy's target takes as `--to-<flag>`: where a store is, nothing about serving. */

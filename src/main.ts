@@ -12,6 +12,8 @@ import { COUNTED_KINDS, type StoreCounts } from './application/use-cases/mainten
 import type { StorePorts } from './application/use-cases/maintenance/store-walk.js';
 import { buildContainer, StartupError, type Fathom } from './composition-root.js';
 import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, USAGE, type Config } from './config.js';
+import { formatBytes } from './format-bytes.js';
+import { verifyStore } from './verify-command.js';
 
 /** `fathom gc`: removes blobs no record references, older than the minimum age; prints a report. */
 async function collectGarbage(config: Config, minAgeSeconds: number): Promise<void> {
@@ -98,7 +100,7 @@ function progressPrinter(): (progress: CopyProgress) => void {
       experiments: () => `experiments: ${of('experiments')} copied`,
       runs: () => `runs: ${of('runs')} copied, with ${n('parameters')} parameters and ${n('runInputs')} datasets`,
       metrics: () => `metrics: ${of('metricPoints')} points copied, ${of('metricSeries')} series`,
-      artifacts: () => `artifacts: ${of('artifacts')} records copied, ${of('blobs')} blobs (${bytes(n('blobBytes'))}), ${of('versionMarks')} version marks`,
+      artifacts: () => `artifacts: ${of('artifacts')} records copied, ${of('blobs')} blobs (${formatBytes(n('blobBytes'))}), ${of('versionMarks')} version marks`,
       verify: () =>
         finished
           ? `verify: target holds ${describeCounts(done)}`
@@ -117,20 +119,9 @@ function progressPrinter(): (progress: CopyProgress) => void {
 function describeCounts(counts: Partial<StoreCounts>): string {
   return (
     `${counts.experiments ?? 0} experiments, ${counts.runs ?? 0} runs, ${counts.parameters ?? 0} parameters, ${counts.runInputs ?? 0} datasets, ` +
-    `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${bytes(counts.blobBytes ?? 0)}), ` +
+    `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${formatBytes(counts.blobBytes ?? 0)}), ` +
     `${counts.versionMarks ?? 0} version marks`
   );
-}
-
-function bytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function printReport(report: CopyReport, seconds: number): void {
@@ -207,6 +198,7 @@ async function main(): Promise<void> {
   if (command.name === 'help') console.log(USAGE);
   else if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
   else if (command.name === 'migrate-store') await migrateStore(command.source, command.target);
+  else if (command.name === 'verify') await verifyStore(command.config);
   else await serve(command.config);
 }
 

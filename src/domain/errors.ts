@@ -66,6 +66,14 @@ export class ResourceExhaustedError extends DomainError {
   readonly code = 'RESOURCE_EXHAUSTED';
 }
 
+/**
+ * Stored content that no longer matches what was recorded of it (its SHA-256, its size): the
+ * storage under the server is damaged. A server fault, so INTERNAL: never the client's doing.
+ */
+export class IntegrityError extends DomainError {
+  readonly code = 'INTERNAL';
+}
+
 /** Bad input. Lists every bad field so a client can fix them all in one round trip. */
 export class InvalidArgumentError extends DomainError {
   readonly code = 'INVALID_ARGUMENT';

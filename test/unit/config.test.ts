@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HTTP_LIMITS } from '../../src/adapters/http/limits/http-limits.js';
-import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, loadConfig, USAGE } from '../../src/config.js';
 
 const GiB = 1024 ** 3;
 
@@ -213,6 +213,13 @@ describe('loadCommand', () => {
   it('refuses gc over the memory store, which records nothing and would see every blob as orphaned', () => {
     expect(() => loadCommand(['gc', '--store', 'memory'], {})).toThrow(/fathom gc needs the store that records the artifacts/);
     expect(() => loadCommand(['gc'], { FATHOM_STORE: 'memory' })).toThrow(ConfigError);
+  });
+
+  it('reads `fathom verify` with the usual settings, and refuses the memory store, which records nothing to check', () => {
+    expect(loadCommand(['verify', '--data-dir', '/data'], {})).toEqual({ name: 'verify', config: loadConfig(['--data-dir', '/data'], {}) });
+    expect(() => loadCommand(['verify', '--store', 'memory'], {})).toThrow(/fathom verify checks the store that records the artifacts/);
+    expect(() => loadCommand(['verify', '--store', 'oracle'], {})).toThrow(/FATHOM_STORE/);
+    expect(USAGE).toContain('fathom verify');
   });
 
   it('does not take gc options when serving', () => {

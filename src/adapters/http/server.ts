@@ -9,7 +9,8 @@ import type { DependencyContainer } from 'tsyringe';
 import { healthRoutes } from './health-routes.js';
 import { uiRoutes } from './ui/ui-routes.js';
 import { downloadResponses, uploadForm } from './native/artifact-routes.js';
-import { mlflowApi } from './mlflow/mlflow-api.js';
+import { sendMlflowError } from './mlflow/errors.js';
+import { isMlflowUrl, mlflowApi } from './mlflow/mlflow-api.js';
 import { nativeApi } from './native/native-api.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
@@ -42,8 +43,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { allErrors: true } },
     // Malformed URLs and over-long path parameters are answered by Fastify before any route:
     // send them through the same error table so they too are problem+json.
+    // (MLflow's shape under MLflow's prefixes: its clients read error_code.)
     frameworkErrors: (error, request, reply) => {
-      void sendProblem(error, request, reply);
+      void (isMlflowUrl(request.url) ? sendMlflowError(error, request, reply) : sendProblem(error, request, reply));
     },
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();

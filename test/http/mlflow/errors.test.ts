@@ -63,6 +63,33 @@ describe('MLflow errors', () => {
     expectMlflowError(await s.fetch(`${TRACKING}/experiments/create`), 404, 'ENDPOINT_NOT_FOUND');
   });
 
+  it('answers a URL that is not valid percent-encoded UTF-8 in MLflow\'s shape under its prefixes (the native API keeps problem+json)', async () => {
+    const s = server();
+    for (const path of ['/api/2.0/mlflow-artifacts/artifacts/0/abc/artifacts/%e0%80%ae', '/ajax-api/2.0/mlflow-artifacts/artifacts/%c0%ae%c0%ae/x']) {
+      expect(expectMlflowError(await s.fetch(path), 400, 'INVALID_PARAMETER_VALUE'), path).toContain('not a valid url component');
+    }
+    const native = await s.fetch('/api/runs/abc/artifacts/%e0%80%ae');
+    expect(native.status).toBe(400);
+    expect(native.body).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('answers INVALID_PARAMETER_VALUE, not a 500, for a value nested thousands deep or megabytes long, quoting only its start', async () => {
+    const s = server();
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    for (const body of [`{"name": "x", "tags": ${deep}}`, `{"name": "x", "tags": "${'t'.repeat(1_000_000)}"}`]) {
+      const response = await s.fetch(`${TRACKING}/experiments/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const message = expectMlflowError(response, 400, 'INVALID_PARAMETER_VALUE');
+      expect(message).toMatch(/^Invalid value .{1,80} for parameter 'tags' supplied/);
+    }
+    const raw = (endpoint: string, body: string) => s.fetch(`${TRACKING}/${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const view of [`[${deep}]`, '[{"a": 1}]']) {
+      expectMlflowError(await raw('experiments/search', `{"view_type": ${view}}`), 400, 'INVALID_PARAMETER_VALUE');
+      expectMlflowError(await raw('runs/search', `{"experiment_ids": ["0"], "run_view_type": ${view}}`), 400, 'INVALID_PARAMETER_VALUE');
+    }
+    // Small values are quoted whole, as before.
+    expect(expectMlflowError(await s.post('experiments/create', { name: 'x', tags: [1, { a: null }] }), 400, 'INVALID_PARAMETER_VALUE')).toContain('[1,{"a":null}]');
+  });
+
   it('answers logged-models/search with an empty result', async () => {
     const s = server();
     expect(ok(await s.post('logged-models/search', { experiment_ids: ['0'], max_results: 50 }))).toEqual({ models: [] });

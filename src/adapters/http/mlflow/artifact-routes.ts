@@ -7,6 +7,7 @@ import { UploadArtifact } from '../../../application/use-cases/artifacts/upload-
 import { LookUpRun } from '../../../application/use-cases/runs/look-up-run.js';
 import type { Artifact, ArtifactType } from '../../../domain/artifact.js';
 import type { Run } from '../../../domain/run.js';
+import { logDamagedContent } from '../shared/damaged-content.js';
 import { setDownloadHeaders } from '../shared/download-headers.js';
 import { MlflowError, invalid } from './errors.js';
 import { runArtifactUri } from './presenters.js';
@@ -122,7 +123,7 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
     const path = pathOf(request);
     await runOf(path);
     const { artifact, open } = await download.execute(path.runId, path.name);
-    const body = await open();
+    const body = logDamagedContent(request, artifact, await open());
     return setDownloadHeaders(reply, artifact).header('content-type', artifact.contentType).header('content-length', artifact.size).send(body);
   });
 

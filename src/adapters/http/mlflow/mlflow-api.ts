@@ -11,6 +11,11 @@ import { runRoutes } from './run-routes.js';
 const TRACKING_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
 const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
 
+/** Whether a request URL is under one of MLflow's prefixes, so its errors take MLflow's shape. */
+export function isMlflowUrl(url: string): boolean {
+  return [...TRACKING_PREFIXES, ...ARTIFACT_PREFIXES].some((prefix) => url.startsWith(`${prefix}/`));
+}
+
 /**
  * MLflow's tracking REST API, so MLflow clients (`MLFLOW_TRACKING_URI=http://fathom:5000`) work
  * unchanged: the same use cases as the native API, in MLflow's JSON, errors and semantics.

@@ -20,9 +20,39 @@ function single(value: unknown): unknown {
   return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') ? value[0] : value;
 }
 
+/**
+ * The start of a value as JSON, for a message: at most 80 characters, written only that far, so
+ * a value nested thousands deep or megabytes long costs nothing (JSON.stringify of the whole
+ * would overflow the stack on the one and copy the other).
+ */
 function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  const MAX = 80;
+  let text = '';
+  const write = (item: unknown): void => {
+    if (text.length > MAX) return;
+    if (Array.isArray(item)) {
+      text += '[';
+      for (let i = 0; i < item.length && text.length <= MAX; i++) {
+        if (i > 0) text += ',';
+        write(item[i]);
+      }
+      text += ']';
+    } else if (item !== null && typeof item === 'object') {
+      text += '{';
+      let first = true;
+      for (const [key, field] of Object.entries(item)) {
+        if (text.length > MAX) break;
+        text += `${first ? '' : ','}${JSON.stringify(key.slice(0, MAX))}:`;
+        first = false;
+        write(field);
+      }
+      text += '}';
+    } else {
+      text += typeof item === 'string' ? JSON.stringify(item.slice(0, MAX + 1)) : (JSON.stringify(item) ?? String(item));
+    }
+  };
+  write(value);
+  return text.length > MAX ? `${text.slice(0, MAX - 3)}...` : text;
 }
 
 export function missing(name: string): never {
@@ -108,7 +138,9 @@ export function recordOf(entries: readonly { key: string; value: string }[]): Re
 export function viewTypeOf(args: Args, name: string): LifecycleStage | 'all' {
   const value = args[name];
   if (value === undefined || value === null || value === '') return 'active';
-  const text = String(Array.isArray(value) ? value[0] : value);
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  // Only a name or a number: String() of a nested array recurses through all of it.
+  const text = typeof first === 'string' || typeof first === 'number' ? String(first) : undefined;
   if (text === 'ACTIVE_ONLY' || text === '1') return 'active';
   if (text === 'DELETED_ONLY' || text === '2') return 'deleted';
   if (text === 'ALL' || text === '3') return 'all';

@@ -11,6 +11,7 @@ import { ListRunArtifacts } from '../../../application/use-cases/artifacts/list-
 import { UploadArtifact } from '../../../application/use-cases/artifacts/upload-artifact.js';
 import type { ArtifactFieldsInput } from '../../../domain/artifact.js';
 import { InvalidArgumentError, RangeNotSatisfiableError, UnsupportedMediaTypeError } from '../../../domain/errors.js';
+import { logDamagedContent } from '../shared/damaged-content.js';
 import { setDownloadHeaders } from '../shared/download-headers.js';
 import { presentArtifact } from './presenters.js';
 import { defined } from './query.js';
@@ -130,7 +131,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
           .header('content-length', range.end - range.start + 1);
         return reply.send(await open(range));
       }
-      return sendWhole(reply, artifact.size, await open());
+      return sendWhole(reply, artifact.size, logDamagedContent(request, artifact, await open()));
     },
   );
 
