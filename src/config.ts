@@ -16,6 +16,8 @@ export interface Config {
   blob: BlobConfig;
   /** What one server accepts from clients (docs/deployment.md#limits). */
   limits: LimitsConfig;
+  /** `token`: every API request proves who it is (users and tokens, see `fathom users`/`tokens`); `none`: anyone may do anything. */
+  auth: 'none' | 'token';
 }
 
 export interface LimitsConfig {
@@ -246,6 +248,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     durability,
     blob: blobConfig(pick, env),
     limits: limitsConfig(pick),
+    auth: authMode(pick('auth', 'FATHOM_AUTH') ?? 'none'),
   };
 }
 
@@ -324,6 +327,11 @@ function blobConfig(pick: (flag: FlagName, name: string) => string | undefined, 
   return { kind, bucket, prefix, region, ...(endpoint !== undefined ? { endpoint } : {}) };
 }
 
+function authMode(mode: string): Config['auth'] {
+  if (mode !== 'none' && mode !== 'token') throw new ConfigError(`FATHOM_AUTH (--auth) must be 'none' or 'token', not '${mode}'`);
+  return mode;
+}
+
 type FlagName = keyof ReturnType<typeof parseFlags>['values'];
 
 /** An unknown flag or a flag without its value is a usage error, reported like any bad setting. */
@@ -357,6 +365,7 @@ function parseFlags(argv: string[]) {
         'idle-timeout': { type: 'string' },
         'request-timeout': { type: 'string' },
         'cors-origins': { type: 'string' },
+        auth: { type: 'string' },
       },
       strict: true,
     });

@@ -11,6 +11,8 @@ export type MlflowErrorCode =
   | 'ENDPOINT_NOT_FOUND'
   | 'TEMPORARILY_UNAVAILABLE'
   | 'RESOURCE_EXHAUSTED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL_ERROR';
 
 export interface MlflowErrorBody {
@@ -46,6 +48,8 @@ const FROM_DOMAIN: Record<ErrorCode, { code: MlflowErrorCode; status: number }> 
   RANGE_NOT_SATISFIABLE: { code: 'BAD_REQUEST', status: 416 },
   UNAVAILABLE: { code: 'TEMPORARILY_UNAVAILABLE', status: 503 },
   RESOURCE_EXHAUSTED: { code: 'RESOURCE_EXHAUSTED', status: 429 },
+  UNAUTHENTICATED: { code: 'UNAUTHENTICATED', status: 401 },
+  PERMISSION_DENIED: { code: 'PERMISSION_DENIED', status: 403 },
   INTERNAL: { code: 'INTERNAL_ERROR', status: 500 },
 };
 

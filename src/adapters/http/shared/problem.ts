@@ -28,12 +28,18 @@ const STATUS: Record<ErrorCode, { status: number; title: string }> = {
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   RESOURCE_EXHAUSTED: { status: 429, title: 'Too many requests' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  PERMISSION_DENIED: { status: 403, title: 'Permission denied' },
   INTERNAL: { status: 500, title: 'Internal error' },
 };
 
 /** Codes for errors raised by Fastify and its plugins before a use case ran. */
 function codeForStatus(status: number): ErrorCode {
   switch (status) {
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
     case 404:
       return 'NOT_FOUND';
     case 406:
