@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { bodyTooLargeMessage } from '../shared/body-too-large.js';
-import { DomainError, InvalidArgumentError, type ErrorCode } from '../../../domain/errors.js';
+import { DomainError, InvalidArgumentError, UnauthenticatedError, type ErrorCode } from '../../../domain/errors.js';
 
 /** The error codes MLflow clients know (databricks_pb2.ErrorCode names). */
 export type MlflowErrorCode =
@@ -81,6 +81,8 @@ export function toMlflowError(error: unknown): { status: number; body: MlflowErr
 export function sendMlflowError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toMlflowError(error);
   if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.message = bodyTooLargeMessage(request);
+  // MLflow clients send a token as Bearer (MLFLOW_TRACKING_TOKEN) or as Basic's password.
+  if (error instanceof UnauthenticatedError) reply.header('www-authenticate', ['Bearer realm="fathom"', 'Basic realm="fathom"']);
   if (status >= 500 && body.error_code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
   else request.log.debug({ err: error }, 'request rejected');
   return reply.status(status).type('application/json').send(body);
