@@ -144,12 +144,14 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
         tags: ['access'],
         summary: 'Create a token for a user (admins only): the token is in this answer and nowhere else, ever',
         params: NameParams,
-        body: Type.Optional(Type.Object({ label: Type.Optional(Type.String({ description: 'for people: "laptop", "CI"' })) }, { additionalProperties: false })),
+        // No body at all is as good as {}.
+        body: Type.Union([Type.Object({ label: Type.Optional(Type.String({ description: 'for people: "laptop", "CI"' })) }, { additionalProperties: false }), Type.Null()]),
         response: withProblems({ 201: Type.Object({ ...TokenBody.properties, token: Type.String({ description: 'fth_<id>_<secret>: store it now' }) }) }),
       },
     },
     async (request, reply) => {
-      const created = await createToken.execute(request.params.name, { ...(request.body?.label !== undefined ? { label: request.body.label } : {}) }, actorOf(request));
+      const label = request.body?.label;
+      const created = await createToken.execute(request.params.name, label === undefined ? {} : { label }, actorOf(request));
       return reply.status(201).send({ ...presentToken(created.record), token: created.token });
     },
   );
