@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
+import { AccessCommandError, runAccessCommand } from './access-commands.js';
 import { buildServer } from './adapters/http/server.js';
 import type { ContentDigest } from './application/ports/content-digest.js';
 import { TOKENS } from './application/tokens.js';
@@ -11,7 +12,7 @@ import { CopyStore, StoreCopyError, type CopyProgress, type CopyReport } from '.
 import { COUNTED_KINDS, type StoreCounts } from './application/use-cases/maintenance/store-census.js';
 import type { StorePorts } from './application/use-cases/maintenance/store-walk.js';
 import { buildContainer, StartupError, type Fathom } from './composition-root.js';
-import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, USAGE, type Config } from './config.js';
+import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, openToTheNetwork, USAGE, type Config } from './config.js';
 
 /** `fathom gc`: removes blobs no record references, older than the minimum age; prints a report. */
 async function collectGarbage(config: Config, minAgeSeconds: number): Promise<void> {
@@ -197,7 +198,13 @@ async function serve(config: Config): Promise<void> {
     throw error;
   });
   const records = config.store === 'postgres' ? { store: config.store } : { store: config.store, dataDir: config.dataDir, durability: config.durability };
-  app.log.info({ ...records, blobs: fathom.blobRoot }, `Fathom is listening on ${address}`);
+  app.log.info({ ...records, blobs: fathom.blobRoot, auth: config.auth }, `Fathom is listening on ${address}`);
+  const open = openToTheNetwork(config);
+  if (open) {
+    // Said twice, in the log and plainly on stderr: someone starting a server by hand must not miss it.
+    app.log.warn({ host: config.host, auth: config.auth }, open);
+    console.error(`fathom: WARNING: ${open}`);
+  }
   // Safe on every store: the memory store keeps its blobs in a fresh directory of its own.
   sweepInBackground(fathom, app.log);
 }
@@ -207,13 +214,14 @@ async function main(): Promise<void> {
   if (command.name === 'help') console.log(USAGE);
   else if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
   else if (command.name === 'migrate-store') await migrateStore(command.source, command.target);
+  else if (command.name === 'access') await runAccessCommand(command.config, command.action);
   else await serve(command.config);
 }
 
 main().catch((error: unknown) => {
   if (error instanceof StoreCopyError) {
     console.error(`fathom migrate-store: ${error.message}`);
-  } else if (error instanceof ConfigError || error instanceof StartupError) {
+  } else if (error instanceof ConfigError || error instanceof StartupError || error instanceof AccessCommandError) {
     console.error(`fathom: ${error.message}`);
   } else {
     console.error(error);
