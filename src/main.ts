@@ -62,6 +62,7 @@ function storePorts(container: DependencyContainer): StorePorts {
     metrics: container.resolve(TOKENS.Metrics),
     artifacts: container.resolve(TOKENS.Artifacts),
     runInputs: container.resolve(TOKENS.RunInputs),
+    access: container.resolve(TOKENS.Access),
     blobs: container.resolve(TOKENS.Blobs),
   };
 }
@@ -96,6 +97,7 @@ function progressPrinter(): (progress: CopyProgress) => void {
     const of = (kind: keyof StoreCounts): string => (finished ? `${n(kind)}` : `${n(kind)} of ${total[kind] ?? '?'}`);
     const lines: Record<CopyProgress['phase'], () => string> = {
       census: () => (finished ? `source holds ${describeCounts(done)}` : `counting the source: ${n('runs')} runs so far`),
+      users: () => `users: ${n('users')} copied, with ${n('tokens')} API tokens`,
       experiments: () => `experiments: ${of('experiments')} copied`,
       runs: () => `runs: ${of('runs')} copied, with ${n('parameters')} parameters and ${n('runInputs')} datasets`,
       metrics: () => `metrics: ${of('metricPoints')} points copied, ${of('metricSeries')} series`,
@@ -119,7 +121,7 @@ function describeCounts(counts: Partial<StoreCounts>): string {
   return (
     `${counts.experiments ?? 0} experiments, ${counts.runs ?? 0} runs, ${counts.parameters ?? 0} parameters, ${counts.runInputs ?? 0} datasets, ` +
     `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${bytes(counts.blobBytes ?? 0)}), ` +
-    `${counts.versionMarks ?? 0} version marks`
+    `${counts.versionMarks ?? 0} version marks, ${counts.users ?? 0} users, ${counts.tokens ?? 0} API tokens`
   );
 }
 
