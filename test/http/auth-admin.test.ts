@@ -48,6 +48,8 @@ describe('the admin API', () => {
     expect(created).toEqual({ id: expect.any(String), user: 'ada', label: 'laptop', createdAt: '2026-01-15T10:00:00.000Z', token: expect.stringMatching(/^fth_/) });
     expect(created.token).toContain(created.id);
     expectStatus(await send('GET', '/api/auth/me', undefined, bearer(created.token)), 200);
+    // A second later, so the list's order (oldest first) is not left to the ids.
+    server.clock.advance(1000);
     const bare = expectStatus(await send('POST', '/api/admin/users/ada/tokens'), 201);
     expect(bare).not.toHaveProperty('label');
 
@@ -61,7 +63,7 @@ describe('the admin API', () => {
 
     expectStatus(await send('DELETE', `/api/admin/tokens/${created.id}`), 204);
     expectStatus(await send('GET', '/api/auth/me', undefined, bearer(created.token)), 401);
-    expect(expectStatus(await send('GET', '/api/admin/tokens?user=ada'), 200).tokens[0].revokedAt).toBe('2026-01-15T10:00:00.000Z');
+    expect(expectStatus(await send('GET', '/api/admin/tokens?user=ada'), 200).tokens[0].revokedAt).toBe('2026-01-15T10:00:01.000Z');
     expectStatus(await send('DELETE', '/api/admin/tokens/unknown'), 404);
     expectStatus(await send('POST', '/api/admin/users/nobody/tokens', {}), 404);
     expectStatus(await send('POST', '/api/admin/users/ada/tokens', { label: 'x', extra: 1 }), 400);
