@@ -16,6 +16,7 @@ import { createPostgresStore } from './adapters/persistence/postgres/postgres-st
 import { SqliteOpenError } from './adapters/persistence/sqlite/sqlite-database.js';
 import { createSqliteStore } from './adapters/persistence/sqlite/sqlite-store.js';
 import { SystemClock } from './adapters/system/system-clock.js';
+import { cryptoTokenSecrets } from './adapters/system/crypto-token-secrets.js';
 import { sha256Digest } from './adapters/system/sha256-digest.js';
 import { TimeOrderedIds } from './adapters/system/time-ordered-ids.js';
 import type { Config } from './config.js';
@@ -82,7 +83,7 @@ async function openPostgres(config: StoreConfig): ReturnType<typeof createPostgr
  * create a database (for maintenance commands pointed at a data directory).
  */
 export type StoreConfig = Pick<Config, 'dataDir' | 'maxUploadBytes' | 'store'> &
-  Partial<Pick<Config, 'durability' | 'blob' | 'postgres'>> & { requireExisting?: boolean };
+  Partial<Pick<Config, 'durability' | 'blob' | 'postgres' | 'auth'>> & { requireExisting?: boolean };
 
 export interface Fathom {
   container: DependencyContainer;
@@ -170,6 +171,9 @@ export async function buildContainer(config: StoreConfig): Promise<Fathom> {
   container.register(TOKENS.Ids, { useValue: new TimeOrderedIds() });
   container.register(TOKENS.ContentDigest, { useValue: sha256Digest });
   container.register(TOKENS.Limits, { useValue: limits });
+  container.register(TOKENS.Access, { useValue: store.access });
+  container.register(TOKENS.TokenSecrets, { useValue: cryptoTokenSecrets });
+  container.register(TOKENS.AuthMode, { useValue: config.auth ?? 'none' });
   // One janitor per container: it tracks the blobs uploads in progress have pinned.
   container.registerSingleton(BlobJanitor);
   const location = config.blob?.kind === 's3' ? `s3://${config.blob.bucket}/${config.blob.prefix}` : blobRoot;

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ACCESS_USAGE, parseAccessCommand, type AccessAction } from './access-command-line.js';
 
 export interface Config {
   host: string;
@@ -16,6 +17,8 @@ export interface Config {
   blob: BlobConfig;
   /** What one server accepts from clients (docs/deployment.md#limits). */
   limits: LimitsConfig;
+  /** `token`: every API request proves who it is (users and tokens, see `fathom users`/`tokens`); `none`: anyone may do anything. */
+  auth: 'none' | 'token';
 }
 
 export interface LimitsConfig {
@@ -68,6 +71,7 @@ export type Command =
   | { name: 'gc'; config: Config; minAgeSeconds: number }
   | { name: 'migrate-store'; source: Config; target: Config }
   | { name: 'verify'; config: Config }
+  | { name: 'access'; config: Config; action: AccessAction }
   | { name: 'help' };
 
 export const USAGE = `Usage:
@@ -76,6 +80,7 @@ export const USAGE = `Usage:
   fathom migrate-store [options] --to-store postgres --to-database-url URL [--to-… options]
                                         copy everything, artifact bytes included, into an empty store; verify it
   fathom verify [options]               re-hash every artifact's blob; list damaged and missing ones (exit 1 if any)
+${ACCESS_USAGE}
 
 Options (each also as an environment variable):
   --host HOST              FATHOM_HOST              address to listen on (127.0.0.1)
@@ -93,6 +98,7 @@ Options (each also as an environment variable):
   --s3-region REGION       FATHOM_S3_REGION         region (AWS_REGION, else us-east-1)
   --s3-endpoint URL        FATHOM_S3_ENDPOINT       an S3-compatible endpoint, e.g. MinIO (AWS)
                            credentials: the standard AWS variables (AWS_ACCESS_KEY_ID, …)
+  --auth none|token        FATHOM_AUTH              token: every API request needs a user's token (none)
   --log-level LEVEL        FATHOM_LOG_LEVEL         fatal|error|warn|info|debug|trace|silent (info)
 
 Limits (docs/deployment.md#limits; the defaults are far above what a laptop sends):
@@ -114,6 +120,20 @@ FATHOM_* variables (the AWS ones apply to both):
   --to-data-dir DIR (the source's when absent: its blobs stay where they are)  --to-durability normal|strict
   --to-blob fs|s3  --to-s3-bucket NAME  --to-s3-prefix PREFIX  --to-s3-region REGION  --to-s3-endpoint URL`;
 
+/**
+ * The warning a server owes when it serves everyone everything (FATHOM_AUTH=none) on an address
+ * other machines may reach; undefined on loopback addresses or with authentication on.
+ */
+export function openToTheNetwork(config: Pick<Config, 'host' | 'auth'>): string | undefined {
+  const host = config.host.replace(/^\[(.*)\]$/, '$1');
+  const loopback = host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/i.test(host);
+  if (config.auth !== 'none' || loopback) return undefined;
+  return (
+    `FATHOM_AUTH=none on ${config.host}, which is not a loopback address: anyone who can reach this server can read, change and delete everything. ` +
+    'Set FATHOM_AUTH=token (--auth token) and add users with `fathom users add`, or listen on 127.0.0.1.'
+  );
+}
+
 /** Blobs younger than this are spared by garbage collection unless told otherwise. */
 export const DEFAULT_GC_MIN_AGE_SECONDS = 3600;
 
@@ -121,6 +141,7 @@ export function loadCommand(argv: string[] = process.argv.slice(2), env: NodeJS.
   if (argv.includes('--help') || argv.includes('-h')) return { name: 'help' };
   if (argv[0] === 'migrate-store') return loadMigrateStore(argv.slice(1), env);
   if (argv[0] === 'verify') return loadVerify(argv.slice(1), env);
+  if (argv[0] === 'users' || argv[0] === 'tokens') return { name: 'access', ...parseAccessCommand(argv, (rest) => loadConfig(rest, env)) };
   if (argv[0] !== 'gc') return { name: 'serve', config: loadConfig(argv, env) };
   const rest = argv.slice(1);
   const minAgeIndex = rest.findIndex((arg) => arg === '--min-age' || arg.startsWith('--min-age='));
@@ -258,6 +279,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     durability,
     blob: blobConfig(pick, env),
     limits: limitsConfig(pick),
+    auth: authMode(pick('auth', 'FATHOM_AUTH') ?? 'none'),
   };
 }
 
@@ -336,6 +358,11 @@ function blobConfig(pick: (flag: FlagName, name: string) => string | undefined, 
   return { kind, bucket, prefix, region, ...(endpoint !== undefined ? { endpoint } : {}) };
 }
 
+function authMode(mode: string): Config['auth'] {
+  if (mode !== 'none' && mode !== 'token') throw new ConfigError(`FATHOM_AUTH (--auth) must be 'none' or 'token', not '${mode}'`);
+  return mode;
+}
+
 type FlagName = keyof ReturnType<typeof parseFlags>['values'];
 
 /** An unknown flag or a flag without its value is a usage error, reported like any bad setting. */
@@ -369,6 +396,7 @@ function parseFlags(argv: string[]) {
         'idle-timeout': { type: 'string' },
         'request-timeout': { type: 'string' },
         'cors-origins': { type: 'string' },
+        auth: { type: 'string' },
       },
       strict: true,
     });

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
+import { AccessCommandError, runAccessCommand } from './access-commands.js';
 import { buildServer } from './adapters/http/server.js';
 import type { ContentDigest } from './application/ports/content-digest.js';
 import { TOKENS } from './application/tokens.js';
@@ -11,7 +12,7 @@ import { CopyStore, StoreCopyError, type CopyProgress, type CopyReport } from '.
 import { COUNTED_KINDS, type StoreCounts } from './application/use-cases/maintenance/store-census.js';
 import type { StorePorts } from './application/use-cases/maintenance/store-walk.js';
 import { buildContainer, StartupError, type Fathom } from './composition-root.js';
-import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, USAGE, type Config } from './config.js';
+import { ConfigError, DEFAULT_GC_MIN_AGE_SECONDS, loadCommand, openToTheNetwork, USAGE, type Config } from './config.js';
 import { formatBytes } from './format-bytes.js';
 import { verifyStore } from './verify-command.js';
 
@@ -63,6 +64,7 @@ function storePorts(container: DependencyContainer): StorePorts {
     metrics: container.resolve(TOKENS.Metrics),
     artifacts: container.resolve(TOKENS.Artifacts),
     runInputs: container.resolve(TOKENS.RunInputs),
+    access: container.resolve(TOKENS.Access),
     blobs: container.resolve(TOKENS.Blobs),
   };
 }
@@ -97,6 +99,7 @@ function progressPrinter(): (progress: CopyProgress) => void {
     const of = (kind: keyof StoreCounts): string => (finished ? `${n(kind)}` : `${n(kind)} of ${total[kind] ?? '?'}`);
     const lines: Record<CopyProgress['phase'], () => string> = {
       census: () => (finished ? `source holds ${describeCounts(done)}` : `counting the source: ${n('runs')} runs so far`),
+      users: () => `users: ${n('users')} copied, with ${n('tokens')} API tokens`,
       experiments: () => `experiments: ${of('experiments')} copied`,
       runs: () => `runs: ${of('runs')} copied, with ${n('parameters')} parameters and ${n('runInputs')} datasets`,
       metrics: () => `metrics: ${of('metricPoints')} points copied, ${of('metricSeries')} series`,
@@ -120,7 +123,7 @@ function describeCounts(counts: Partial<StoreCounts>): string {
   return (
     `${counts.experiments ?? 0} experiments, ${counts.runs ?? 0} runs, ${counts.parameters ?? 0} parameters, ${counts.runInputs ?? 0} datasets, ` +
     `${counts.metricPoints ?? 0} metric points in ${counts.metricSeries ?? 0} series, ${counts.artifacts ?? 0} artifacts over ${counts.blobs ?? 0} blobs (${formatBytes(counts.blobBytes ?? 0)}), ` +
-    `${counts.versionMarks ?? 0} version marks`
+    `${counts.versionMarks ?? 0} version marks, ${counts.users ?? 0} users, ${counts.tokens ?? 0} API tokens`
   );
 }
 
@@ -188,7 +191,13 @@ async function serve(config: Config): Promise<void> {
     throw error;
   });
   const records = config.store === 'postgres' ? { store: config.store } : { store: config.store, dataDir: config.dataDir, durability: config.durability };
-  app.log.info({ ...records, blobs: fathom.blobRoot }, `Fathom is listening on ${address}`);
+  app.log.info({ ...records, blobs: fathom.blobRoot, auth: config.auth }, `Fathom is listening on ${address}`);
+  const open = openToTheNetwork(config);
+  if (open) {
+    // Said twice, in the log and plainly on stderr: someone starting a server by hand must not miss it.
+    app.log.warn({ host: config.host, auth: config.auth }, open);
+    console.error(`fathom: WARNING: ${open}`);
+  }
   // Safe on every store: the memory store keeps its blobs in a fresh directory of its own.
   sweepInBackground(fathom, app.log);
 }
@@ -199,13 +208,14 @@ async function main(): Promise<void> {
   else if (command.name === 'gc') await collectGarbage(command.config, command.minAgeSeconds);
   else if (command.name === 'migrate-store') await migrateStore(command.source, command.target);
   else if (command.name === 'verify') await verifyStore(command.config);
+  else if (command.name === 'access') await runAccessCommand(command.config, command.action);
   else await serve(command.config);
 }
 
 main().catch((error: unknown) => {
   if (error instanceof StoreCopyError) {
     console.error(`fathom migrate-store: ${error.message}`);
-  } else if (error instanceof ConfigError || error instanceof StartupError) {
+  } else if (error instanceof ConfigError || error instanceof StartupError || error instanceof AccessCommandError) {
     console.error(`fathom: ${error.message}`);
   } else {
     console.error(error);

@@ -14,7 +14,13 @@ export const TOKENS = {
   ContentDigest: Symbol('ContentDigest'),
   Readiness: Symbol('Readiness'),
   Limits: Symbol('Limits'),
+  Access: Symbol('AccessRepository'),
+  TokenSecrets: Symbol('TokenSecrets'),
+  AuthMode: Symbol('AuthMode'),
 } as const;
+
+/** Whether requests must prove who they are (`token`) or everyone is the anonymous admin (`none`). */
+export type AuthMode = 'none' | 'token';
 
 /** Operator-set limits the use cases enforce. */
 export interface Limits {

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'RANGE_NOT_SATISFIABLE'
   | 'UNAVAILABLE'
   | 'RESOURCE_EXHAUSTED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL';
 
 /** One bad field: `path` is a JSON-pointer-like location ("/metrics/3/value"), `message` says why. */
@@ -72,6 +74,16 @@ export class ResourceExhaustedError extends DomainError {
  */
 export class IntegrityError extends DomainError {
   readonly code = 'INTERNAL';
+}
+
+/** No credentials, or credentials that prove nobody (malformed, unknown, revoked). Never echoes the credential. */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+/** A known principal asked for something its role (or its ownership) does not allow. */
+export class PermissionDeniedError extends DomainError {
+  readonly code = 'PERMISSION_DENIED';
 }
 
 /** Bad input. Lists every bad field so a client can fix them all in one round trip. */

@@ -17,6 +17,8 @@ export interface Experiment {
   createdAt: Millis;
   updatedAt: Millis;
   lifecycleStage: LifecycleStage;
+  /** Who moved it to the trash; only while it is deleted (cleared on restore). */
+  deletedBy?: string;
 }
 
 export interface ExperimentSummary extends Experiment {

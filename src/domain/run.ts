@@ -24,6 +24,8 @@ export interface Run {
   startedAt: Millis;
   completedAt?: Millis;
   lifecycleStage: LifecycleStage;
+  /** Who moved it to the trash; only while it is deleted (cleared on restore). */
+  deletedBy?: string;
 }
 
 export const MAX_RUN_NAME = 256;
@@ -162,7 +164,7 @@ export function runDuration(run: Run): number | undefined {
 
 /**
  * The run a change of `current` leaves: the change (`changed`, what RunRepository.update's
- * callback returned) sets the name, status, tags, completion time, lifecycle stage and parent,
+ * callback returned) sets the name, status, tags, completion time, lifecycle stage, parent and deleter,
  * a field it leaves out being cleared; the id, experiment, creator and start time are fixed at
  * creation and stay. A new parent is for the store to check.
  */
@@ -174,12 +176,15 @@ export function changedRun(current: Run, changed: Run): Run {
   else next.completedAt = changed.completedAt;
   if (changed.parentRunId === undefined) delete next.parentRunId;
   else next.parentRunId = changed.parentRunId;
+  if (changed.deletedBy === undefined) delete next.deletedBy;
+  else next.deletedBy = changed.deletedBy;
   return next;
 }
 
-/** Moves a run to the trash: it stays readable, takes no writes, and can be restored. */
-export function markRunDeleted(run: Run): Run {
-  return { ...run, lifecycleStage: 'deleted' };
+/** Moves a run to the trash: it stays readable, takes no writes, and can be restored. Deleting again keeps who did it first. */
+export function markRunDeleted(run: Run, by: string): Run {
+  if (run.lifecycleStage === 'deleted') return run;
+  return { ...run, lifecycleStage: 'deleted', deletedBy: by };
 }
 
 /** New runs start in active experiments only: a deleted one takes none until it is restored. */
@@ -194,7 +199,9 @@ export function restoreRun(run: Run, experimentStage: LifecycleStage): Run {
   if (experimentStage === 'deleted') {
     throw new ConflictError(`run '${run.id}' belongs to a deleted experiment; restore the experiment instead`);
   }
-  return { ...run, lifecycleStage: 'active' };
+  const restored: Run = { ...run, lifecycleStage: 'active' };
+  delete restored.deletedBy;
+  return restored;
 }
 
 /** Logging into a deleted run (or one of a deleted experiment) is refused: restore it first. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe } from 'vitest';
+import { accessContract } from './repositories/access-repository.contract.js';
 import { artifactContract } from './repositories/artifact-repository.contract.js';
 import { experimentContract } from './repositories/experiment-repository.contract.js';
 import { metricContract } from './repositories/metric-repository.contract.js';
@@ -41,6 +42,7 @@ export function repositoryContract(name: string, makeStore: () => Promise<Reposi
     describe('ArtifactRepository', () => artifactContract(store));
     describe('RunInputRepository', () => runInputContract(store));
     describe('RunSearch', () => runSearchContract(store));
+    describe('AccessRepository', () => accessContract(store));
     describe('Lookups by text no store holds', () => unstorableTextContract(store));
   });
 }

@@ -30,9 +30,14 @@ export const TEST_STORE: 'sqlite' | 'memory' = process.env.FATHOM_TEST_STORE ===
  * A whole Fathom with a throwaway data dir and a controllable clock, on TEST_STORE unless told.
  * Each call is independent: its own container, its own data.
  */
-export async function aFathom(options: { maxUploadBytes?: number; store?: 'sqlite' | 'memory' } = {}): Promise<TestFathom> {
+export async function aFathom(options: { maxUploadBytes?: number; store?: 'sqlite' | 'memory'; auth?: 'none' | 'token' } = {}): Promise<TestFathom> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fathom-test-'));
-  const fathom = await buildContainer({ dataDir, maxUploadBytes: options.maxUploadBytes ?? 5 * 1024 ** 3, store: options.store ?? TEST_STORE });
+  const fathom = await buildContainer({
+    dataDir,
+    maxUploadBytes: options.maxUploadBytes ?? 5 * 1024 ** 3,
+    store: options.store ?? TEST_STORE,
+    ...(options.auth ? { auth: options.auth } : {}),
+  });
   const clock = new FixedClock();
   fathom.container.register(TOKENS.Clock, { useValue: clock });
   return {
@@ -52,8 +57,11 @@ export interface TestServer extends TestFathom {
   app: FastifyInstance;
 }
 
-/** A Fathom with its Fastify app built (not listening): drive it with `app.inject()`. */
-export async function aServer(options: { maxUploadBytes?: number; limits?: Partial<HttpLimits> } = {}): Promise<TestServer> {
+/**
+ * A Fathom with its Fastify app built (not listening): drive it with `app.inject()`. With
+ * `auth: 'token'` every API request needs a token: make users with `aUser` (test/support/access.ts).
+ */
+export async function aServer(options: { maxUploadBytes?: number; limits?: Partial<HttpLimits>; auth?: 'none' | 'token' } = {}): Promise<TestServer> {
   const fathom = await aFathom(options);
   const app = await buildServer({ container: fathom.container, ...(options.limits ? { limits: options.limits } : {}) });
   await app.ready();

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       blob: { kind: 'fs' },
       // The server's own defaults (used when a test builds one without a config): one set of numbers.
       limits: DEFAULT_HTTP_LIMITS,
+      auth: 'none',
     });
   });
 
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       FATHOM_LOG_LEVEL: 'debug',
       FATHOM_STORE: 'memory',
       FATHOM_DURABILITY: 'strict',
+      FATHOM_AUTH: 'token',
     });
     expect(config).toEqual({
       host: '0.0.0.0',
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
       durability: 'strict',
       blob: { kind: 'fs' },
       limits: DEFAULT_HTTP_LIMITS,
+      auth: 'token',
     });
   });
 
@@ -86,6 +89,7 @@ describe('loadConfig', () => {
       durability: 'strict',
       blob: { kind: 's3', bucket: 'flag-bucket', prefix: '', region: 'us-east-1' },
       limits: DEFAULT_HTTP_LIMITS,
+      auth: 'none',
     });
   });
 

@@ -14,6 +14,7 @@ import { isMlflowUrl, mlflowApi } from './mlflow/mlflow-api.js';
 import { nativeApi } from './native/native-api.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
+import { installAuthentication } from './shared/authentication.js';
 import { validatorCompiler } from './shared/validator-compiler.js';
 import { addGuards } from './limits/guards.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits/http-limits.js';
@@ -81,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (closing) setImmediate(() => app.server.closeIdleConnections());
   });
   await addGuards(app, limits);
+  installAuthentication(app, options.container);
   app.addSchema(Problem);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

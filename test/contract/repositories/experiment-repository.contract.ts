@@ -489,6 +489,22 @@ export function experimentContract(store: () => RepositoryStore): void {
     updated.tags.push('updated later');
     expect(await store().experiments.get(experiment.id)).toMatchObject({ name: `experiment ${experiment.id}`, tags: ['kept'] });
   });
+
+  it('keeps who deleted an experiment: as created, as changed, and cleared when the change leaves it out', async () => {
+    const copied = anExperiment({ lifecycleStage: 'deleted', deletedBy: 'ada' });
+    await store().experiments.create(copied);
+    expect(await store().experiments.get(copied.id)).toEqual(copied);
+    const experiment = anExperiment();
+    await store().experiments.create(experiment);
+    await store().experiments.update(experiment.id, (current) => ({ ...current, lifecycleStage: 'deleted', deletedBy: 'bob' }));
+    expect((await store().experiments.get(experiment.id)).deletedBy).toBe('bob');
+    await store().experiments.update(experiment.id, (current) => {
+      const next = { ...current, lifecycleStage: 'active' as const };
+      delete next.deletedBy;
+      return next;
+    });
+    expect(await store().experiments.get(experiment.id)).not.toHaveProperty('deletedBy');
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

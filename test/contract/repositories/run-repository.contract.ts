@@ -321,6 +321,22 @@ export function runContract(store: () => RepositoryStore): void {
     if (many) many.tags.many = 'later';
     expect((await store().runs.get(run.id)).tags).toEqual({ a: '1' });
   });
+
+  it('keeps who deleted a run: as created, as changed, and cleared when the change leaves it out', async () => {
+    const copied = aRun(experiment.id, { lifecycleStage: 'deleted', deletedBy: 'ada' });
+    await store().runs.create(copied, []);
+    expect(await store().runs.get(copied.id)).toEqual(copied);
+    const run = await givenRun(store(), experiment.id);
+    expect(await store().runs.update(run.id, (current) => ({ ...current, lifecycleStage: 'deleted', deletedBy: 'bob' }))).toMatchObject({ deletedBy: 'bob' });
+    expect((await store().runs.getMany([run.id]))[0]?.deletedBy).toBe('bob');
+    const restored = await store().runs.update(run.id, (current) => {
+      const next = { ...current, lifecycleStage: 'active' as const };
+      delete next.deletedBy;
+      return next;
+    });
+    expect(restored).not.toHaveProperty('deletedBy');
+    expect(await store().runs.get(run.id)).not.toHaveProperty('deletedBy');
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
+import type { AccessRepository } from '../../../src/application/ports/access-repository.js';
 import type { ArtifactRepository, NewArtifact } from '../../../src/application/ports/artifact-repository.js';
 import type { ExperimentRepository } from '../../../src/application/ports/experiment-repository.js';
 import type { MetricRepository } from '../../../src/application/ports/metric-repository.js';
@@ -25,6 +26,7 @@ export interface RepositoryStore {
   artifacts: ArtifactRepository;
   runInputs: RunInputRepository;
   runSearch: RunSearch;
+  access: AccessRepository;
   close(): Promise<void>;
 }
 

@@ -64,12 +64,25 @@ async function answer(response: Response): Promise<Answer> {
 }
 
 /** Starts a listening Fathom for the server's lifetime; close() stops it and removes its data. */
-export async function startMlflowServer(): Promise<MlflowServer> {
-  const fathom = await aServer();
+export async function startMlflowServer(options: { auth?: 'none' | 'token' } = {}): Promise<MlflowServer> {
+  const fathom = await aServer(options);
   await fathom.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = fathom.app.server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
-  const request = async (path: string, init: RequestInit = {}) => answer(await fetch(`${base}${path}`, init));
+  return clientOf(fathom, `http://127.0.0.1:${port}`, {});
+}
+
+/**
+ * The same server as a client configured with credentials sees it: every request carries these
+ * headers (MLFLOW_TRACKING_TOKEN makes the Python client send `Authorization: Bearer …`;
+ * MLFLOW_TRACKING_USERNAME and _PASSWORD make it send Basic).
+ */
+export function withHeaders(server: MlflowServer, headers: Record<string, string>): MlflowServer {
+  return clientOf(server.fathom, server.base, headers);
+}
+
+function clientOf(fathom: TestServer, base: string, headers: Record<string, string>): MlflowServer {
+  const request = async (path: string, init: RequestInit = {}) =>
+    answer(await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) } }));
   const json = (method: string, path: string, body: unknown) =>
     request(path, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return {

@@ -61,12 +61,18 @@ export async function upload(store: TestStore, record: Run, name: string, conten
 export async function givenRichStore(store: TestStore): Promise<void> {
   const properties: Record<string, string> = { 'mlflow.note.content': '# Notes\nligne 2 — ✓', owner: 'Zoë 🚀', empty: '' };
   Object.defineProperty(properties, '__proto__', { value: 'not a prototype', enumerable: true, writable: true, configurable: true });
+  // Users and tokens in every state: labelled or not, used, revoked.
+  await store.access.addUser({ name: 'zoë', role: 'admin', createdAt: T0 - 20 });
+  await store.access.addUser({ name: 'ada', role: 'writer', createdAt: T0 - 19 });
+  await store.access.addToken({ id: 'tok-zoe-1', userName: 'zoë', label: 'laptop', secretHash: 'a1'.repeat(32), createdAt: T0 - 18, lastUsedAt: T0 });
+  await store.access.addToken({ id: 'tok-ada-1', userName: 'ada', secretHash: 'b2'.repeat(32), createdAt: T0 - 17, revokedAt: T0 - 1 });
+  await store.access.addToken({ id: 'tok-ada-2', userName: 'ada', label: 'CI', secretHash: 'c3'.repeat(32), createdAt: T0 - 16 });
   await store.experiments.create(experiment('0', { name: 'Default', createdBy: 'fathom', createdAt: T0 - 10 }));
   await store.experiments.create(
     experiment('vision', { name: 'Vision ✨ 視覚', description: 'ResNet sweeps', tags: ['cv', 'résumé'], properties, createdBy: 'zoë', updatedAt: T0 + 5 }),
   );
   // A deleted experiment may share its name with an active one.
-  await store.experiments.create(experiment('old', { name: 'baseline', lifecycleStage: 'deleted', createdAt: T0 + 1, updatedAt: T0 + 9 }));
+  await store.experiments.create(experiment('old', { name: 'baseline', lifecycleStage: 'deleted', deletedBy: 'zoë', createdAt: T0 + 1, updatedAt: T0 + 9 }));
   await store.experiments.create(experiment('new', { name: 'baseline', createdAt: T0 + 2 }));
 
   // A run whose parent starts later (same experiment) and one whose parent lives in an
@@ -86,7 +92,7 @@ export async function givenRichStore(store: TestStore): Promise<void> {
     }),
     [param('lr', 0.001), param('layers', 50), param('amp', true), param('arch', 'resnet-50 🚀'), param('tiny', 1e-300), param('big', 2 ** 53 - 1)],
   );
-  await store.runs.create(run('trashed', 'vision', { startedAt: T0 + 60, lifecycleStage: 'deleted' }), [param('lr', 0.1)]);
+  await store.runs.create(run('trashed', 'vision', { startedAt: T0 + 60, lifecycleStage: 'deleted', deletedBy: 'ada' }), [param('lr', 0.1)]);
   await store.runs.create(run('gone-1', 'old', { lifecycleStage: 'deleted', status: 'scheduled' }), [param('lr', 0.001)]);
 
   await store.runInputs.add('main', [
@@ -161,6 +167,8 @@ export async function everything(store: TestStore) {
   const blobs = new Map<string, string>();
   for (const artifact of [...artifacts.values()].flat()) blobs.set(artifact.path, (await readAll(await store.blobs.get(artifact.path))).toString('base64'));
   return {
+    users: await store.access.listUsers(),
+    tokens: await store.access.listTokens(),
     experiments,
     byName: await Promise.all(experiments.map((e) => store.experiments.findByName(e.name))),
     getMany: await store.experiments.getMany(experimentIds),
@@ -204,4 +212,6 @@ export const RICH_COUNTS: StoreCounts = {
   blobBytes: 'weights v1'.length + 'weights v2'.length + 0 + 6,
   // vision: model, model.pt, scratch.bin, empty.txt, résultats/figure 1.png; old: model.
   versionMarks: 6,
+  users: 2,
+  tokens: 3,
 };

@@ -64,7 +64,8 @@ describe('CopyStore (SQLite to SQLite, files for blobs)', () => {
     expect(report).toEqual({ source: counts, target: counts, mismatches: [], problems: [], verified: true });
     // A line's worth per phase, in order, each ending with its totals.
     const finished = progress.filter((p) => p.finished);
-    expect(finished.map((p) => p.phase)).toEqual(['census', 'experiments', 'runs', 'metrics', 'artifacts', 'verify']);
+    expect(finished.map((p) => p.phase)).toEqual(['census', 'users', 'experiments', 'runs', 'metrics', 'artifacts', 'verify']);
+    expect(finished.find((p) => p.phase === 'users')?.done).toEqual({ users: 2, tokens: 3 });
     expect(finished.find((p) => p.phase === 'metrics')?.done).toEqual({ metricSeries: 5, metricPoints: counts.metricPoints });
     expect(finished.find((p) => p.phase === 'artifacts')?.done).toEqual({ artifacts: 10, blobs: 4, blobBytes: counts.blobBytes, versionMarks: 6 });
   });
@@ -108,6 +109,14 @@ describe('CopyStore (SQLite to SQLite, files for blobs)', () => {
     await expect(copy).rejects.toThrow(/the target is not empty: it holds experiment 'Default' \(id 0\), which a server creates when it starts \(copy before starting one on the target\)/);
     expect((await everything(target)).experiments.map((e) => e.id)).toEqual(['0']);
     expect(await everything(source)).toEqual(before);
+  });
+
+  it('refuses a target that already holds a user, and writes nothing there', async () => {
+    await givenRichStore(source);
+    await target.access.addUser({ name: 'admin', role: 'admin', createdAt: 0 });
+    await expect(new CopyStore(source, target, SHA256).execute()).rejects.toThrow("the target is not empty: it holds user 'admin'");
+    expect((await everything(target)).users.map((u) => u.name)).toEqual(['admin']);
+    expect((await everything(target)).experiments).toEqual([]);
   });
 
   it('copies an empty store into an empty one', async () => {

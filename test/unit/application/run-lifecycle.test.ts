@@ -80,7 +80,7 @@ describe('MarkRunDeleted (the trash)', () => {
     expect(trashed).toMatchObject({ id: run.id, name: 'trashed', status: 'running', lifecycleStage: 'deleted' });
 
     const stored = await fathom().use(GetRun).execute(run.id);
-    expect(stored).toEqual({ ...run, lifecycleStage: 'deleted', metrics: stored.metrics });
+    expect(stored).toEqual({ ...run, lifecycleStage: 'deleted', deletedBy: 'anonymous', metrics: stored.metrics });
     expect(stored.metrics.map((m) => [m.key, m.value])).toEqual([['loss', 1]]);
     expect((await fathom().use(GetExperiment).execute(experiment.id)).lifecycleStage).toBe('active');
 

@@ -320,14 +320,14 @@ describe('the run a store keeps after a change', () => {
 describe('the trash: markRunDeleted and restoreRun', () => {
   it('moving a run to the trash keeps everything but its lifecycle stage, and does not touch the original', () => {
     const run = running({ tags: { a: 'b' }, status: 'completed', completedAt: NOW + 5 });
-    const trashed = markRunDeleted(run);
-    expect(trashed).toEqual({ ...run, lifecycleStage: 'deleted' });
+    const trashed = markRunDeleted(run, 'ada');
+    expect(trashed).toEqual({ ...run, lifecycleStage: 'deleted', deletedBy: 'ada' });
     expect(run.lifecycleStage).toBe('active');
-    expect(markRunDeleted(trashed)).toEqual(trashed);
+    expect(markRunDeleted(trashed, 'bob')).toEqual(trashed);
   });
 
   it('a trashed run takes no writes; restored, it does again', () => {
-    const trashed = markRunDeleted(running());
+    const trashed = markRunDeleted(running(), 'ada');
     expect(() => assertWritable(trashed)).toThrow(ConflictError);
     const restored = restoreRun(trashed, 'active');
     expect(restored).toEqual(running());
@@ -336,7 +336,7 @@ describe('the trash: markRunDeleted and restoreRun', () => {
   });
 
   it('is not restored while its experiment is deleted: ConflictError pointing at the experiment', () => {
-    const trashed = markRunDeleted(running());
+    const trashed = markRunDeleted(running(), 'ada');
     const error = thrownBy(() => restoreRun(trashed, 'deleted'), ConflictError);
     expect(error.message).toContain("run 'r1' belongs to a deleted experiment");
     expect(error.message).toContain('restore the experiment');

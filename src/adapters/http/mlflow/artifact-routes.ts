@@ -12,6 +12,7 @@ import { setDownloadHeaders } from '../shared/download-headers.js';
 import { MlflowError, invalid } from './errors.js';
 import { runArtifactUri } from './presenters.js';
 import { argsOf, optionalString, runIdOf } from './request.js';
+import { actorOf } from '../shared/authentication.js';
 
 /** Where a run's files live in MLflow's proxied-artifact paths: `<experiment id>/<run id>/artifacts/<name>`. */
 interface ArtifactPath {
@@ -132,7 +133,10 @@ export const artifactRoutes: FastifyPluginAsync<{ container: DependencyContainer
     if (path.name === '') throw invalid("the artifact path must name a file or a directory under the run's artifacts");
     const run = await runOf(path);
     // A file, or a whole directory of them, as MLflow's delete_artifacts does: in one write.
-    await remove.execute(run.id, path.name, { below: true });
+    const actor = actorOf(request);
+    await remove.execute(run.id, path.name, { below: true }, actor);
+    // The records are gone with the deletion: the log keeps who did it.
+    request.log.info({ user: actor.user, runId: run.id, artifact: path.name }, 'artifact deleted');
     return {};
   });
 };

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { bodyTooLargeMessage } from '../shared/body-too-large.js';
-import { DomainError, InvalidArgumentError, type ErrorCode } from '../../../domain/errors.js';
+import { DomainError, InvalidArgumentError, UnauthenticatedError, type ErrorCode } from '../../../domain/errors.js';
 
 /** The error codes MLflow clients know (databricks_pb2.ErrorCode names). */
 export type MlflowErrorCode =
@@ -11,6 +11,8 @@ export type MlflowErrorCode =
   | 'ENDPOINT_NOT_FOUND'
   | 'TEMPORARILY_UNAVAILABLE'
   | 'RESOURCE_EXHAUSTED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL_ERROR';
 
 export interface MlflowErrorBody {
@@ -46,6 +48,8 @@ const FROM_DOMAIN: Record<ErrorCode, { code: MlflowErrorCode; status: number }> 
   RANGE_NOT_SATISFIABLE: { code: 'BAD_REQUEST', status: 416 },
   UNAVAILABLE: { code: 'TEMPORARILY_UNAVAILABLE', status: 503 },
   RESOURCE_EXHAUSTED: { code: 'RESOURCE_EXHAUSTED', status: 429 },
+  UNAUTHENTICATED: { code: 'UNAUTHENTICATED', status: 401 },
+  PERMISSION_DENIED: { code: 'PERMISSION_DENIED', status: 403 },
   INTERNAL: { code: 'INTERNAL_ERROR', status: 500 },
 };
 
@@ -77,6 +81,8 @@ export function toMlflowError(error: unknown): { status: number; body: MlflowErr
 export function sendMlflowError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toMlflowError(error);
   if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.message = bodyTooLargeMessage(request);
+  // MLflow clients send a token as Bearer (MLFLOW_TRACKING_TOKEN) or as Basic's password.
+  if (error instanceof UnauthenticatedError) reply.header('www-authenticate', ['Bearer realm="fathom"', 'Basic realm="fathom"']);
   if (status >= 500 && body.error_code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
   else request.log.debug({ err: error }, 'request rejected');
   return reply.status(status).type('application/json').send(body);

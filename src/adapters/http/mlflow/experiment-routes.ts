@@ -14,6 +14,7 @@ import { parseExperimentFilter, parseExperimentOrderBy, type ExperimentFacts } f
 import { SEARCH_DEFAULT_RESULTS, SEARCH_MAX_RESULTS } from './mlflow-semantics.js';
 import { presentExperiment } from './presenters.js';
 import { argsOf, decodeToken, encodeToken, keyValues, optionalInteger, optionalString, recordOf, requiredString, stringList, viewTypeOf, type Args } from './request.js';
+import { actorOf } from '../shared/authentication.js';
 
 function facts(e: Experiment): ExperimentFacts {
   return { id: e.id, name: e.name, creationTime: e.createdAt, lastUpdateTime: e.updatedAt, tags: e.properties };
@@ -28,11 +29,12 @@ export const experimentRoutes: FastifyPluginAsync<{ container: DependencyContain
   const restore = container.resolve(RestoreExperiment);
   const list = container.resolve(ListExperiments);
   const hidden = { schema: { hide: true } };
+  const readOnly = { ...hidden, config: { access: 'read' as const } };
 
   app.post('/experiments/create', hidden, async (request) => {
     const args = argsOf(request);
     const name = requiredString(args, 'name');
-    const experiment = await create.execute({ name, properties: recordOf(keyValues(args, 'tags')) });
+    const experiment = await create.execute({ name, properties: recordOf(keyValues(args, 'tags')) }, actorOf(request));
     return { experiment_id: experiment.id };
   });
 
@@ -83,7 +85,7 @@ export const experimentRoutes: FastifyPluginAsync<{ container: DependencyContain
     return { ...(page.length > 0 ? { experiments: page.map(presentExperiment) } : {}), ...(next ? { next_page_token: next } : {}) };
   };
   app.get('/experiments/search', hidden, async (request) => search(argsOf(request)));
-  app.post('/experiments/search', hidden, async (request) => search(argsOf(request)));
+  app.post('/experiments/search', readOnly, async (request) => search(argsOf(request)));
 
   app.post('/experiments/update', hidden, async (request) => {
     const args = argsOf(request);
@@ -95,12 +97,12 @@ export const experimentRoutes: FastifyPluginAsync<{ container: DependencyContain
   app.post('/experiments/delete', hidden, async (request) => {
     const id = requiredString(argsOf(request), 'experiment_id');
     if (id === DEFAULT_EXPERIMENT_ID) throw invalid(`Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`);
-    await remove.execute(id);
+    await remove.execute(id, {}, actorOf(request));
     return {};
   });
 
   app.post('/experiments/restore', hidden, async (request) => {
-    await restore.execute(requiredString(argsOf(request), 'experiment_id'));
+    await restore.execute(requiredString(argsOf(request), 'experiment_id'), actorOf(request));
     return {};
   });
 

@@ -28,5 +28,5 @@ export const modelRoutes: FastifyPluginAsync<{ container: DependencyContainer }>
     return {};
   });
 
-  app.post('/logged-models/search', hidden, async () => ({ models: [] }));
+  app.post('/logged-models/search', { ...hidden, config: { access: 'read' as const } }, async () => ({ models: [] }));
 };

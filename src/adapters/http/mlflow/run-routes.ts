@@ -23,6 +23,7 @@ import { argsOf, badValue, keyValues, objectList, optionalInteger, optionalStrin
 import { checkBatchSize, datasetInputOf, keyValuesLenient, metricOf, parameterValueOf, withoutNameTag } from './run-arguments.js';
 import { randomRunName } from './run-names.js';
 import { translateRunFilter, translateRunOrderBy } from './run-search-translation.js';
+import { actorOf } from '../shared/authentication.js';
 
 /** The Fathom filter for a run search: MLflow's filter, within the lifecycle stage its view type asks for. */
 function runSearchFilter(mlflowFilter: string, lifecycle: LifecycleStage | 'all'): string {
@@ -45,6 +46,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
   const search = container.resolve(SearchRuns);
   const lookUpExperiment = container.resolve(LookUpExperiment);
   const hidden = { schema: { hide: true } };
+  const readOnly = { ...hidden, config: { access: 'read' as const } };
 
   const runExists = async (id: string): Promise<boolean> => {
     try {
@@ -105,6 +107,9 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
       throw invalid(`Both 'run_name' argument and '${RUN_NAME_TAG}' tag are specified, but with different values (run_name='${runName}', ${RUN_NAME_TAG}='${nameTag}').`);
     }
     const startedAt = optionalInteger(args, 'start_time', { min: 0 });
+    const actor = actorOf(request);
+    // With authentication on, the run is the token's user's, whatever user_id or mlflow.user claim.
+    if (!actor.anonymous) tags[USER_TAG] = actor.user;
     const createdBy = optionalString(args, 'user_id') || tags[USER_TAG];
     // Nested runs: the parent tag is Fathom's lineage when it names a run Fathom holds, else a plain tag.
     const parent = tags[PARENT_RUN_TAG];
@@ -116,7 +121,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
       ...(startedAt !== undefined ? { startedAt } : {}),
       ...(createdBy ? { createdBy } : {}),
       ...(parentRunId ? { parentRunId } : {}),
-    });
+    }, actor);
     return { run: presentRun(view) };
   });
 
@@ -141,12 +146,12 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
   });
 
   app.post('/runs/delete', hidden, async (request) => {
-    await trash.execute(runIdOf(argsOf(request)));
+    await trash.execute(runIdOf(argsOf(request)), actorOf(request));
     return {};
   });
 
   app.post('/runs/restore', hidden, async (request) => {
-    await restore.execute(runIdOf(argsOf(request)));
+    await restore.execute(runIdOf(argsOf(request)), actorOf(request));
     return {};
   });
 
@@ -217,7 +222,7 @@ export const runRoutes: FastifyPluginAsync<{ container: DependencyContainer }> =
     return {};
   });
 
-  app.post('/runs/search', hidden, async (request) => {
+  app.post('/runs/search', readOnly, async (request) => {
     const args = argsOf(request);
     const askedFor = stringList(args, 'experiment_ids');
     const maxResults = optionalInteger(args, 'max_results', { min: 1, max: SEARCH_MAX_RESULTS }) ?? SEARCH_DEFAULT_RESULTS;

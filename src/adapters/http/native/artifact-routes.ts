@@ -16,6 +16,7 @@ import { setDownloadHeaders } from '../shared/download-headers.js';
 import { presentArtifact } from './presenters.js';
 import { defined } from './query.js';
 import { Artifact, ArtifactType, IdParams, withProblems } from './schemas.js';
+import { actorOf } from '../shared/authentication.js';
 
 const FIELD_NAMES = ['name', 'type', 'version', 'tags', 'metadata'] as const;
 type FieldName = (typeof FIELD_NAMES)[number];
@@ -148,7 +149,11 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCo
       },
     },
     async (request, reply) => {
-      await remove.execute(request.params.id, (request.params as { '*'?: string })['*'] ?? '');
+      const actor = actorOf(request);
+      const name = (request.params as { '*'?: string })['*'] ?? '';
+      await remove.execute(request.params.id, name, {}, actor);
+      // The record is gone with the deletion: the log keeps who did it.
+      request.log.info({ user: actor.user, runId: request.params.id, artifact: name }, 'artifact deleted');
       return reply.status(204).send(null);
     },
   );

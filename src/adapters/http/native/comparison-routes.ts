@@ -44,6 +44,7 @@ export const comparisonRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
   app.post(
     '/runs/compare',
     {
+      config: { access: 'read' },
       schema: {
         tags: ['comparison'],
         summary: 'Compare hand-picked runs from any experiments',

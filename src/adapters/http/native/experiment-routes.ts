@@ -11,6 +11,7 @@ import { UpdateExperiment } from '../../../application/use-cases/experiments/upd
 import { presentExperiment, presentExperimentSummary } from './presenters.js';
 import { csv, defined, timestamp } from './query.js';
 import { Experiment, ExperimentSummary, IdParams, withProblems } from './schemas.js';
+import { actorOf } from '../shared/authentication.js';
 
 const Tags = Type.Array(Type.String(), { maxItems: 1000, description: 'lower-cased and de-duplicated; 1-64 characters each, at most 64' });
 
@@ -35,7 +36,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
             description: Type.Optional(Type.String()),
             tags: Type.Optional(Tags),
             properties: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'key/value properties (MLflow experiment tags)' })),
-            createdBy: Type.Optional(Type.String()),
+            createdBy: Type.Optional(Type.String({ description: 'ignored with FATHOM_AUTH=token: the creator is the token\'s user' })),
           },
           { additionalProperties: false },
         ),
@@ -43,7 +44,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
       },
     },
     async (request, reply) => {
-      const experiment = await create.execute(request.body);
+      const experiment = await create.execute(request.body, actorOf(request));
       return reply.status(201).header('location', `/api/experiments/${experiment.id}`).send(presentExperiment(experiment));
     },
   );
@@ -154,7 +155,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
       },
     },
     async (request, reply) => {
-      await remove.execute(request.params.id, { permanent: request.query.permanent === true });
+      await remove.execute(request.params.id, { permanent: request.query.permanent === true }, actorOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -169,6 +170,6 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
         response: withProblems({ 200: Experiment }),
       },
     },
-    async (request) => presentExperiment(await restore.execute(request.params.id)),
+    async (request) => presentExperiment(await restore.execute(request.params.id, actorOf(request))),
   );
 };

@@ -132,6 +132,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ container: DependencyCont
   app.post(
     '/metrics/series',
     {
+      config: { access: 'read' },
       schema: {
         tags: ['metrics'],
         summary: 'Downsampled series of several runs and keys in one request: what a comparison chart needs',

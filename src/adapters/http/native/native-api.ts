@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
+import { accessRoutes } from './access-routes.js';
 import { artifactRoutes } from './artifact-routes.js';
 import { comparisonRoutes } from './comparison-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
@@ -16,4 +17,5 @@ export const nativeApi: FastifyPluginAsync<{ container: DependencyContainer }> =
   await app.register(parameterRoutes, options);
   await app.register(artifactRoutes, options);
   await app.register(comparisonRoutes, options);
+  await app.register(accessRoutes, options);
 };

@@ -14,6 +14,7 @@ import { UpdateRun } from '../../../application/use-cases/runs/update-run.js';
 import { presentRun } from './presenters.js';
 import { csv, defined, timestamp } from './query.js';
 import { IdParams, ParameterValue, Run, RunStatus, withProblems } from './schemas.js';
+import { actorOf } from '../shared/authentication.js';
 
 const RunTags = Type.Record(Type.String(), Type.String(), { description: 'key → value' });
 const FILTER_DESCRIPTION =
@@ -56,7 +57,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
     },
     async (request, reply) => {
       const { startedAt, ...rest } = request.body;
-      const run = await create.execute(request.params.id, defined({ ...rest, startedAt: timestamp(startedAt) }));
+      const run = await create.execute(request.params.id, defined({ ...rest, startedAt: timestamp(startedAt) }), actorOf(request));
       return reply.status(201).header('location', `/api/runs/${run.id}`).send(presentRun(run));
     },
   );
@@ -87,6 +88,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
   app.post(
     '/runs/search',
     {
+      config: { access: 'read' },
       schema: {
         tags: ['runs', 'search'],
         summary: 'Search runs with the filter language, in a stable order, a page at a time',
@@ -175,7 +177,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
       },
     },
     // The view of the run as restored, not a second read that a concurrent change could overtake.
-    async (request) => presentRun(await views.one(await restore.execute(request.params.id))),
+    async (request) => presentRun(await views.one(await restore.execute(request.params.id, actorOf(request)))),
   );
 
   app.delete(
@@ -189,7 +191,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
       },
     },
     async (request, reply) => {
-      await remove.execute(request.params.id);
+      await remove.execute(request.params.id, actorOf(request));
       return reply.status(204).send(null);
     },
   );

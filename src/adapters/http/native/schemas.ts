@@ -61,6 +61,7 @@ export const Run = Type.Object({
   tags: Type.Record(Type.String(), Type.String()),
   parentRunId: Type.Optional(Id),
   createdBy: Type.String(),
+  deletedBy: Type.Optional(Type.String({ description: 'who moved it to the trash; only while deleted' })),
   startedAt: Timestamp,
   completedAt: Type.Optional(Timestamp),
   duration: Type.Optional(Type.Number({ description: 'seconds' })),
@@ -76,6 +77,7 @@ const experimentFields = {
   createdAt: Timestamp,
   updatedAt: Timestamp,
   lifecycleStage: Lifecycle,
+  deletedBy: Type.Optional(Type.String({ description: 'who moved it to the trash; only while deleted' })),
 };
 
 export const Experiment = Type.Object({ ...experimentFields, runs: Type.Array(Run) });

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { bodyTooLargeMessage } from './body-too-large.js';
-import { DomainError, InvalidArgumentError, RangeNotSatisfiableError, type ErrorCode, type FieldIssue } from '../../../domain/errors.js';
+import { DomainError, InvalidArgumentError, RangeNotSatisfiableError, UnauthenticatedError, type ErrorCode, type FieldIssue } from '../../../domain/errors.js';
 
 /** RFC 9457 problem details, with Fathom's stable `code` and the list of bad fields. */
 export const Problem = Type.Object(
@@ -28,12 +28,18 @@ const STATUS: Record<ErrorCode, { status: number; title: string }> = {
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   RESOURCE_EXHAUSTED: { status: 429, title: 'Too many requests' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  PERMISSION_DENIED: { status: 403, title: 'Permission denied' },
   INTERNAL: { status: 500, title: 'Internal error' },
 };
 
 /** Codes for errors raised by Fastify and its plugins before a use case ran. */
 function codeForStatus(status: number): ErrorCode {
   switch (status) {
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
     case 404:
       return 'NOT_FOUND';
     case 406:
@@ -144,6 +150,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   }
   if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.detail = bodyTooLargeMessage(request);
   if (error instanceof RangeNotSatisfiableError) reply.header('content-range', `bytes */${error.size}`);
+  if (error instanceof UnauthenticatedError) reply.header('www-authenticate', 'Bearer realm="fathom"');
   if (clientWentAway(error, request)) {
     // An aborted upload, say: nobody will read an answer, and it is not a server fault.
     request.log.info({ err: error }, 'client closed the connection before the response');

@@ -1,3 +1,4 @@
+import { MemoryAccessRepository } from './memory-access-repository.js';
 import { MemoryRunInputRepository } from './memory-run-input-repository.js';
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { InProcessBlobHolds } from '../shared/in-process-blob-holds.js';
@@ -21,6 +22,7 @@ export function createMemoryStore() {
     metrics: new MemoryMetricRepository(db),
     artifacts,
     runInputs: new MemoryRunInputRepository(db),
+    access: new MemoryAccessRepository(),
     runSearch: new MemoryRunSearch(db),
     blobHolds: new InProcessBlobHolds(artifacts),
     readiness,

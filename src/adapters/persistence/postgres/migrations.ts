@@ -231,6 +231,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX blob_holds_by_key ON blob_holds (key);
     `,
   },
+  {
+    version: 3,
+    name: 'users and API tokens',
+    // A token is kept as the SHA-256 of its secret only. Removing a user removes its tokens.
+    sql: `
+      CREATE TABLE users (
+        name text COLLATE "C" PRIMARY KEY,
+        role text NOT NULL CHECK (role IN ('admin', 'writer', 'reader')),
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id text COLLATE "C" PRIMARY KEY,
+        user_name text COLLATE "C" NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        label text,
+        secret_hash text NOT NULL,
+        created_at bigint NOT NULL,
+        revoked_at bigint,
+        last_used_at bigint
+      );
+      CREATE INDEX api_tokens_by_user ON api_tokens (user_name, created_at, id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'who deleted an experiment or run',
+    // Set when moved to the trash, cleared on restore; NULL for everything deleted before.
+    sql: `
+      ALTER TABLE experiments ADD COLUMN deleted_by text;
+      ALTER TABLE runs ADD COLUMN deleted_by text;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

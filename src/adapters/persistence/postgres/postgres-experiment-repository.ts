@@ -13,7 +13,7 @@ interface ExperimentWithTagsRow extends ExperimentRow {
 }
 
 /** An experiment (alias `e`, joined with PROPERTIES) with its tags and properties, in one row. */
-const EXPERIMENT_COLUMNS = `e.id, e.name, e.description, e.created_by, e.created_at, e.updated_at, e.lifecycle_stage,
+const EXPERIMENT_COLUMNS = `e.id, e.name, e.description, e.created_by, e.created_at, e.updated_at, e.lifecycle_stage, e.deleted_by,
   ARRAY(SELECT t.tag FROM experiment_tags t WHERE t.experiment_id = e.id ORDER BY t.position) AS tags,
   ep.keys AS property_keys, ep.values AS property_values`;
 
@@ -42,8 +42,8 @@ export class PostgresExperimentRepository implements ExperimentRepository {
         // when the experiment row is there.
         await sql.query(
           `WITH experiment AS (
-             INSERT INTO experiments (id, name, name_folded, description, created_by, created_at, updated_at, lifecycle_stage)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             INSERT INTO experiments (id, name, name_folded, description, created_by, created_at, updated_at, lifecycle_stage, deleted_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12)
            ), tags AS (
              INSERT INTO experiment_tags (experiment_id, tag, position)
              SELECT $1, t.tag, t.n - 1 FROM unnest($9::text[]) WITH ORDINALITY AS t(tag, n)
@@ -62,6 +62,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
             experiment.tags,
             properties.map(([key]) => key),
             properties.map(([, value]) => value),
+            experiment.deletedBy ?? null,
           ],
         );
       },
@@ -186,7 +187,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
            ), runs_moved AS (
              UPDATE runs SET lifecycle_stage = $6 WHERE experiment_id = $1 AND $11 AND lifecycle_stage <> $6
            )
-           UPDATE experiments SET name = $2, name_folded = $3, description = $4, updated_at = $5, lifecycle_stage = $6 WHERE id = $1`,
+           UPDATE experiments SET name = $2, name_folded = $3, description = $4, updated_at = $5, lifecycle_stage = $6, deleted_by = $12 WHERE id = $1`,
           [
             id,
             next.name,
@@ -199,6 +200,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
             written.map(([key]) => key),
             written.map(([, value]) => value),
             next.lifecycleStage !== current.lifecycleStage,
+            next.deletedBy ?? null,
           ],
         );
         return next;

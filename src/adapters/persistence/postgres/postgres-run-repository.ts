@@ -35,8 +35,8 @@ export class PostgresRunRepository implements RunRepository {
           `WITH experiment AS (
              SELECT id, lifecycle_stage FROM experiments WHERE id = $2 FOR SHARE
            ), run AS (
-             INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage)
-             SELECT $1, experiment.id, $3, $4, $5, $6, $7::bigint, $8::bigint, $9::text FROM experiment
+             INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage, deleted_by)
+             SELECT $1, experiment.id, $3, $4, $5, $6, $7::bigint, $8::bigint, $9::text, $12 FROM experiment
              WHERE experiment.lifecycle_stage = 'active' OR $9::text <> 'active'
              RETURNING id
            ), tags AS (
@@ -56,6 +56,7 @@ export class PostgresRunRepository implements RunRepository {
             run.lifecycleStage,
             tags.map(([key]) => key),
             tags.map(([, value]) => value),
+            run.deletedBy ?? null,
           ],
         ),
         run,
@@ -140,7 +141,7 @@ export class PostgresRunRepository implements RunRepository {
              SELECT $1, t.key, t.value FROM unnest($8::text[], $9::text[]) AS t(key, value)
              ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
            )
-           UPDATE runs SET name = $2, status = $3, completed_at = $4, lifecycle_stage = $5, parent_run_id = $6 WHERE id = $1`,
+           UPDATE runs SET name = $2, status = $3, completed_at = $4, lifecycle_stage = $5, parent_run_id = $6, deleted_by = $10 WHERE id = $1`,
           [
             id,
             next.name ?? null,
@@ -151,6 +152,7 @@ export class PostgresRunRepository implements RunRepository {
             removed,
             written.map(([key]) => key),
             written.map(([, value]) => value),
+            next.deletedBy ?? null,
           ],
         ),
         next,

@@ -11,7 +11,7 @@ import { entries, runFromRow, type RunRow } from '../shared/rows.js';
  * as two arrays in key order, so a page of runs is one statement whatever its size, and a run
  * and its tags are read in one snapshot.
  */
-export const RUN_COLUMNS = `r.id, r.experiment_id, r.name, r.status, r.parent_run_id, r.created_by, r.started_at, r.completed_at, r.lifecycle_stage,
+export const RUN_COLUMNS = `r.id, r.experiment_id, r.name, r.status, r.parent_run_id, r.created_by, r.started_at, r.completed_at, r.lifecycle_stage, r.deleted_by,
   rt.keys AS tag_keys, rt.values AS tag_values`;
 
 /**

@@ -1,3 +1,4 @@
+import { PostgresAccessRepository } from './postgres-access-repository.js';
 import { PostgresArtifactRepository } from './postgres-artifact-repository.js';
 import { PostgresBlobHolds } from './postgres-blob-holds.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
@@ -23,6 +24,7 @@ export async function createPostgresStore(options: PostgresOptions) {
     metrics: new PostgresMetricRepository(db),
     artifacts: new PostgresArtifactRepository(db),
     runInputs: new PostgresRunInputRepository(db),
+    access: new PostgresAccessRepository(db),
     runSearch: new PostgresRunSearch(db),
     // Holds every server sharing the database respects.
     blobHolds: new PostgresBlobHolds(db),

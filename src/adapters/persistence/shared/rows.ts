@@ -31,6 +31,7 @@ export interface ExperimentRow {
   created_at: number;
   updated_at: number;
   lifecycle_stage: Experiment['lifecycleStage'];
+  deleted_by: string | null;
 }
 
 /** The column of `experiments` each order of an experiment list sorts by (then by id). */
@@ -52,6 +53,7 @@ export function experimentFromRow(row: ExperimentRow, tags: string[], properties
     lifecycleStage: row.lifecycle_stage,
   };
   if (row.description !== null) experiment.description = row.description;
+  if (row.deleted_by !== null) experiment.deletedBy = row.deleted_by;
   return experiment;
 }
 
@@ -66,6 +68,7 @@ export interface RunRow {
   started_at: number;
   completed_at: number | null;
   lifecycle_stage: Run['lifecycleStage'];
+  deleted_by: string | null;
 }
 
 export function runFromRow(row: RunRow, tags: Record<string, string>): Run {
@@ -81,6 +84,7 @@ export function runFromRow(row: RunRow, tags: Record<string, string>): Run {
   if (row.name !== null) run.name = row.name;
   if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
   if (row.completed_at !== null) run.completedAt = row.completed_at;
+  if (row.deleted_by !== null) run.deletedBy = row.deleted_by;
   return run;
 }
 

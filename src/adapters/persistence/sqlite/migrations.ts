@@ -259,6 +259,37 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WHERE rank = 1;
     `,
   },
+  {
+    version: 6,
+    name: 'users and API tokens',
+    // A token is kept as the SHA-256 of its secret only. Removing a user removes its tokens.
+    sql: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'writer', 'reader')),
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        label TEXT,
+        secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        last_used_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX api_tokens_by_user ON api_tokens (user_name, created_at, id);
+    `,
+  },
+  {
+    version: 7,
+    name: 'who deleted an experiment or run',
+    // Set when moved to the trash, cleared on restore; NULL for everything deleted before.
+    sql: `
+      ALTER TABLE experiments ADD COLUMN deleted_by TEXT;
+      ALTER TABLE runs ADD COLUMN deleted_by TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

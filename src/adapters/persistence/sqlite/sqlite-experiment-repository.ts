@@ -25,8 +25,8 @@ export class SqliteExperimentRepository implements ExperimentRepository {
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
     this.insert = c.prepare(
-      `INSERT INTO experiments (id, name, description, created_by, created_at, updated_at, lifecycle_stage)
-       VALUES (@id, @name, @description, @createdBy, @createdAt, @updatedAt, @lifecycleStage)`,
+      `INSERT INTO experiments (id, name, description, created_by, created_at, updated_at, lifecycle_stage, deleted_by)
+       VALUES (@id, @name, @description, @createdBy, @createdAt, @updatedAt, @lifecycleStage, @deletedBy)`,
     );
     this.selectOne = c.prepare('SELECT * FROM experiments WHERE id = ?');
     this.selectMany = c.prepare('SELECT * FROM experiments WHERE id IN (SELECT value FROM json_each(?))');
@@ -45,7 +45,7 @@ export class SqliteExperimentRepository implements ExperimentRepository {
     this.deleteProperties = c.prepare('DELETE FROM experiment_properties WHERE experiment_id = ?');
     this.updateRow = c.prepare(
       `UPDATE experiments SET name = @name, description = @description, updated_at = @updatedAt,
-       lifecycle_stage = @lifecycleStage WHERE id = @id`,
+       lifecycle_stage = @lifecycleStage, deleted_by = @deletedBy WHERE id = @id`,
     );
     this.moveRuns = c.prepare('UPDATE runs SET lifecycle_stage = ? WHERE experiment_id = ?');
     this.activeNamed = c.prepare("SELECT id FROM experiments WHERE name = ? AND lifecycle_stage = 'active' AND id <> ?").pluck();
@@ -209,5 +209,6 @@ function toRow(e: Experiment) {
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
     lifecycleStage: e.lifecycleStage,
+    deletedBy: e.deletedBy ?? null,
   };
 }

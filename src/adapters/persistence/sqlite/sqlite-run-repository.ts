@@ -30,8 +30,8 @@ export class SqliteRunRepository implements RunRepository {
   constructor(private readonly db: SqliteDatabase) {
     const c = db.connection;
     this.insert = c.prepare(
-      `INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage)
-       VALUES (@id, @experimentId, @name, @status, @parentRunId, @createdBy, @startedAt, @completedAt, @lifecycleStage)`,
+      `INSERT INTO runs (id, experiment_id, name, status, parent_run_id, created_by, started_at, completed_at, lifecycle_stage, deleted_by)
+       VALUES (@id, @experimentId, @name, @status, @parentRunId, @createdBy, @startedAt, @completedAt, @lifecycleStage, @deletedBy)`,
     );
     this.experimentStage = c.prepare('SELECT lifecycle_stage FROM experiments WHERE id = ?').pluck();
     this.requireRun = requireRun(c);
@@ -46,7 +46,7 @@ export class SqliteRunRepository implements RunRepository {
     );
     this.children = c.prepare(`SELECT * FROM runs WHERE parent_run_id = ? ${NEWEST_FIRST}`);
     this.updateRow = c.prepare(
-      'UPDATE runs SET name = @name, status = @status, completed_at = @completedAt, lifecycle_stage = @lifecycleStage, parent_run_id = @parentRunId WHERE id = @id',
+      'UPDATE runs SET name = @name, status = @status, completed_at = @completedAt, lifecycle_stage = @lifecycleStage, parent_run_id = @parentRunId, deleted_by = @deletedBy WHERE id = @id',
     );
     this.blobKeys = c.prepare('SELECT blob_key FROM artifacts WHERE run_id = ?').pluck();
     this.deleteOne = c.prepare('DELETE FROM runs WHERE id = ?');
@@ -141,5 +141,6 @@ function toRow(run: Run) {
     startedAt: run.startedAt,
     completedAt: run.completedAt ?? null,
     lifecycleStage: run.lifecycleStage,
+    deletedBy: run.deletedBy ?? null,
   };
 }

@@ -1,3 +1,4 @@
+import { SqliteAccessRepository } from './sqlite-access-repository.js';
 import { SqliteRunInputRepository } from './sqlite-run-input-repository.js';
 import type { Readiness } from '../../../application/ports/readiness.js';
 import { UnavailableError } from '../../../domain/errors.js';
@@ -31,6 +32,7 @@ export function createSqliteStore(file: string, options: SqliteOptions = {}) {
     metrics: new SqliteMetricRepository(db),
     artifacts,
     runInputs: new SqliteRunInputRepository(db),
+    access: new SqliteAccessRepository(db),
     runSearch: new SqliteRunSearch(db),
     // Coordinated within this process only: see InProcessBlobHolds.
     blobHolds: new InProcessBlobHolds(artifacts),

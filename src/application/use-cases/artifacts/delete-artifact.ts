@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
 import { assertArtifactName } from '../../../domain/artifact.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import { assertWritable, type RunId } from '../../../domain/run.js';
@@ -19,11 +20,13 @@ export class DeleteArtifact {
    * Removes every version of a name from a run (with `below`, also every name under `name/`: a
    * directory, in one write), then frees the content no other record references: content shared
    * with another artifact (uploads are deduplicated) stays.
-   * @throws InvalidArgumentError (the name), NotFoundError (run or name), ConflictError (a deleted run)
+   * @throws InvalidArgumentError (the name), NotFoundError (run or name), ConflictError (a deleted run),
+   *   PermissionDeniedError unless the actor is an admin or a writer who created the run
    */
-  async execute(runId: RunId, name: string, options: { below?: boolean } = {}): Promise<void> {
+  async execute(runId: RunId, name: string, options: { below?: boolean } = {}, actor: Principal = ANONYMOUS): Promise<void> {
     assertArtifactName(name);
     const run = await this.runs.get(runId);
+    assertMayDelete(actor, run, `deleting artifact '${name}' of run '${runId}'`);
     assertWritable(run);
     const blobKeys = await this.artifacts.deleteByName(run.id, name, options);
     if (blobKeys.length === 0) throw new NotFoundError('artifact', name);

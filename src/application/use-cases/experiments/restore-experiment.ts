@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
 import { AlreadyExistsError, ConflictError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentId } from '../../../domain/experiment.js';
 import { ExperimentViews, type ExperimentView } from '../../experiment-views.js';
@@ -14,15 +15,21 @@ export class RestoreExperiment {
     @inject(ExperimentViews) private readonly views: ExperimentViews,
   ) {}
 
-  /** Brings a deleted experiment and its runs back. @throws NotFoundError; ConflictError when an active experiment took its name. */
-  async execute(id: ExperimentId): Promise<ExperimentView> {
+  /**
+   * Brings a deleted experiment and its runs back. @throws NotFoundError; ConflictError when an
+   * active experiment took its name; PermissionDeniedError unless the actor is an admin or a writer who created it.
+   */
+  async execute(id: ExperimentId, actor: Principal = ANONYMOUS): Promise<ExperimentView> {
     const now = this.clock.now();
     let name = '';
     try {
       const restored = await this.experiments.update(id, (current): Experiment => {
         name = current.name;
+        assertMayDelete(actor, current, `restoring experiment '${id}'`);
         if (current.lifecycleStage === 'active') return current;
-        return { ...current, lifecycleStage: 'active', updatedAt: Math.max(now, current.updatedAt) };
+        const restored: Experiment = { ...current, lifecycleStage: 'active', updatedAt: Math.max(now, current.updatedAt) };
+        delete restored.deletedBy;
+        return restored;
       });
       return await this.views.of(restored);
     } catch (error) {

@@ -21,7 +21,7 @@ import {
 /** The copy cannot go on: the target is not empty, or the source holds a blob that is not what its record says. */
 export class StoreCopyError extends Error {}
 
-export type CopyPhase = 'census' | 'experiments' | 'runs' | 'metrics' | 'artifacts' | 'verify';
+export type CopyPhase = 'census' | 'users' | 'experiments' | 'runs' | 'metrics' | 'artifacts' | 'verify';
 
 export interface CopyProgress {
   phase: CopyPhase;
@@ -55,6 +55,9 @@ export interface CopyReport {
  * stores (SQLite, PostgreSQL, memory) and blob stores (files, S3), then verifies the target by
  * reading it back. The source is only read.
  *
+ * Users and their API tokens come first, as they are (tokens as their secrets' hashes, revoked
+ * ones and last uses included), so every token that worked on the source works on the copy.
+ *
  * Everything is copied as it is, ids and dates included: experiments of every lifecycle stage
  * with their tags and properties; runs with every field, parents created first (or linked once
  * every run exists), with their parameters and datasets; each metric history whole, with steps,
@@ -83,6 +86,7 @@ export class CopyStore {
     await this.requireEmptyTarget();
     const census = await takeCensus(this.source, { onProgress: (counts) => report('census', counts) });
     report('census', census.counts, true);
+    await this.copyUsers((done, finished) => report('users', done, finished));
     const experimentIds = await this.copyExperiments((done, finished) => report('experiments', done, finished));
     await this.copyRuns(experimentIds, (done, finished) => report('runs', done, finished));
     await this.copyMetrics(experimentIds, (done, finished) => report('metrics', done, finished));
@@ -102,12 +106,22 @@ export class CopyStore {
 
   /** A target that holds anything would mix two stores' records (and ids may collide). */
   private async requireEmptyTarget(): Promise<void> {
+    const [user] = await this.target.access.listUsers();
+    if (user) throw new StoreCopyError(`the target is not empty: it holds user '${user.name}'. Copy into an empty store: a new database, or a new data directory`);
     const [held] = await this.target.experiments.list({ filter: { lifecycle: 'all' }, order: OLDEST_FIRST, page: { limit: 1 } });
     if (!held) return;
     const started = held.id === DEFAULT_EXPERIMENT_ID ? ', which a server creates when it starts (copy before starting one on the target)' : '';
     throw new StoreCopyError(
       `the target is not empty: it holds experiment '${held.name}' (id ${held.id})${started}. Copy into an empty store: a new database, or a new data directory`,
     );
+  }
+
+  private async copyUsers(progress: Progress): Promise<void> {
+    const users = await this.source.access.listUsers();
+    for (const user of users) await this.target.access.addUser(user);
+    const tokens = await this.source.access.listTokens();
+    for (const token of tokens) await this.target.access.addToken(token);
+    progress({ users: users.length, tokens: tokens.length }, true);
   }
 
   private async copyExperiments(progress: Progress): Promise<ExperimentId[]> {

@@ -24,6 +24,9 @@ export interface StoreCounts {
    * high they went, whether its records still exist or not.
    */
   versionMarks: number;
+  users: number;
+  /** API tokens, revoked ones included. */
+  tokens: number;
 }
 
 export const COUNTED_KINDS: readonly (keyof StoreCounts)[] = [
@@ -37,10 +40,12 @@ export const COUNTED_KINDS: readonly (keyof StoreCounts)[] = [
   'blobs',
   'blobBytes',
   'versionMarks',
+  'users',
+  'tokens',
 ];
 
 export function noCounts(): StoreCounts {
-  return { experiments: 0, runs: 0, parameters: 0, runInputs: 0, metricSeries: 0, metricPoints: 0, artifacts: 0, blobs: 0, blobBytes: 0, versionMarks: 0 };
+  return { experiments: 0, runs: 0, parameters: 0, runInputs: 0, metricSeries: 0, metricPoints: 0, artifacts: 0, blobs: 0, blobBytes: 0, versionMarks: 0, users: 0, tokens: 0 };
 }
 
 export interface Census {
@@ -87,6 +92,8 @@ export async function takeCensus(store: StorePorts, options: CensusOptions = {})
     for (const experiment of page) experimentIds.push(experiment.id);
   }
   counts.experiments = experimentIds.length;
+  counts.users = (await store.access.listUsers()).length;
+  counts.tokens = (await store.access.listTokens()).length;
   const versionMarks = new Map<ExperimentId, Map<string, string>>();
   await eachConcurrently(experimentIds, IN_FLIGHT, async (experimentId) => {
     const marks = await store.artifacts.versionMarks(experimentId);

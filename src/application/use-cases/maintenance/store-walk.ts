@@ -3,6 +3,7 @@ import type { Experiment, ExperimentId, ExperimentOrder } from '../../../domain/
 import { MAX_STEP, type MetricColumns, type MetricSummary } from '../../../domain/metric.js';
 import type { Cursor } from '../../../domain/paging.js';
 import type { Run, RunId } from '../../../domain/run.js';
+import type { AccessRepository } from '../../ports/access-repository.js';
 import type { ArtifactRepository } from '../../ports/artifact-repository.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { ExperimentRepository } from '../../ports/experiment-repository.js';
@@ -22,6 +23,7 @@ export interface StorePorts {
   metrics: MetricRepository;
   artifacts: ArtifactRepository;
   runInputs: RunInputRepository;
+  access: AccessRepository;
   blobs: BlobStore;
 }
 

@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { ANONYMOUS, creatorOf, type Principal } from '../../../domain/access.js';
 import { Issues } from '../../../domain/errors.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import { toParameters, type Parameter, type ParameterInput } from '../../../domain/parameter.js';
@@ -26,16 +27,21 @@ export class CreateRun {
 
   /**
    * Starts a run (status "running") in an active experiment, with its first parameters.
+   * The creator is the actor; only with authentication off (the anonymous actor) does the input's
+   * `createdBy` count.
    * @throws NotFoundError (experiment), ConflictError (deleted experiment), InvalidArgumentError.
    */
-  async execute(experimentId: ExperimentId, input: CreateRunInput): Promise<RunView> {
+  async execute(experimentId: ExperimentId, input: CreateRunInput, actor: Principal = ANONYMOUS): Promise<RunView> {
     // Checked here first, so a deleted experiment is a 409 whatever else the input holds; the
     // store checks again in its write, for an experiment deleted meanwhile.
     const experiment = await this.experiments.get(experimentId);
     assertExperimentTakesRuns(experimentId, experiment.lifecycleStage);
     // Validate the run and its parameters together, so one 400 lists every bad field.
     const issues = new Issues();
-    const run = issues.collect(() => newRun(this.ids.next(), experimentId, input, this.clock.now()));
+    const { createdBy: claimed, ...rest } = input;
+    const createdBy = creatorOf(actor, claimed);
+    const runInput = createdBy === undefined ? rest : { ...rest, createdBy };
+    const run = issues.collect(() => newRun(this.ids.next(), experimentId, runInput, this.clock.now()));
     const parameters = issues.collect(() => toParameters(input.parameters ?? []));
     if (input.parentRunId !== undefined && !(await this.exists(input.parentRunId))) {
       issues.add('/parentRunId', `names no existing run ('${input.parentRunId}')`);

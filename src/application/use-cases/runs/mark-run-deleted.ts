@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
 import { markRunDeleted, type Run, type RunId } from '../../../domain/run.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
@@ -9,10 +10,14 @@ export class MarkRunDeleted {
 
   /**
    * Moves a run to the trash (MLflow's delete): it keeps everything, stays readable, takes no
-   * writes, and RestoreRun brings it back. Deleting a deleted run again is a no-op.
-   * @throws NotFoundError
+   * writes, and RestoreRun brings it back. Deleting a deleted run again is a no-op. The actor
+   * (the anonymous admin when authentication is off) is recorded as `deletedBy`.
+   * @throws NotFoundError; PermissionDeniedError unless the actor is an admin or a writer who created the run
    */
-  async execute(id: RunId): Promise<Run> {
-    return this.runs.update(id, markRunDeleted);
+  async execute(id: RunId, actor: Principal = ANONYMOUS): Promise<Run> {
+    return this.runs.update(id, (current) => {
+      assertMayDelete(actor, current, `deleting run '${id}'`);
+      return markRunDeleted(current, actor.user);
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
 import { restoreRun, type Run, type RunId } from '../../../domain/run.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
@@ -9,11 +10,15 @@ export class RestoreRun {
 
   /**
    * Brings a run back from the trash. Restoring an active run is a no-op.
-   * @throws NotFoundError; ConflictError while its experiment is deleted (restore that instead).
+   * @throws NotFoundError; ConflictError while its experiment is deleted (restore that instead);
+   *   PermissionDeniedError unless the actor is an admin or a writer who created the run.
    */
-  async execute(id: RunId): Promise<Run> {
+  async execute(id: RunId, actor: Principal = ANONYMOUS): Promise<Run> {
     // The experiment's stage is read inside the run's update, so an experiment deleted at the same
     // moment cannot end up holding an active run.
-    return this.runs.update(id, (current, experiment) => restoreRun(current, experiment.lifecycleStage));
+    return this.runs.update(id, (current, experiment) => {
+      assertMayDelete(actor, current, `restoring run '${id}'`);
+      return restoreRun(current, experiment.lifecycleStage);
+    });
   }
 }
