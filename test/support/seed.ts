@@ -16,12 +16,20 @@ export interface RunSeed {
 }
 
 export class Seeder {
-  constructor(private readonly baseUrl: string) {}
+  /** With a token, every request carries it (a server with FATHOM_AUTH=token). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  private get authorization(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(new URL(`api/${path}`, this.baseUrl), {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...this.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? null : JSON.stringify(body),
     });
     const text = await response.text();
@@ -63,7 +71,7 @@ export class Seeder {
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.set(key, value);
     form.set('name', name);
     form.set('file', new Blob([content], { type: 'application/octet-stream' }), name.split('/').pop());
-    const response = await fetch(new URL(`api/runs/${runId}/artifacts`, this.baseUrl), { method: 'POST', body: form });
+    const response = await fetch(new URL(`api/runs/${runId}/artifacts`, this.baseUrl), { method: 'POST', body: form, headers: this.authorization });
     if (!response.ok) throw new Error(`upload ${name}: ${response.status} ${await response.text()}`);
     return (await response.json()) as { sha256: string; version: string };
   }

@@ -30,9 +30,14 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
+export interface UiServerOptions {
+  /** 'token': the server asks for credentials (FATHOM_AUTH=token); make users with aUser (access.ts). */
+  auth?: 'none' | 'token';
+}
+
 /** A Fathom (SQLite, throwaway data dir) serving the UI build on a free loopback port. */
-export async function startUiServer(uiDir: string | undefined): Promise<UiServer> {
-  const fathom = await aFathom({ store: 'sqlite' });
+export async function startUiServer(uiDir: string | undefined, options: UiServerOptions = {}): Promise<UiServer> {
+  const fathom = await aFathom({ store: 'sqlite', ...options });
   const app = await buildServer({ container: fathom.container, uiDir });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -75,7 +80,7 @@ export interface UiSession {
  * A describe block with a UI server and a browser for the file. Each test's problems (console
  * errors, page errors, failed requests, HTTP errors) fail it in afterEach.
  */
-export function describeUi(name: string, body: (ui: () => UiSession) => void): void {
+export function describeUi(name: string, body: (ui: () => UiSession) => void, options: UiServerOptions = {}): void {
   if (!existsSync(CHROMIUM)) {
     if (process.env.CI === 'true') {
       describe(name, () => {
@@ -102,7 +107,7 @@ export function describeUi(name: string, body: (ui: () => UiSession) => void): v
     beforeAll(async () => {
       const uiDir = inject('fathomUiDir');
       if (uiDir === undefined) throw new Error('no UI build: run the browser tests through the e2e vitest project, whose global set-up builds it');
-      server = await startUiServer(uiDir);
+      server = await startUiServer(uiDir, options);
       browser = await launchBrowser();
     }, 120_000);
 

@@ -1,7 +1,10 @@
+import { session, unauthenticated, type Identity } from './session.js';
+
 /**
  * The UI's only way to the data: the public REST API (docs/api.md), by relative URL so the UI
  * works wherever the server is mounted. Errors arrive as problem+json and become ApiError, whose
- * `errors` name the fields (a filter error says at which character).
+ * `errors` name the fields (a filter error says at which character). When signed in, every
+ * request carries the session's token; a 401 sends the person to the sign-in form (session.ts).
  */
 
 export type MetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
@@ -160,7 +163,7 @@ function url(path: string, query: Query = {}): string {
  * Answers asked for before the page that needs them was loaded (see prefetch.ts): the page's own
  * identical request takes it instead of asking again. Taken once, and only while fresh.
  */
-const prefetched = new Map<string, { at: number; answer: Promise<unknown> }>();
+const prefetched = new Map<string, { at: number; token: string | undefined; answer: Promise<unknown> }>();
 const PREFETCH_FRESH_MS = 10_000;
 
 function requestKey(method: string, path: string, options: { query?: Query; body?: unknown }): string {
@@ -171,7 +174,7 @@ function requestKey(method: string, path: string, options: { query?: Query; body
 export function prefetch(method: 'GET' | 'POST', path: string, options: { query?: Query; body?: unknown } = {}): void {
   const answer = send(method, path, options);
   answer.catch(() => undefined);
-  prefetched.set(requestKey(method, path, options), { at: Date.now(), answer });
+  prefetched.set(requestKey(method, path, options), { at: Date.now(), token: session().token, answer });
 }
 
 async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
@@ -179,17 +182,20 @@ async function request<T>(method: string, path: string, options: { query?: Query
   const early = prefetched.get(key);
   if (early) {
     prefetched.delete(key);
-    if (Date.now() - early.at < PREFETCH_FRESH_MS) return early.answer as Promise<T>;
+    // An answer asked for before a sign-in (a 401) is not the answer for the person signed in now.
+    if (Date.now() - early.at < PREFETCH_FRESH_MS && early.token === session().token) return early.answer as Promise<T>;
   }
   return send<T>(method, path, options);
 }
 
 async function send<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
-  const init: RequestInit = { method, headers: { accept: 'application/json' } };
+  const token = session().token;
+  const headers: Record<string, string> = { accept: 'application/json', ...authorization(token) };
+  const init: RequestInit = { method, headers };
   if (options.signal) init.signal = options.signal;
   if (options.body !== undefined) {
     init.body = JSON.stringify(options.body);
-    init.headers = { ...init.headers, 'content-type': 'application/json' };
+    headers['content-type'] = 'application/json';
   }
   const response = await fetch(url(path, options.query), init);
   if (response.status === 204) return undefined as T;
@@ -199,10 +205,57 @@ async function send<T>(method: string, path: string, options: { query?: Query; b
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   if (!response.ok) {
     const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+    // Only when this request's credentials were refused: a late answer to a request sent before
+    // a sign-in must not sign the new session out.
+    if (response.status === 401 && token === session().token) unauthenticated(problem.detail ?? status);
     throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? problem.title ?? status, problem.errors ?? []);
   }
   if (body === NOT_JSON) throw new ApiError(response.status, 'NOT_JSON', `${status}, but the answer is not JSON`);
   return body as T;
+}
+
+function authorization(token = session().token): { authorization?: string } {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/**
+ * Who a token belongs to (`GET /api/auth/me`): how the sign-in form checks one before keeping it.
+ * @throws ApiError (401 for an unknown or revoked token)
+ */
+export async function identify(token: string): Promise<Identity> {
+  const response = await fetch(url('auth/me'), { headers: { accept: 'application/json', ...authorization(token) } });
+  const body = parseJson(await response.text());
+  if (response.ok && typeof body === 'object' && body !== null) return body as Identity;
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string };
+  throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? `HTTP ${response.status}`);
+}
+
+/**
+ * Saves a download when signed in. A link cannot carry an Authorization header, so the bytes are
+ * fetched with the token and handed to the browser as a blob: held in memory, which suits figures
+ * and checkpoints the size of a laptop's RAM (larger ones: the API, with the token). Without a
+ * session the link is left to the browser, which streams to disk.
+ * @throws ApiError when the server refuses
+ */
+export async function downloadWithToken(href: string, filename: string): Promise<void> {
+  const token = session().token;
+  const response = await fetch(href, { headers: authorization(token) });
+  if (!response.ok) {
+    const body = parseJson(await response.text());
+    const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string };
+    const detail = problem.detail ?? `HTTP ${response.status}`;
+    if (response.status === 401 && token === session().token) unauthenticated(detail);
+    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', detail);
+  }
+  const objectUrl = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = objectUrl;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Long enough for the browser to take the bytes; then the memory is given back.
+  setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
 }
 
 const NOT_JSON = Symbol('not JSON');

@@ -3,6 +3,8 @@ import { useEffect } from 'preact/hooks';
 import { hrefFor, useRoute, type Route } from './router.js';
 import { lazyPage } from './components/lazy-page.js';
 import { Empty } from './components/states.js';
+import { SignIn } from './components/sign-in.js';
+import { signOut, useSession, type Session } from './session.js';
 
 // Each page is a chunk of its own, loaded when first shown: the run table does not wait for the
 // chart library to be compiled, nor the charts for the run table.
@@ -14,7 +16,9 @@ const ComparePage = lazyPage('the comparison', () => import('./pages/compare-pag
 /** The shell: a header, then the view the URL names. */
 export function App() {
   const route = useRoute();
-  const view = pick(route);
+  const auth = useSession();
+  // Signed out, the page is not even mounted: its requests would only be refused again.
+  const view = auth.signInNeeded ? { title: 'Sign in', body: <SignIn reason={auth.reason} /> } : pick(route);
   useEffect(() => {
     document.title = view.title ? `${view.title} · Fathom` : 'Fathom';
   }, [view.title]);
@@ -36,11 +40,27 @@ export function App() {
             API docs
           </a>
         </nav>
+        <SessionBar session={auth} />
       </header>
       <main id="main" tabIndex={-1}>
         {view.body}
       </main>
     </>
+  );
+}
+
+/** Who is signed in, and the way out; nothing when the server asks for no sign-in. */
+function SessionBar({ session }: { session: Session }) {
+  if (!session.identity) return null;
+  return (
+    <div class="session">
+      <span>
+        Signed in as <strong>{session.identity.user}</strong> ({session.identity.role})
+      </span>
+      <button type="button" class="link" onClick={signOut}>
+        Sign out
+      </button>
+    </div>
   );
 }
 

@@ -9,6 +9,7 @@ import { FilterBar } from './experiments/filter-bar.js';
 import { GettingStarted } from './experiments/getting-started.js';
 import { readListQuery, updateListUrl } from './experiments/list-query.js';
 import { useExperimentList } from './experiments/use-experiment-list.js';
+import { canWrite, useSession } from '../session.js';
 import './experiments/experiments.css';
 
 type Dialog = { kind: 'create' } | { kind: 'edit'; experiment: ExperimentSummary } | { kind: 'delete'; experiment: ExperimentSummary };
@@ -23,6 +24,7 @@ interface Notice {
 
 /** `#/`: every experiment, searchable by name and tags; create, edit, delete and restore them. */
 export function ExperimentsPage({ route }: { route: Route }) {
+  const auth = useSession();
   const search = route.query.toString();
   const query = useMemo(() => readListQuery(route), [search]);
   const list = useExperimentList(query);
@@ -90,9 +92,11 @@ export function ExperimentsPage({ route }: { route: Route }) {
             {experiments && experiments.length > 0 ? countText(experiments.length, list.hasMore, query.trash) : ' '}
           </p>
         </div>
-        <button type="button" class="primary" onClick={() => setDialog({ kind: 'create' })}>
-          New experiment
-        </button>
+        {canWrite(auth) && (
+          <button type="button" class="primary" onClick={() => setDialog({ kind: 'create' })}>
+            New experiment
+          </button>
+        )}
       </div>
 
       <FilterBar query={query} tags={tags} />
@@ -189,9 +193,11 @@ function EmptyList({ trash, filtered, clearFilters, create }: { trash: boolean; 
   return (
     <Empty title="Create your first experiment">
       <p>An experiment groups the runs of one question: their parameters, metrics and artifacts.</p>
-      <button type="button" class="primary" onClick={create}>
-        New experiment
-      </button>
+      {canWrite() && (
+        <button type="button" class="primary" onClick={create}>
+          New experiment
+        </button>
+      )}
       <GettingStarted />
     </Empty>
   );

@@ -1,6 +1,7 @@
 import type { ExperimentSummary } from '../../api.js';
 import { formatDate } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
+import { canWrite } from '../../session.js';
 import { updateListUrl, type ListQuery, type Sort, type SortField } from './list-query.js';
 
 export interface RowActions {
@@ -84,6 +85,7 @@ export function ExperimentTable({ experiments, query, actions }: { experiments: 
 }
 
 function ActiveCell({ experiment, actions }: { experiment: ExperimentSummary; actions: RowActions }) {
+  if (!canWrite()) return null;
   return (
     <span class="row-buttons">
       <button type="button" aria-label={`Edit ${experiment.name}`} onClick={() => actions.edit(experiment)}>
@@ -99,6 +101,7 @@ function ActiveCell({ experiment, actions }: { experiment: ExperimentSummary; ac
 function RestoreCell({ experiment, actions }: { experiment: ExperimentSummary; actions: RowActions }) {
   const error = actions.restoreErrors[experiment.id];
   const errorId = `restore-error-${experiment.id}`;
+  if (!canWrite()) return null;
   return (
     <span class="row-buttons">
       <button

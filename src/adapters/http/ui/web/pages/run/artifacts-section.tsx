@@ -1,5 +1,7 @@
-import { useId } from 'preact/hooks';
-import { api, encodePath, type Artifact, type Run } from '../../api.js';
+import { useId, useState } from 'preact/hooks';
+import { api, downloadWithToken, encodePath, type Artifact, type Run } from '../../api.js';
+import { toError } from '../../lib/errors.js';
+import { session } from '../../session.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
 import { formatBytes, formatCount, formatDate, runLabel } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
@@ -10,11 +12,26 @@ import { isUnfinished } from './use-run-data.js';
 export function ArtifactsSection({ run }: { run: Run }) {
   const artifacts = run.artifacts;
   const models = [...new Set(artifacts.filter((a) => a.type === 'model').map((a) => a.name))].sort();
+  const [downloadError, setDownloadError] = useState<string | undefined>();
+  // Signed in, the token must go with the request, which a plain link cannot do (see downloadWithToken).
+  const onDownload = (event: MouseEvent, a: Artifact) => {
+    if (!session().token) return;
+    event.preventDefault();
+    setDownloadError(undefined);
+    downloadWithToken(downloadHref(run.id, a), fileName(a)).catch((error: unknown) =>
+      setDownloadError(`Could not download ${a.name} version ${a.version}: ${toError(error).message}`),
+    );
+  };
   return (
     <section aria-labelledby="artifacts-heading">
       <h2 id="artifacts-heading">
         Artifacts <span class="muted">({artifacts.length})</span>
       </h2>
+      {downloadError && (
+        <div class="field-error" role="alert">
+          {downloadError}
+        </div>
+      )}
       {artifacts.length === 0 ? (
         <Empty title="No artifacts">{isUnfinished(run.status) ? 'Files the run uploads appear here.' : 'This run uploaded no files.'}</Empty>
       ) : (
@@ -46,7 +63,7 @@ export function ArtifactsSection({ run }: { run: Run }) {
                 </td>
                 <td>{formatDate(a.uploadedAt)}</td>
                 <td>
-                  <a href={downloadHref(run.id, a)} download={a.name.split('/').pop()} aria-label={`Download ${a.name} version ${a.version}`}>
+                  <a href={downloadHref(run.id, a)} download={fileName(a)} onClick={(e) => onDownload(e, a)} aria-label={`Download ${a.name} version ${a.version}`}>
                     Download
                   </a>
                 </td>
@@ -134,4 +151,9 @@ function Sha256({ value, of }: { value: string; of: string }) {
 
 export function downloadHref(runId: string, artifact: Artifact): string {
   return api.href(`runs/${encodeURIComponent(runId)}/artifacts/${encodePath(artifact.name)}`, { version: artifact.version });
+}
+
+/** The name a download is saved under: the artifact name's last segment. */
+function fileName(a: Artifact): string {
+  return a.name.split('/').pop() ?? a.name;
 }
