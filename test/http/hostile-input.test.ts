@@ -87,7 +87,12 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   ),
   // A path segment (an id, a key) replaced.
   hostileSegment.map((segment): Mutation => (call, seeded) => {
-    const path = call.path.replace(seeded.runId, segment).replace(seeded.experimentId, segment).replace(/\/loss$/, `/${segment}`);
+    const path = call.path
+      .replace(seeded.runId, segment)
+      .replace(seeded.experimentId, segment)
+      .replace(seeded.userName, segment)
+      .replace(seeded.tokenId, segment)
+      .replace(/\/loss$/, `/${segment}`);
     return toSent({ ...call, path: path === call.path ? `${call.path}/${segment}` : path });
   }),
   // A query value replaced, or a new one added.
@@ -108,7 +113,10 @@ async function seed(app: FastifyInstance): Promise<Seeded> {
   const runId = run.json<{ id: string }>().id;
   await app.inject({ method: 'POST', url: `/api/runs/${runId}/metrics`, payload: { metrics: [0, 1, 2, 3].map((step) => ({ key: 'loss', value: 1 / (step + 1), step })) } });
   await app.inject({ method: 'POST', url: `/api/runs/${runId}/artifacts`, ...multipart([field('type', 'model'), file('weights', 'model.bin')]) });
-  return { experimentId, experimentName: name, runId };
+  const userName = `user-${Math.random().toString(36).slice(2, 10)}`;
+  await app.inject({ method: 'POST', url: '/api/admin/users', payload: { name: userName, role: 'writer' } });
+  const token = await app.inject({ method: 'POST', url: `/api/admin/users/${userName}/tokens`, payload: { label: 'seeded' } });
+  return { experimentId, experimentName: name, runId, userName, tokenId: token.json<{ id: string }>().id };
 }
 
 function expectErrorShape(response: LightMyRequestResponse, sent: Sent): void {

@@ -5,6 +5,9 @@ export interface Seeded {
   experimentId: string;
   experimentName: string;
   runId: string;
+  /** A writer, with one token (the admin API's routes act on them). */
+  userName: string;
+  tokenId: string;
 }
 
 /** One request, before it is sent: the path as sent on the wire, the query, a JSON body. */
@@ -51,6 +54,14 @@ export const ENDPOINTS: Record<string, (s: Seeded) => Call> = {
   'GET /api/runs/:id/params': (s) => ({ method: 'GET', path: `/api/runs/${s.runId}/params` }),
   'GET /api/runs/:id/artifacts': (s) => ({ method: 'GET', path: `/api/runs/${s.runId}/artifacts` }),
   'POST /api/metrics/series': (s) => ({ method: 'POST', path: '/api/metrics/series', body: { runIds: [s.runId], keys: ['loss'], maxPoints: 100 } }),
+  'GET /api/auth/me': () => ({ method: 'GET', path: '/api/auth/me' }),
+  'GET /api/admin/users': () => ({ method: 'GET', path: '/api/admin/users' }),
+  'POST /api/admin/users': () => ({ method: 'POST', path: '/api/admin/users', body: { name: 'newcomer', role: 'reader' } }),
+  'PATCH /api/admin/users/:name': (s) => ({ method: 'PATCH', path: `/api/admin/users/${s.userName}`, body: { role: 'reader' } }),
+  'DELETE /api/admin/users/:name': (s) => ({ method: 'DELETE', path: `/api/admin/users/${s.userName}` }),
+  'GET /api/admin/tokens': (s) => ({ method: 'GET', path: '/api/admin/tokens', query: { user: s.userName } }),
+  'POST /api/admin/users/:name/tokens': (s) => ({ method: 'POST', path: `/api/admin/users/${s.userName}/tokens`, body: { label: 'ci' } }),
+  'DELETE /api/admin/tokens/:id': (s) => ({ method: 'DELETE', path: `/api/admin/tokens/${s.tokenId}` }),
   ...mlflowEndpoints('/api/2.0/mlflow'),
   ...mlflowEndpoints('/ajax-api/2.0/mlflow'),
 };
@@ -129,11 +140,17 @@ export function registeredRoutes(app: FastifyInstance): string[] {
   return routes;
 }
 
-/** Everything a client can read back: experiments, runs with their parameters, latest metrics, tags, datasets and artifacts, and each metric's aggregates. */
+/**
+ * Everything a client can read back: experiments, runs with their parameters, latest metrics,
+ * tags, datasets and artifacts, each metric's aggregates, and the users and tokens (the server
+ * runs with FATHOM_AUTH=none, whose anonymous principal is an admin).
+ */
 export async function snapshot(app: FastifyInstance): Promise<unknown> {
   const experiments = (await app.inject({ method: 'GET', url: '/api/experiments?lifecycle=all&limit=1000&orderBy=name' })).json<{ experiments: { id: string }[] }>().experiments;
   const ids = experiments.map((e) => e.id);
   const runs = ids.length === 0 ? [] : (await app.inject({ method: 'POST', url: '/api/runs/search', payload: { experimentIds: ids.slice(0, 100), orderBy: ['id'], limit: 1000 } })).json<{ runs: { id: string }[] }>().runs;
   const metrics = await Promise.all(runs.map(async (run) => (await app.inject({ method: 'GET', url: `/api/runs/${run.id}/metrics` })).json()));
-  return { experiments, runs, metrics };
+  const users = (await app.inject({ method: 'GET', url: '/api/admin/users' })).json();
+  const tokens = (await app.inject({ method: 'GET', url: '/api/admin/tokens' })).json();
+  return { experiments, runs, metrics, users, tokens };
 }

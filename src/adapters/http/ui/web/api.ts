@@ -230,34 +230,6 @@ export async function identify(token: string): Promise<Identity> {
   throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? `HTTP ${response.status}`);
 }
 
-/**
- * Saves a download when signed in. A link cannot carry an Authorization header, so the bytes are
- * fetched with the token and handed to the browser as a blob: held in memory, which suits figures
- * and checkpoints the size of a laptop's RAM (larger ones: the API, with the token). Without a
- * session the link is left to the browser, which streams to disk.
- * @throws ApiError when the server refuses
- */
-export async function downloadWithToken(href: string, filename: string): Promise<void> {
-  const token = session().token;
-  const response = await fetch(href, { headers: authorization(token) });
-  if (!response.ok) {
-    const body = parseJson(await response.text());
-    const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string };
-    const detail = problem.detail ?? `HTTP ${response.status}`;
-    if (response.status === 401 && token === session().token) unauthenticated(detail);
-    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', detail);
-  }
-  const objectUrl = URL.createObjectURL(await response.blob());
-  const link = document.createElement('a');
-  link.href = objectUrl;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Long enough for the browser to take the bytes; then the memory is given back.
-  setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
-}
-
 const NOT_JSON = Symbol('not JSON');
 
 function parseJson(text: string): unknown {

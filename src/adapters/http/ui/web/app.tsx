@@ -4,7 +4,8 @@ import { hrefFor, useRoute, type Route } from './router.js';
 import { lazyPage } from './components/lazy-page.js';
 import { Empty } from './components/states.js';
 import { SignIn } from './components/sign-in.js';
-import { signOut, useSession, type Session } from './session.js';
+import { signOut, type Session } from './session.js';
+import { useSession } from './use-session.js';
 
 // Each page is a chunk of its own, loaded when first shown: the run table does not wait for the
 // chart library to be compiled, nor the charts for the run table.

@@ -1,5 +1,3 @@
-import { useEffect, useState } from 'preact/hooks';
-
 /**
  * Who the UI speaks as. With FATHOM_AUTH=token the server wants a token on every API request: the
  * sign-in form checks one against `GET /api/auth/me` and keeps it in sessionStorage, so it lives
@@ -27,7 +25,19 @@ export interface Session {
 
 const TOKEN_KEY = 'fathom.token';
 const IDENTITY_KEY = 'fathom.identity';
-const CHANGED = 'fathom:session';
+/** Tells listeners (use-session.ts) about changes. Not `window`: api.ts, which reads the session, also runs in Node's unit tests. */
+const changes = new EventTarget();
+
+/** What this module needs of sessionStorage, looked up on globalThis for the same reason. */
+interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+function storage(): KeyValueStorage | undefined {
+  return (globalThis as { sessionStorage?: KeyValueStorage }).sessionStorage;
+}
 
 let current: Session = load();
 
@@ -40,7 +50,7 @@ function load(): Session {
 /** sessionStorage throws where storage is off (some privacy settings): then the session lives in memory only. */
 function read(key: string): string | undefined {
   try {
-    return sessionStorage.getItem(key) ?? undefined;
+    return storage()?.getItem(key) ?? undefined;
   } catch {
     return undefined;
   }
@@ -48,8 +58,8 @@ function read(key: string): string | undefined {
 
 function write(key: string, value: string | undefined): void {
   try {
-    if (value === undefined) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, value);
+    if (value === undefined) storage()?.removeItem(key);
+    else storage()?.setItem(key, value);
   } catch {
     // In memory only (see read).
   }
@@ -67,7 +77,13 @@ function parseIdentity(text: string | undefined): Identity | undefined {
 
 function set(next: Session): void {
   current = next;
-  window.dispatchEvent(new Event(CHANGED));
+  changes.dispatchEvent(new Event('change'));
+}
+
+/** Calls `listener` after every change; returns the way to stop. */
+export function onSessionChange(listener: () => void): () => void {
+  changes.addEventListener('change', listener);
+  return () => changes.removeEventListener('change', listener);
 }
 
 export function session(): Session {
@@ -104,16 +120,4 @@ export function unauthenticated(detail: string): void {
  */
 export function canWrite(value: Session = current): boolean {
   return value.identity?.role !== 'reader';
-}
-
-/** The session, re-rendering the caller when it changes. */
-export function useSession(): Session {
-  const [value, setValue] = useState(current);
-  useEffect(() => {
-    const update = () => setValue(current);
-    window.addEventListener(CHANGED, update);
-    update();
-    return () => window.removeEventListener(CHANGED, update);
-  }, []);
-  return value;
 }

@@ -9,7 +9,8 @@ import { FilterBar } from './experiments/filter-bar.js';
 import { GettingStarted } from './experiments/getting-started.js';
 import { readListQuery, updateListUrl } from './experiments/list-query.js';
 import { useExperimentList } from './experiments/use-experiment-list.js';
-import { canWrite, useSession } from '../session.js';
+import { canWrite } from '../session.js';
+import { useSession } from '../use-session.js';
 import './experiments/experiments.css';
 
 type Dialog = { kind: 'create' } | { kind: 'edit'; experiment: ExperimentSummary } | { kind: 'delete'; experiment: ExperimentSummary };

@@ -1,5 +1,6 @@
 import { useId, useState } from 'preact/hooks';
-import { api, downloadWithToken, encodePath, type Artifact, type Run } from '../../api.js';
+import { api, encodePath, type Artifact, type Run } from '../../api.js';
+import { downloadWithToken } from '../../download.js';
 import { toError } from '../../lib/errors.js';
 import { session } from '../../session.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
