@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
+import { aUser } from '../support/access.js';
 import { Seeder } from '../support/seed.js';
 import { describeUi } from '../support/ui.js';
 
@@ -131,3 +132,34 @@ describeUi('accessibility basics', (ui) => {
     expect(await focusIsVisible(page, 12)).toEqual([]);
   });
 });
+
+describeUi(
+  'accessibility basics of signing in',
+  (ui) => {
+    it('the sign-in form and the signed-in header name every control, have one h1, readable contrast and a visible focus', async () => {
+      const token = await aUser(ui().server.fathom, 'ally', 'writer');
+      ui().expectFailures(/\/api\//);
+      const page = await ui().open('#/');
+      await page.getByRole('heading', { level: 1, name: 'Sign in to Fathom' }).waitFor();
+      // The form after a refused token too: the error is part of what must be readable.
+      await page.getByLabel('API token').fill('fth_wrong_token');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      for (const stage of ['refused', 'signed in']) {
+        if (stage === 'signed in') {
+          await page.getByLabel('API token').fill(token);
+          await page.getByRole('button', { name: 'Sign in' }).click();
+          await page.getByRole('button', { name: 'Sign out' }).waitFor();
+          await expect.poll(() => page.locator('.state-loading').count()).toBe(0);
+        }
+        const findings = await audit(page);
+        expect(findings.unnamed, stage).toEqual([]);
+        expect(findings.duplicateIds, stage).toEqual([]);
+        expect(findings.headings, stage).toBe(1);
+        expect(findings.lowContrast, stage).toEqual([]);
+        expect(await focusIsVisible(page, 6), stage).toEqual([]);
+      }
+    });
+  },
+  { auth: 'token' },
+);

@@ -31,6 +31,7 @@ describeUi(
       await page.getByRole('heading', { level: 1, name: 'Sign in to Fathom' }).waitFor();
       expect(await page.title()).toBe('Sign in · Fathom');
       expect(await page.getByText('secret-run').count()).toBe(0);
+      expect(await page.getByText('private-results').count()).toBe(0);
 
       await signIn(page, 'fth_nothere_notasecret');
       const alert = page.getByRole('alert');
@@ -40,14 +41,14 @@ describeUi(
 
       await signIn(page, token);
       await page.getByRole('heading', { level: 1, name: 'private-results' }).waitFor();
-      await page.getByRole('rowheader', { name: 'secret-run' }).waitFor();
+      await page.getByRole('link', { name: 'secret-run', exact: true }).waitFor();
       expect(new URL(page.url()).hash).toBe(hash);
       expect(await page.locator('.session').innerText()).toContain('Signed in as ada (writer)');
       await ui().screenshot(page, 'sign-in-done');
 
       // A reload keeps the session (sessionStorage); a new tab does not have it.
       await page.reload();
-      await page.getByRole('rowheader', { name: 'secret-run' }).waitFor();
+      await page.getByRole('link', { name: 'secret-run', exact: true }).waitFor();
       const other = await ui().open(hash);
       await other.getByRole('heading', { level: 1, name: 'Sign in to Fathom' }).waitFor();
       await ui().screenshot(other, 'sign-in');
