@@ -2,34 +2,22 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
-import { buildServer } from '../../src/adapters/http/server.js';
-import { buildContainer, StartupError, type Fathom } from '../../src/composition-root.js';
+import { buildContainer, StartupError } from '../../src/composition-root.js';
 import { closeAll, closedPort, proxyTo } from '../support/network.js';
 import { describePostgres } from '../support/postgres.js';
+import { postgresServers } from '../support/postgres-servers.js';
 
 /** FATHOM_STORE=postgres end to end: the composition root opens the PostgreSQL store, the API serves from it. */
 describePostgres('FATHOM_STORE=postgres', (postgres) => {
-  const opened: { fathom: Fathom; app: FastifyInstance; dataDir: string }[] = [];
+  const servers = postgresServers();
+  const serve = servers.serve;
 
   afterEach(async () => {
-    for (const { fathom, app, dataDir } of opened.splice(0)) {
-      await app.close();
-      await fathom.close();
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    await servers.closeAll();
     await closeAll();
   });
-
-  async function serve(url: string): Promise<FastifyInstance> {
-    const dataDir = await mkdtemp(join(tmpdir(), 'fathom-pg-wiring-'));
-    const fathom = await buildContainer({ dataDir, maxUploadBytes: 1024 ** 2, store: 'postgres', postgres: { url, poolSize: 4, statementTimeoutMs: 5_000 } });
-    const app = await buildServer({ container: fathom.container });
-    opened.push({ fathom, app, dataDir });
-    return app;
-  }
 
   /** The database URL through a loopback proxy the test can cut. */
   async function behindProxy(): Promise<{ url: string; proxy: Awaited<ReturnType<typeof proxyTo>> }> {
