@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyRequest } from 'fastify';
 import type { HttpLimits } from '../../src/adapters/http/limits/http-limits.js';
 import { rateLimitKey } from '../../src/adapters/http/limits/rate-limit.js';
+import { aUser } from '../support/access.js';
 import { aServer, type TestServer } from '../support/fathom.js';
 import { expectProblem, expectStatus } from './api.js';
 
@@ -48,6 +49,15 @@ describe('per-credential rate limit', () => {
     expect(refused.detail).toContain('no credential from this address');
     const list = await s.app.inject({ url: '/api/experiments' }); // from loopback: not counted
     expect(list.json<{ experiments: { name: string }[] }>().experiments.map((e) => e.name)).not.toContain('second');
+  });
+
+  it('counts one real token once however its header is spelt (FATHOM_AUTH=token): Bearer in any case or spacing, or Basic', async () => {
+    server = await aServer({ auth: 'token', limits: { rateLimit: 3, rateLimitWindowMs: 60_000 } });
+    const token = await aUser(server, 'ada', 'reader');
+    const spellings = [`Bearer ${token}`, `bearer ${token}`, `BEARER   ${token}`, `Basic ${Buffer.from(`ada:${token}`).toString('base64')}`];
+    const answers = [];
+    for (const authorization of spellings) answers.push((await get(server, '/api/experiments', { authorization })).statusCode);
+    expect(answers).toEqual([200, 200, 200, 429]);
   });
 
   it("answers MLflow clients in MLflow's shape: RESOURCE_EXHAUSTED with Retry-After", async () => {
@@ -100,6 +110,11 @@ describe('per-credential rate limit', () => {
     expect(key).toMatch(/^credential:[A-Za-z0-9_-]{43}$/);
     expect(key).not.toContain('topsecret');
     expect(rateLimitKey(request('Bearer fth_abc_other'))).not.toBe(key);
+    // One token however the header spells it: a respelt header gets no fresh count.
+    const basic = (user: string, token: string) => `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
+    for (const spelling of ['bearer fth_abc_topsecret', 'BEARER   fth_abc_topsecret', '  Bearer\tfth_abc_topsecret ', basic('ada', 'fth_abc_topsecret'), basic('ada', 'fth_abc_topsecret').replace(/=+$/, '')]) {
+      expect(rateLimitKey(request(spelling)), spelling).toBe(key);
+    }
     expect(rateLimitKey(request())).toBe(`address:${REMOTE}`);
   });
 });

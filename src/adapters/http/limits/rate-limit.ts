@@ -2,16 +2,27 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ResourceExhaustedError } from '../../../domain/errors.js';
+import { readCredential } from '../shared/authentication.js';
 import type { HttpLimits } from './http-limits.js';
 
 /**
- * Whose share a request counts against: the credential it presents (as a SHA-256, so no token
- * is ever kept in memory as a key), else the address it came from.
+ * Whose share a request counts against: the token it presents (as a SHA-256, so no token is ever
+ * kept in memory as a key), else the address it came from. The token as the authentication reads
+ * it, not the header as sent: `bearer`, `BEARER  <token>` and Basic with the same token are one
+ * credential, so respelling the header does not buy a fresh count. A header that is no credential
+ * at all (refused with 401 anyway) counts as itself.
  */
 export function rateLimitKey(request: FastifyRequest): string {
-  const credential = request.headers.authorization;
-  if (credential) return `credential:${createHash('sha256').update(credential).digest('base64url')}`;
-  return `address:${request.ip}`;
+  const header = request.headers.authorization;
+  if (!header) return `address:${request.ip}`;
+  const token = (() => {
+    try {
+      return readCredential(header).token;
+    } catch {
+      return header;
+    }
+  })();
+  return `credential:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;

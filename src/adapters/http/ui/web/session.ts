@@ -44,7 +44,8 @@ let current: Session = load();
 function load(): Session {
   const token = read(TOKEN_KEY);
   const identity = parseIdentity(read(IDENTITY_KEY));
-  return { ...(token ? { token } : {}), ...(token && identity ? { identity } : {}), signInNeeded: false };
+  // Both or neither: a token without its identity would be a session with no name and no Sign out.
+  return { ...(token && identity ? { token, identity } : {}), signInNeeded: false };
 }
 
 /** sessionStorage throws where storage is off (some privacy settings): then the session lives in memory only. */
