@@ -47,13 +47,19 @@ export const TOKEN_PREFIX = 'fth_';
 const TOKEN_ID = /^[A-Za-z0-9-]{8,64}$/;
 const TOKEN_SECRET = /^[A-Za-z0-9_-]{16,128}$/;
 
-/** User names follow the name rules of experiments: trimmed, 1-256 characters, no control characters. */
+/**
+ * User names follow the name rules of experiments (trimmed, 1-256 characters, no control
+ * characters), without `:`: HTTP Basic (MLflow's user name and password) ends the user name at the
+ * first colon, so such a user could never sign in that way.
+ */
 export function checkUserName(name: string, issues: Issues, path = '/name'): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > MAX_USER_NAME) {
     issues.add(path, `must be 1-${MAX_USER_NAME} characters (not counting surrounding spaces)`);
   } else if (/\p{Cc}/u.test(trimmed)) {
     issues.add(path, 'must not contain control characters');
+  } else if (trimmed.includes(':')) {
+    issues.add(path, "must not contain ':' (HTTP Basic authentication, which MLflow clients use, ends the user name there)");
   } else {
     checkText(trimmed, path, issues);
   }

@@ -37,6 +37,9 @@ describe('users', () => {
     expect(error.issues.map((i) => i.path)).toEqual(['/name', '/role']);
     expect(error.issues[1]?.message).toBe('must be one of admin, writer, reader');
     await rejectionOf(fathom().use(AddUser).execute({ name: 'tab\there', role: 'reader' }, ADMIN), InvalidArgumentError);
+    // Basic authentication (MLflow's user name and password) ends the user name at the first colon.
+    const colon = await rejectionOf(fathom().use(AddUser).execute({ name: 'team:ci', role: 'writer' }, ADMIN), InvalidArgumentError);
+    expect(colon.issues).toEqual([{ path: '/name', message: expect.stringContaining("must not contain ':'") }]);
     await fathom().use(AddUser).execute({ name: 'ada', role: 'reader' }, ADMIN);
     await rejectionOf(fathom().use(AddUser).execute({ name: 'ada', role: 'writer' }, ADMIN), AlreadyExistsError);
   });
