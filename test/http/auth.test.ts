@@ -176,6 +176,27 @@ describe('FATHOM_AUTH=token', () => {
       expectStatus(await send(server(), 'GET', `/api/runs/${run.id}`, wes), 404);
     });
 
+    it('a writer may not delete (soft or for good) or restore their experiment holding another’s run: 403, the run stays; an admin may', async () => {
+      const wanda = bearer(await aUser(server(), 'wanda', 'writer'));
+      const wes = bearer(await aUser(server(), 'wes', 'writer'));
+      const admin = bearer(await aUser(server(), 'root', 'admin'));
+      const experiment = expectStatus(await send(server(), 'POST', '/api/experiments', wanda, { name: 'e' }), 201);
+      const run = expectStatus(await send(server(), 'POST', `/api/experiments/${experiment.id}/runs`, wes, {}), 201);
+      expectStatus(await send(server(), 'POST', `/api/runs/${run.id}/metrics`, wes, { metrics: [{ key: 'loss', value: 0.5 }] }), 201);
+      for (const url of [`/api/experiments/${experiment.id}?permanent=true`, `/api/experiments/${experiment.id}`]) {
+        const refused = expectStatus(await send(server(), 'DELETE', url, wanda), 403);
+        expect(refused).toMatchObject({ code: 'PERMISSION_DENIED', status: 403 });
+        expect(refused.detail).toContain("it holds 1 run created by other users ('wes')");
+      }
+      expect(expectStatus(await send(server(), 'GET', `/api/runs/${run.id}`, wes), 200).lifecycleStage).toBe('active');
+      expect(expectStatus(await send(server(), 'GET', `/api/runs/${run.id}/metrics`, wes), 200).metrics).toMatchObject([{ key: 'loss', last: { value: 0.5 } }]);
+      expect(expectStatus(await send(server(), 'GET', `/api/experiments/${experiment.id}`, wanda), 200).lifecycleStage).toBe('active');
+      expectStatus(await send(server(), 'DELETE', `/api/experiments/${experiment.id}`, admin), 204);
+      expect(expectStatus(await send(server(), 'POST', `/api/experiments/${experiment.id}/restore`, wanda), 403).detail).toContain("created by other users ('wes')");
+      expectStatus(await send(server(), 'DELETE', `/api/experiments/${experiment.id}?permanent=true`, admin), 204);
+      expectStatus(await send(server(), 'GET', `/api/runs/${run.id}`, wes), 404);
+    });
+
     it('artifacts: a writer deletes those of their own runs only', async () => {
       const wes = bearer(await aUser(server(), 'wes', 'writer'));
       const wanda = bearer(await aUser(server(), 'wanda', 'writer'));

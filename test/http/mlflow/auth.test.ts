@@ -92,4 +92,18 @@ describe('MLflow clients with FATHOM_AUTH=token', () => {
     ok(await admin.post('experiments/delete', { experiment_id: experimentId }));
     expect(ok(await wes.native.get(`/api/experiments/${experimentId}`)).deletedBy).toBe('root');
   });
+
+  it('experiments/delete of a writer’s experiment holding another’s run: PERMISSION_DENIED and the run stays; an admin may', async () => {
+    const wanda = await as('wanda', 'writer');
+    const wes = await as('wes', 'writer');
+    const admin = await as('root', 'admin');
+    const experimentId = await createExperiment(wanda, 'e');
+    const runId: string = (await createRun(wes, experimentId)).info.run_id;
+    const detail = expectMlflowError(await wanda.post('experiments/delete', { experiment_id: experimentId }), 403, 'PERMISSION_DENIED');
+    expect(detail).toContain("it holds 1 run created by other users ('wes')");
+    expect((await getRun(wes, runId)).info.lifecycle_stage).toBe('active');
+    ok(await admin.post('experiments/delete', { experiment_id: experimentId }));
+    expectMlflowError(await wanda.post('experiments/restore', { experiment_id: experimentId }), 403, 'PERMISSION_DENIED');
+    expect((await getRun(wes, runId)).info.lifecycle_stage).toBe('deleted');
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OTHERS_RUNS_COUNTED } from '../../../src/application/others-runs.js';
 import { DeleteArtifact } from '../../../src/application/use-cases/artifacts/delete-artifact.js';
 import { ListRunArtifacts } from '../../../src/application/use-cases/artifacts/list-run-artifacts.js';
 import { UploadArtifact } from '../../../src/application/use-cases/artifacts/upload-artifact.js';
@@ -12,7 +13,7 @@ import { GetRun } from '../../../src/application/use-cases/runs/get-run.js';
 import { MarkRunDeleted } from '../../../src/application/use-cases/runs/mark-run-deleted.js';
 import { RestoreRun } from '../../../src/application/use-cases/runs/restore-run.js';
 import type { Principal } from '../../../src/domain/access.js';
-import { PermissionDeniedError } from '../../../src/domain/errors.js';
+import { NotFoundError, PermissionDeniedError } from '../../../src/domain/errors.js';
 import { anUpload, rejectionOf, useFathom } from './support.js';
 
 const fathom = useFathom();
@@ -73,6 +74,68 @@ describe('deleting: writers their own, admins anything, readers nothing', () => 
     const restored = await fathom().use(RestoreExperiment).execute(experiment.id, ROOT);
     expect(restored).not.toHaveProperty('deletedBy');
     await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ROOT);
+  });
+
+  it('a writer may not delete or restore their experiment while it holds others’ runs; nothing changes; admins may', async () => {
+    const experiment = await fathom().use(CreateExperiment).execute({ name: 'e' }, ADA);
+    const own = await fathom().use(CreateRun).execute(experiment.id, {}, ADA);
+    const bobs = await fathom().use(CreateRun).execute(experiment.id, {}, BOB);
+    await fathom().use(UploadArtifact).execute(bobs.id, anUpload('bytes'));
+    // A run in the trash counts too: a permanent delete would purge it, a restore bring it back.
+    const trashed = await fathom().use(CreateRun).execute(experiment.id, {}, { user: 'cy', role: 'writer' });
+    await fathom().use(MarkRunDeleted).execute(trashed.id, ROOT);
+
+    const soft = await rejectionOf(fathom().use(DeleteExperiment).execute(experiment.id, {}, ADA), PermissionDeniedError);
+    expect(soft.message).toBe(
+      `deleting experiment '${experiment.id}': it holds 2 runs created by other users ('bob', 'cy'); user 'ada' (writer) may only do this to what they created, ` +
+        'so those users must delete their runs first, or an admin must do it',
+    );
+    const permanent = await rejectionOf(fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ADA), PermissionDeniedError);
+    expect(permanent.message).toContain(`deleting experiment '${experiment.id}' for good: it holds 2 runs`);
+    expect((await fathom().use(GetExperiment).execute(experiment.id)).lifecycleStage).toBe('active');
+    expect((await fathom().use(GetRun).execute(bobs.id)).lifecycleStage).toBe('active');
+    expect((await fathom().use(ListRunArtifacts).execute(bobs.id)).map((a) => a.name)).toEqual(['model.bin']);
+    expect((await fathom().use(GetRun).execute(trashed.id)).deletedBy).toBe('root');
+
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ROOT);
+    const restore = await rejectionOf(fathom().use(RestoreExperiment).execute(experiment.id, ADA), PermissionDeniedError);
+    expect(restore.message).toContain(`restoring experiment '${experiment.id}': it holds 2 runs created by other users`);
+    expect((await fathom().use(GetExperiment).execute(experiment.id)).lifecycleStage).toBe('deleted');
+    await fathom().use(RestoreExperiment).execute(experiment.id, ROOT);
+
+    // Once the others have removed theirs, the owner may delete the rest.
+    await fathom().use(DeleteRun).execute(bobs.id, BOB);
+    await fathom().use(DeleteRun).execute(trashed.id, ROOT);
+    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ADA);
+    await rejectionOf(fathom().use(GetRun).execute(own.id), NotFoundError);
+  });
+
+  it('the refusal counts every other user’s run and names a few of them', async () => {
+    const experiment = await fathom().use(CreateExperiment).execute({ name: 'e' }, ADA);
+    for (const user of ['dan', 'bob', 'eve', 'cy', 'bob']) await fathom().use(CreateRun).execute(experiment.id, {}, { user, role: 'writer' });
+    const error = await rejectionOf(fathom().use(DeleteExperiment).execute(experiment.id, {}, ADA), PermissionDeniedError);
+    expect(error.message).toContain("it holds 5 runs created by other users ('bob', 'cy', 'dan', 1 more)");
+    const alone = await fathom().use(CreateExperiment).execute({ name: 'f' }, ADA);
+    await fathom().use(CreateRun).execute(alone.id, {}, BOB);
+    expect((await rejectionOf(fathom().use(DeleteExperiment).execute(alone.id, {}, ADA), PermissionDeniedError)).message).toContain("1 run created by other users ('bob')");
+  });
+
+  it('past OTHERS_RUNS_COUNTED runs it stops counting and says so', async () => {
+    const experiment = await fathom().use(CreateExperiment).execute({ name: 'e' }, ADA);
+    const createRun = fathom().use(CreateRun);
+    for (let i = 0; i < OTHERS_RUNS_COUNTED; i++) await createRun.execute(experiment.id, {}, BOB);
+    const error = await rejectionOf(fathom().use(DeleteExperiment).execute(experiment.id, {}, ADA), PermissionDeniedError);
+    expect(error.message).toContain(`it holds ${OTHERS_RUNS_COUNTED} or more runs created by other users ('bob')`);
+  });
+
+  it('with authentication off the anonymous admin deletes experiments holding anyone’s runs, as before', async () => {
+    const experiment = await fathom().use(CreateExperiment).execute({ name: 'e', createdBy: 'ada' });
+    const run = await fathom().use(CreateRun).execute(experiment.id, { createdBy: 'bob' });
+    await fathom().use(DeleteExperiment).execute(experiment.id);
+    expect((await fathom().use(GetRun).execute(run.id)).lifecycleStage).toBe('deleted');
+    await fathom().use(RestoreExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true });
+    await rejectionOf(fathom().use(GetRun).execute(run.id), NotFoundError);
   });
 
   it('artifacts: only in runs the writer created', async () => {
