@@ -1,5 +1,5 @@
 import { ConflictError, InvalidArgumentError, Issues } from './errors.js';
-import type { ExperimentId, LifecycleStage } from './experiment.js';
+import type { Experiment, ExperimentId, LifecycleStage } from './experiment.js';
 import { checkKey, checkText } from './keys.js';
 import type { Millis } from './time.js';
 
@@ -185,6 +185,15 @@ export function changedRun(current: Run, changed: Run): Run {
 export function markRunDeleted(run: Run, by: string): Run {
   if (run.lifecycleStage === 'deleted') return run;
   return { ...run, lifecycleStage: 'deleted', deletedBy: by };
+}
+
+/**
+ * Who the runs an experiment moves take as `deletedBy`: those it takes to the trash show its
+ * deleter (runs already there keep their own, they do not move); those it brings back, nobody.
+ * Stores apply it to exactly the runs whose stage changes.
+ */
+export function deletedByOfMovedRuns(experiment: Experiment): string | undefined {
+  return experiment.lifecycleStage === 'deleted' ? experiment.deletedBy : undefined;
 }
 
 /** New runs start in active experiments only: a deleted one takes none until it is restored. */

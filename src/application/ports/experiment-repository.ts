@@ -36,7 +36,8 @@ export interface ExperimentRepository {
    * Changes an experiment atomically: `change` receives the current record inside the store's
    * transaction (or lock) and returns the new one, or throws to leave it untouched. Read, rule
    * check and write are one step, so concurrent changes never overwrite each other. Moving to
-   * "deleted" or back to "active" moves the experiment's runs with it.
+   * "deleted" or back to "active" moves the experiment's runs with it: those it takes to the
+   * trash get its `deletedBy` (a run already there keeps its own), those it brings back lose theirs.
    * @returns the stored result.
    * @throws NotFoundError; AlreadyExistsError when the result would share an active name;
    *   whatever `change` throws.

@@ -181,6 +181,40 @@ export function experimentContract(store: () => RepositoryStore): void {
       expect(await stages()).toEqual(['active', 'active', 'active']);
     });
 
+    it('gives the runs it takes to the trash its deletedBy, leaves a run already there its own, and clears both on restore', async () => {
+      const experiment = await givenExperiment(store());
+      const other = await givenExperiment(store());
+      const moved = await givenRun(store(), experiment.id);
+      const trashedAlone = await givenRun(store(), experiment.id);
+      const bystander = await givenRun(store(), other.id);
+      for (const run of [trashedAlone, bystander]) {
+        await store().runs.update(run.id, (r) => ({ ...r, lifecycleStage: 'deleted', deletedBy: 'bob' }));
+      }
+      const deleters = async () =>
+        (await store().runs.getMany([moved.id, trashedAlone.id, bystander.id])).map((r) => [r.lifecycleStage, r.deletedBy]);
+
+      await store().experiments.update(experiment.id, (e) => ({ ...e, lifecycleStage: 'deleted', deletedBy: 'ada' }));
+      expect(await deleters()).toEqual([['deleted', 'ada'], ['deleted', 'bob'], ['deleted', 'bob']]);
+
+      await store().experiments.update(experiment.id, (e) => {
+        const restored = { ...e, lifecycleStage: 'active' as const };
+        delete restored.deletedBy;
+        return restored;
+      });
+      expect(await deleters()).toEqual([['active', undefined], ['active', undefined], ['deleted', 'bob']]);
+      expect(await store().runs.get(moved.id)).not.toHaveProperty('deletedBy');
+      expect(await store().runs.get(trashedAlone.id)).not.toHaveProperty('deletedBy');
+    });
+
+    it('records no deleter on its runs when the experiment records none', async () => {
+      const experiment = await givenExperiment(store());
+      const run = await givenRun(store(), experiment.id);
+      await moveExperiment(store(), experiment.id, 'deleted');
+      const trashed = await store().runs.get(run.id);
+      expect(trashed.lifecycleStage).toBe('deleted');
+      expect(trashed).not.toHaveProperty('deletedBy');
+    });
+
     it('runs concurrent changes one after another, so none is lost', async () => {
       const experiment = await givenExperiment(store());
       await Promise.all(range(20).map((i) => store().experiments.update(experiment.id, (e) => ({ ...e, tags: [...e.tags, `t${i}`] }))));

@@ -2,6 +2,7 @@ import type { ExperimentListQuery, ExperimentRepository } from '../../../applica
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentFilter, ExperimentSummary } from '../../../domain/experiment.js';
 import { compareIds, compareSortValues } from '../../../domain/paging.js';
+import { deletedByOfMovedRuns } from '../../../domain/run.js';
 import { copy, type MemoryDatabase } from './memory-database.js';
 
 export class MemoryExperimentRepository implements ExperimentRepository {
@@ -56,8 +57,12 @@ export class MemoryExperimentRepository implements ExperimentRepository {
     this.assertNameFree(experiment);
     this.db.experiments.set(id, copy(experiment));
     if (current.lifecycleStage !== experiment.lifecycleStage) {
+      const deletedBy = deletedByOfMovedRuns(experiment);
       for (const run of this.db.runs.values()) {
-        if (run.experimentId === id) run.lifecycleStage = experiment.lifecycleStage;
+        if (run.experimentId !== id || run.lifecycleStage === experiment.lifecycleStage) continue;
+        run.lifecycleStage = experiment.lifecycleStage;
+        if (deletedBy === undefined) delete run.deletedBy;
+        else run.deletedBy = deletedBy;
       }
     }
     return copy(experiment);

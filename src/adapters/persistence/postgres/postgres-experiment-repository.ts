@@ -1,6 +1,7 @@
 import type { ExperimentListQuery, ExperimentRepository } from '../../../application/ports/experiment-repository.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentSummary } from '../../../domain/experiment.js';
+import { deletedByOfMovedRuns } from '../../../domain/run.js';
 import { entries, EXPERIMENT_ORDER_COLUMNS, experimentFromRow, type ExperimentRow } from '../shared/rows.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
 import { storable, storableOnly } from './postgres-text.js';
@@ -169,7 +170,8 @@ export class PostgresExperimentRepository implements ExperimentRepository {
         const written = Object.entries(next.properties).filter(
           ([key, value]) => !Object.hasOwn(current.properties, key) || current.properties[key] !== value,
         );
-        // Moving the experiment moves every run of it; a run moved alone stays where it is otherwise.
+        // Moving the experiment moves every run of it not already there (a run in the trash keeps who
+        // put it there); a run moved alone stays where it is otherwise.
         await sql.query(
           `WITH tags_removed AS (
              DELETE FROM experiment_tags WHERE experiment_id = $1 AND tag <> ALL($7::text[])
@@ -185,7 +187,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
              SELECT $1, p.key, p.value FROM unnest($9::text[], $10::text[]) AS p(key, value)
              ON CONFLICT (experiment_id, key) DO UPDATE SET value = EXCLUDED.value
            ), runs_moved AS (
-             UPDATE runs SET lifecycle_stage = $6 WHERE experiment_id = $1 AND $11 AND lifecycle_stage <> $6
+             UPDATE runs SET lifecycle_stage = $6, deleted_by = $13 WHERE experiment_id = $1 AND $11 AND lifecycle_stage <> $6
            )
            UPDATE experiments SET name = $2, name_folded = $3, description = $4, updated_at = $5, lifecycle_stage = $6, deleted_by = $12 WHERE id = $1`,
           [
@@ -201,6 +203,7 @@ export class PostgresExperimentRepository implements ExperimentRepository {
             written.map(([, value]) => value),
             next.lifecycleStage !== current.lifecycleStage,
             next.deletedBy ?? null,
+            deletedByOfMovedRuns(next) ?? null,
           ],
         );
         return next;

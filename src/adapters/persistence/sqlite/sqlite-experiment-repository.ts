@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { ExperimentListQuery, ExperimentRepository } from '../../../application/ports/experiment-repository.js';
 import { AlreadyExistsError, NotFoundError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentSummary } from '../../../domain/experiment.js';
+import { deletedByOfMovedRuns } from '../../../domain/run.js';
 import { defineEntry, EXPERIMENT_ORDER_COLUMNS, experimentFromRow, type ExperimentRow } from '../shared/rows.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -47,7 +48,8 @@ export class SqliteExperimentRepository implements ExperimentRepository {
       `UPDATE experiments SET name = @name, description = @description, updated_at = @updatedAt,
        lifecycle_stage = @lifecycleStage, deleted_by = @deletedBy WHERE id = @id`,
     );
-    this.moveRuns = c.prepare('UPDATE runs SET lifecycle_stage = ? WHERE experiment_id = ?');
+    // Only the runs whose stage changes: a run already in the trash keeps who put it there.
+    this.moveRuns = c.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_by = ? WHERE experiment_id = ? AND lifecycle_stage <> ?');
     this.activeNamed = c.prepare("SELECT id FROM experiments WHERE name = ? AND lifecycle_stage = 'active' AND id <> ?").pluck();
     this.blobKeys = c.prepare('SELECT blob_key FROM artifacts WHERE experiment_id = ?').pluck();
     this.deleteOne = c.prepare('DELETE FROM experiments WHERE id = ?');
@@ -148,7 +150,9 @@ export class SqliteExperimentRepository implements ExperimentRepository {
       this.deleteTags.run(id);
       this.deleteProperties.run(id);
       this.writeTags(next);
-      if (next.lifecycleStage !== current.lifecycleStage) this.moveRuns.run(next.lifecycleStage, id);
+      if (next.lifecycleStage !== current.lifecycleStage) {
+        this.moveRuns.run(next.lifecycleStage, deletedByOfMovedRuns(next) ?? null, id, next.lifecycleStage);
+      }
       return next;
     });
   }
