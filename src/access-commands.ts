@@ -6,6 +6,7 @@ import { ListTokens } from './application/use-cases/access/list-tokens.js';
 import { ListUsers } from './application/use-cases/access/list-users.js';
 import { RemoveUser } from './application/use-cases/access/remove-user.js';
 import { RevokeToken } from './application/use-cases/access/revoke-token.js';
+import type { DependencyContainer } from 'tsyringe';
 import { buildContainer } from './composition-root.js';
 import type { Config } from './config.js';
 import type { ApiToken, Principal } from './domain/access.js';
@@ -83,4 +84,21 @@ function printTable(print: (line: string) => void, header: string[], rows: strin
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   print(line(header));
   for (const row of rows) print(line(row));
+}
+
+/**
+ * What a server with FATHOM_AUTH=token says about its users at start: with none, nobody can sign
+ * in (a warning, with the next step); else who the admins are, so an operator notices one they
+ * did not make (the admin API is open to anyone while a server runs with FATHOM_AUTH=none).
+ */
+export async function usersAtStart(container: DependencyContainer): Promise<{ level: 'info' | 'warn'; message: string }> {
+  const users = await container.resolve(ListUsers).execute(OPERATOR);
+  if (users.length === 0) {
+    return {
+      level: 'warn',
+      message: "FATHOM_AUTH=token but there are no users yet: nobody can sign in. Make an admin with `fathom users add NAME --role admin`, then `fathom tokens create NAME`",
+    };
+  }
+  const admins = users.filter((user) => user.role === 'admin').map((user) => `'${user.name}'`);
+  return { level: 'info', message: `${users.length} users can sign in; admins: ${admins.join(', ')} (fathom users list)` };
 }

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
-import { AccessCommandError, runAccessCommand } from './access-commands.js';
+import { AccessCommandError, runAccessCommand, usersAtStart } from './access-commands.js';
 import { buildServer } from './adapters/http/server.js';
 import type { ContentDigest } from './application/ports/content-digest.js';
 import { TOKENS } from './application/tokens.js';
@@ -197,6 +197,10 @@ async function serve(config: Config): Promise<void> {
     // Said twice, in the log and plainly on stderr: someone starting a server by hand must not miss it.
     app.log.warn({ host: config.host, auth: config.auth }, open);
     console.error(`fathom: WARNING: ${open}`);
+  }
+  if (config.auth === 'token') {
+    const users = await usersAtStart(fathom.container);
+    app.log[users.level](users.message);
   }
   // Safe on every store: the memory store keeps its blobs in a fresh directory of its own.
   sweepInBackground(fathom, app.log);

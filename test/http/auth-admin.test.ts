@@ -82,4 +82,12 @@ describe('the admin API', () => {
       expect(Object.keys(paths)).toContain(path);
     }
   });
+
+  it('tells API clients how to authenticate: Bearer or Basic on the API, nothing on the public routes', async () => {
+    const document = expectStatus(await send('GET', '/openapi.json'), 200);
+    expect(document.components.securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } });
+    expect(document.security).toEqual([{ bearer: [] }, { basic: [] }]);
+    expect(document.paths['/api/experiments'].get.security).toBeUndefined();
+    expect(document.paths['/healthz'].get.security).toEqual([]);
+  });
 });

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccessCommandError, runAccessCommand } from '../../src/access-commands.js';
+import { AccessCommandError, runAccessCommand, usersAtStart } from '../../src/access-commands.js';
+import { buildContainer } from '../../src/composition-root.js';
 import type { AccessAction } from '../../src/access-command-line.js';
 import { loadConfig, type Config } from '../../src/config.js';
 
@@ -56,5 +57,19 @@ describe('fathom users / tokens commands', () => {
     await expect(run({ kind: 'tokens create', user: 'nobody' })).rejects.toThrow(AccessCommandError);
     await run({ kind: 'users add', name: 'root', role: 'admin' });
     await expect(run({ kind: 'users remove', name: 'root' })).rejects.toThrow("'root' is the only admin");
+  });
+
+  it('says at a server start who can sign in: a warning with the next step when nobody can, else the admins', async () => {
+    const opened = await buildContainer(config);
+    try {
+      const none = await usersAtStart(opened.container);
+      expect(none.level).toBe('warn');
+      expect(none.message).toContain('fathom users add NAME --role admin');
+      await run({ kind: 'users add', name: 'root', role: 'admin' });
+      await run({ kind: 'users add', name: 'ada', role: 'writer' });
+      expect(await usersAtStart(opened.container)).toEqual({ level: 'info', message: "2 users can sign in; admins: 'root' (fathom users list)" });
+    } finally {
+      await opened.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ import { isMlflowUrl, mlflowApi } from './mlflow/mlflow-api.js';
 import { nativeApi } from './native/native-api.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { Problem, problem, sendProblem } from './shared/problem.js';
-import { installAuthentication } from './shared/authentication.js';
+import { installAuthentication, isPublicUrl } from './shared/authentication.js';
 import { validatorCompiler } from './shared/validator-compiler.js';
 import { addGuards } from './limits/guards.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits/http-limits.js';
@@ -93,6 +93,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Fathom', version: '0.1.0', description: 'ML experiment tracking: experiments, runs, parameters, metrics, artifacts.' },
+      // What FATHOM_AUTH=token asks for (docs/api.md#authentication-and-roles): the docs page gets
+      // an Authorize button and generated clients learn to send a token. Public routes say none.
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an API token, fth_<id>_<secret> (fathom tokens create NAME)' },
+          basic: { type: 'http', scheme: 'basic', description: 'user name and API token as password (MLflow clients)' },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: documentRoute,
@@ -117,6 +126,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 function documentRoute(route: { schema: FastifySchema; url: string }) {
   const { schema, url } = documentWildcard(route);
   const extra: Record<string, unknown> = {};
+  if (isPublicUrl(url)) extra.security = [];
   const consumes = (schema as { consumes?: string[] }).consumes ?? [];
   const produces = (schema as { produces?: string[] }).produces ?? [];
   if (consumes.includes('multipart/form-data')) extra.body = uploadForm;
