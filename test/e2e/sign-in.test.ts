@@ -80,6 +80,24 @@ describeUi(
       expect(new URL(page.url()).hash).toBe(`#/experiments/${experiment.id}`);
     });
 
+    it('learns of a changed role on the next page load: a demoted writer loses the write buttons', async () => {
+      const admin = await aUser(ui().server.fathom, 'boss', 'admin');
+      const token = await aUser(ui().server.fathom, 'wren', 'writer');
+      ui().expectFailures(/\/api\//);
+      const page = await ui().open('');
+      await signIn(page, token);
+      await page.getByRole('button', { name: 'New experiment' }).first().waitFor();
+      const demoted = await fetch(new URL('api/admin/users/wren', ui().server.baseUrl), {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'reader' }),
+      });
+      expect(demoted.status).toBe(200);
+      await page.reload();
+      await expect.poll(() => page.locator('.session').innerText()).toContain('wren (reader)');
+      expect(await page.getByRole('button', { name: 'New experiment' }).count()).toBe(0);
+    });
+
     it('shows a reader no write buttons, and downloads artifacts with the token', async () => {
       const writer = await aUser(ui().server.fathom, 'lin', 'writer');
       const reader = await aUser(ui().server.fathom, 'reid', 'reader');

@@ -1,4 +1,4 @@
-import { session, unauthenticated, type Identity } from './session.js';
+import { session, signIn, unauthenticated, type Identity } from './session.js';
 
 /**
  * The UI's only way to the data: the public REST API (docs/api.md), by relative URL so the UI
@@ -228,6 +228,24 @@ export async function identify(token: string): Promise<Identity> {
   if (response.ok && typeof body === 'object' && body !== null) return body as Identity;
   const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string };
   throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? `HTTP ${response.status}`);
+}
+
+/**
+ * Asks the server again who the kept token belongs to, once per page load: an admin may have
+ * changed the user's role (or revoked the token) since the sign-in, and the UI must not go on
+ * offering what the server will refuse.
+ */
+export function refreshIdentity(): void {
+  const token = session().token;
+  if (!token) return;
+  identify(token).then(
+    (identity) => {
+      if (session().token === token) signIn(token, identity);
+    },
+    (error: unknown) => {
+      if (error instanceof ApiError && error.status === 401 && session().token === token) unauthenticated(error.detail);
+    },
+  );
 }
 
 const NOT_JSON = Symbol('not JSON');

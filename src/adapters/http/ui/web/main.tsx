@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { refreshIdentity } from './api.js';
 import { App, preloadView } from './app.js';
 import { parseHash } from './lib/route.js';
 import { prefetchFor } from './prefetch.js';
@@ -11,3 +12,4 @@ preloadView(route);
 prefetchFor(route);
 const root = document.getElementById('app');
 if (root) render(<App />, root);
+refreshIdentity();
