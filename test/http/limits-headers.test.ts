@@ -64,6 +64,7 @@ describe('security headers and CORS', () => {
     expectStatus(answer, 200);
     expect(answer.headers['access-control-allow-origin']).toBe('https://notebook.example.com');
     expect(String(answer.headers['access-control-expose-headers'])).toContain('Retry-After');
+    expect(String(answer.headers['access-control-expose-headers'])).toContain('X-Checksum-Sha256');
 
     const other = await s.app.inject({
       method: 'OPTIONS',

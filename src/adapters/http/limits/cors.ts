@@ -21,6 +21,8 @@ export async function allowCrossOrigin(app: FastifyInstance, origins: readonly s
     exposedHeaders: [
       'Location',
       'ETag',
+      // The artifact's SHA-256, for a browser app checking what it downloaded (docs/security.md: ranges are unchecked).
+      'X-Checksum-Sha256',
       'Content-Disposition',
       'Content-Range',
       'Accept-Ranges',
