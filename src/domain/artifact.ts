@@ -26,6 +26,15 @@ export interface Artifact {
   uploadedAt: Millis;
 }
 
+/**
+ * Where content with this SHA-256 (lower-case hex) lives in a blob store: `sha256/ab/abcdef…`.
+ * The one definition: blob stores file bytes under it, and the maintenance commands check records
+ * against it.
+ */
+export function contentAddress(sha256: string): string {
+  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+}
+
 export const MAX_ARTIFACT_NAME = 255;
 export const MAX_VERSION_LENGTH = 64;
 export const MAX_METADATA_BYTES = 64 * 1024;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, ByteRange, ListedBlob, PutOptions, StoredBlob } from '../../../application/ports/blob-store.js';
+import { contentAddress } from '../../../domain/artifact.js';
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError } from '../../../domain/errors.js';
 
 const KEY = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
@@ -79,7 +80,7 @@ export class FsBlobStore implements BlobStore {
       throw error;
     }
     const sha256 = hash.digest('hex');
-    const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
+    const key = contentAddress(sha256);
     try {
       await options.claim?.(key);
       // Already stored: mark it recent so garbage collection spares it (see BlobStore.list).

@@ -14,6 +14,7 @@ import type { BlobStore, ByteRange, ListedBlob, PutOptions, StoredBlob } from '.
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError, RangeNotSatisfiableError, UnavailableError } from '../../../domain/errors.js';
 import { listCommonPrefixes, listObjects, s3ClientFor, type S3BlobStoreConfig } from './s3-client.js';
 import { copyWithinBucket, type CopyLimits } from './s3-copy.js';
+import { contentAddress } from '../../../domain/artifact.js';
 import { isNotFound, translateS3Error } from './s3-errors.js';
 import { LastUseMarkers } from './s3-last-use.js';
 import { S3Layout } from './s3-layout.js';
@@ -112,7 +113,7 @@ export class S3BlobStore implements BlobStore {
     }
 
     const sha256 = hash.digest('hex');
-    const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
+    const key = contentAddress(sha256);
     try {
       await options.claim?.(key);
       // Already stored: record the use, so garbage collection spares it (see BlobStore.list). The

@@ -1,4 +1,4 @@
-import { nextVersion, type Artifact } from '../../../domain/artifact.js';
+import { contentAddress, nextVersion, type Artifact } from '../../../domain/artifact.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { ContentDigest } from '../../ports/content-digest.js';
@@ -204,7 +204,7 @@ async function checkBlobs(
     } finally {
       onRead(blob);
     }
-    if (found.sha256 !== blob.sha256 || `sha256/${found.sha256.slice(0, 2)}/${found.sha256}` !== blob.path || found.size !== blob.size) {
+    if (found.sha256 !== blob.sha256 || contentAddress(found.sha256) !== blob.path || found.size !== blob.size) {
       problems.add(
         `the blob of ${blob.artifact} (${blob.path}) holds ${found.size} bytes with SHA-256 ${found.sha256}, ` +
           `where its record says ${blob.size} bytes with SHA-256 ${blob.sha256}`,

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { Artifact } from '../../../domain/artifact.js';
+import { contentAddress, type Artifact } from '../../../domain/artifact.js';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import type { ArtifactRepository } from '../../ports/artifact-repository.js';
@@ -107,7 +107,7 @@ function problemOf(artifact: Artifact, reading: Reading): BlobProblem | undefine
   if ('missing' in reading) return { kind: 'missing', ...base };
   if ('failed' in reading) return { kind: 'unreadable', ...base, reason: reading.failed };
   const actual = reading.digest;
-  const address = `sha256/${actual.sha256.slice(0, 2)}/${actual.sha256}`;
+  const address = contentAddress(actual.sha256);
   if (actual.sha256 === expected.sha256 && actual.size === expected.size && address === artifact.path) return undefined;
   return { kind: 'damaged', ...base, actual };
 }
