@@ -57,6 +57,9 @@ async function timed<T>(promise: Promise<T>): Promise<{ ms: number; error: unkno
   }
 }
 
+/** Every migration's version, as schema_migrations records them once a database is up to date. */
+const ALL_VERSIONS = MIGRATIONS.map(({ version }) => ({ version }));
+
 describePostgres('PostgresDatabase', (postgres) => {
   describe('opening and migrating', () => {
     it('creates the whole schema and records the migration it applied', async () => {
@@ -66,10 +69,10 @@ describePostgres('PostgresDatabase', (postgres) => {
         tables: (await sql.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows.map((r) => r.table_name),
       }));
       expect(recorded).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
-      expect(LATEST_SCHEMA_VERSION).toBe(2);
+      expect(LATEST_SCHEMA_VERSION).toBe(4);
       expect(tables).toEqual([
-        'artifact_versions', 'artifacts', 'blob_holds', 'experiment_properties', 'experiment_tags', 'experiments', 'metric_chunks', 'metric_points',
-        'metric_series', 'parameters', 'run_inputs', 'run_tags', 'runs', 'schema_migrations',
+        'api_tokens', 'artifact_versions', 'artifacts', 'blob_holds', 'experiment_properties', 'experiment_tags', 'experiments', 'metric_chunks', 'metric_points',
+        'metric_series', 'parameters', 'run_inputs', 'run_tags', 'runs', 'schema_migrations', 'users',
       ]);
     });
 
@@ -82,7 +85,7 @@ describePostgres('PostgresDatabase', (postgres) => {
       expect(await client.query("SELECT to_regclass('schema_migrations') AS t")).toMatchObject({ rows: [{ t: null }] });
       await openDb(url);
       const db = await openDb(url, { requireSchema: true });
-      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows)).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows)).toEqual(ALL_VERSIONS);
     });
 
     it('migrates once when 4 servers open the database at the same moment', async () => {
@@ -93,7 +96,7 @@ describePostgres('PostgresDatabase', (postgres) => {
       expect(openers.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       const db = track(new PostgresDatabase({ connectionString: url }));
       const recorded = await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows);
-      expect(recorded).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(recorded).toEqual(ALL_VERSIONS);
     });
 
     it('waits for the migration lock another server holds, and applies nothing it finds applied', async () => {
@@ -110,10 +113,10 @@ describePostgres('PostgresDatabase', (postgres) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await other.query('COMMIT');
       const db = track(await waiting);
-      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows)).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(await db.read(async (sql) => (await sql.query('SELECT version FROM schema_migrations ORDER BY version')).rows)).toEqual(ALL_VERSIONS);
       await db.close();
       const again = await openDb(url);
-      expect(await again.read(async (sql) => (await sql.query('SELECT count(*) AS n FROM schema_migrations')).rows)).toEqual([{ n: 2 }]);
+      expect(await again.read(async (sql) => (await sql.query('SELECT count(*) AS n FROM schema_migrations')).rows)).toEqual([{ n: MIGRATIONS.length }]);
     });
 
     it('applies only the new migrations after an upgrade', async () => {
@@ -143,11 +146,11 @@ describePostgres('PostgresDatabase', (postgres) => {
       await (await openDb(url)).close();
       const client = await rawClient(url);
       await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)");
-      const refused = await timed(PostgresDatabase.open({ connectionString: url, migrations: [...MIGRATIONS, { version: 3, name: 'next', sql: 'CREATE TABLE next (id integer)' }] }));
+      const refused = await timed(PostgresDatabase.open({ connectionString: url, migrations: [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, name: 'next', sql: 'CREATE TABLE next (id integer)' }] }));
       expect(refused.error).toBeInstanceOf(PostgresOpenError);
       const message = (refused.error as Error).message;
       expect(message).toContain('schema version 999');
-      expect(message).toContain('up to 3');
+      expect(message).toContain(`up to ${LATEST_SCHEMA_VERSION + 1}`);
       expect(message).toContain('newer Fathom');
       expect(message).not.toContain('postgres@');
       expect((await client.query("SELECT to_regclass('next') AS t")).rows).toEqual([{ t: null }]);
