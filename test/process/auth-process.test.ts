@@ -50,6 +50,11 @@ describe('users and tokens from the command line, used against a server with FAT
     expect((await fetch(`${server.base}/api/runs/${run.id}/artifacts`, { method: 'POST', headers: auth, body: form })).status).toBe(201);
     expect((await fetch(`${server.base}/api/runs/${run.id}/artifacts/model.bin`, { method: 'DELETE', headers: auth })).status).toBe(204);
     await expect.poll(() => server.logs.find((line) => line.msg === 'artifact deleted')).toMatchObject({ user: 'ada', runId: run.id, artifact: 'model.bin' });
+    // So do deletions for good of a run and of an experiment.
+    expect((await fetch(`${server.base}/api/runs/${run.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    await expect.poll(() => server.logs.find((line) => line.msg === 'run deleted for good')).toMatchObject({ user: 'ada', runId: run.id });
+    expect((await fetch(`${server.base}/api/experiments/${experiment.id}?permanent=true`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    await expect.poll(() => server.logs.find((line) => line.msg === 'experiment deleted for good')).toMatchObject({ user: 'ada', experimentId: experiment.id });
 
     const listed = await fathom(dataDir, 'tokens', 'list', 'ada');
     expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+ada\\s+laptop\\s+`, 'm'));

@@ -155,7 +155,11 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ container: Dependency
       },
     },
     async (request, reply) => {
-      await remove.execute(request.params.id, { permanent: request.query.permanent === true }, actorOf(request));
+      const actor = actorOf(request);
+      const permanent = request.query.permanent === true;
+      await remove.execute(request.params.id, { permanent }, actor);
+      // A purge leaves no record to carry deletedBy: the log keeps who did it.
+      if (permanent) request.log.info({ user: actor.user, experimentId: request.params.id }, 'experiment deleted for good');
       return reply.status(204).send(null);
     },
   );

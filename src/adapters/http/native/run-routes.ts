@@ -191,7 +191,10 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ container: DependencyContain
       },
     },
     async (request, reply) => {
-      await remove.execute(request.params.id, actorOf(request));
+      const actor = actorOf(request);
+      await remove.execute(request.params.id, actor);
+      // The run's records are gone with it: the log keeps who did it.
+      request.log.info({ user: actor.user, runId: request.params.id }, 'run deleted for good');
       return reply.status(204).send(null);
     },
   );
