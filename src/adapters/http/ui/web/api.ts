@@ -200,18 +200,28 @@ async function send<T>(method: string, path: string, options: { query?: Query; b
   const response = await fetch(url(path, options.query), init);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
+  if (!response.ok) throw refusal(response, text, token);
   const body = parseJson(text);
-  // `HTTP 502 Bad Gateway`: what is left to say when the answer is not the API's (a proxy's HTML page).
-  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-  if (!response.ok) {
-    const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
-    // Only when this request's credentials were refused: a late answer to a request sent before
-    // a sign-in must not sign the new session out.
-    if (response.status === 401 && token === session().token) unauthenticated(problem.detail ?? status);
-    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? problem.title ?? status, problem.errors ?? []);
-  }
-  if (body === NOT_JSON) throw new ApiError(response.status, 'NOT_JSON', `${status}, but the answer is not JSON`);
+  if (body === NOT_JSON) throw new ApiError(response.status, 'NOT_JSON', `${statusLine(response)}, but the answer is not JSON`);
   return body as T;
+}
+
+/**
+ * The API's refusal as an ApiError (problem+json: its code, detail and fields). A 401 to the
+ * session's own token signs the session out; one to another token (a late answer to a request
+ * sent before a sign-in, or a token the sign-in form is checking) does not.
+ */
+export function refusal(response: Response, text: string, token: string | undefined): ApiError {
+  const body = parseJson(text);
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+  const detail = problem.detail ?? problem.title ?? statusLine(response);
+  if (response.status === 401 && token === session().token) unauthenticated(detail);
+  return new ApiError(response.status, problem.code ?? 'UNKNOWN', detail, problem.errors ?? []);
+}
+
+/** `HTTP 502 Bad Gateway`: what is left to say when the answer is not the API's (a proxy's HTML page). */
+function statusLine(response: Response): string {
+  return `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
 }
 
 function authorization(token = session().token): { authorization?: string } {
@@ -224,10 +234,9 @@ function authorization(token = session().token): { authorization?: string } {
  */
 export async function identify(token: string): Promise<Identity> {
   const response = await fetch(url('auth/me'), { headers: { accept: 'application/json', ...authorization(token) } });
-  const body = parseJson(await response.text());
-  if (response.ok && typeof body === 'object' && body !== null) return body as Identity;
-  const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string };
-  throw new ApiError(response.status, problem.code ?? 'UNKNOWN', problem.detail ?? `HTTP ${response.status}`);
+  const text = await response.text();
+  if (!response.ok) throw refusal(response, text, token);
+  return parseJson(text) as Identity;
 }
 
 /**
@@ -238,13 +247,12 @@ export async function identify(token: string): Promise<Identity> {
 export function refreshIdentity(): void {
   const token = session().token;
   if (!token) return;
+  // A 401 signs the session out inside identify (refusal); other failures leave it as it is.
   identify(token).then(
     (identity) => {
       if (session().token === token) signIn(token, identity);
     },
-    (error: unknown) => {
-      if (error instanceof ApiError && error.status === 401 && session().token === token) unauthenticated(error.detail);
-    },
+    () => undefined,
   );
 }
 

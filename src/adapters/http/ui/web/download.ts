@@ -1,5 +1,5 @@
-import { ApiError } from './api.js';
-import { session, unauthenticated } from './session.js';
+import { refusal } from './api.js';
+import { session } from './session.js';
 
 /**
  * Saves a download when signed in. A link cannot carry an Authorization header, so the bytes are
@@ -11,13 +11,7 @@ import { session, unauthenticated } from './session.js';
 export async function downloadWithToken(href: string, filename: string): Promise<void> {
   const token = session().token;
   const response = await fetch(href, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) {
-    const body = parse(await response.text());
-    const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: string; detail?: string };
-    const detail = problem.detail ?? `HTTP ${response.status}`;
-    if (response.status === 401 && token === session().token) unauthenticated(detail);
-    throw new ApiError(response.status, problem.code ?? 'UNKNOWN', detail);
-  }
+  if (!response.ok) throw refusal(response, await response.text(), token);
   const objectUrl = URL.createObjectURL(await response.blob());
   const link = document.createElement('a');
   link.href = objectUrl;
@@ -29,10 +23,3 @@ export async function downloadWithToken(href: string, filename: string): Promise
   setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
