@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +31,37 @@ export const TEST_BUCKET = 'fathom-test';
 /** s3rver's fixed keys; it refuses others. */
 export const TEST_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+interface S3rverFilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+
+/**
+ * s3rver's DeleteObject removes the key's directories once they are empty. A PUT into the same
+ * directory at that moment has made the directory and not yet opened its file, so the file's open
+ * fails with ENOENT, uncaught, inside the test process (seen on CI: `fathom migrate-store` copies
+ * blobs several at a time through one staging directory). S3 has no directories; this deletes
+ * only the object's files. Listings are unchanged: s3rver builds them from files, not directories.
+ */
+function deleteWithoutRemovingDirectories(store: { prototype: S3rverFilesystemStore }): void {
+  store.prototype.deleteObject = async function deleteObject(this: S3rverFilesystemStore, bucket: string, key: string): Promise<void> {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(this.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
+}
+
 /** s3rver, or what is missing to run it here. */
 export function findS3rver(): S3rverClass | { missing: string } {
   try {
-    return createRequire(import.meta.url)('s3rver') as S3rverClass;
+    const require = createRequire(import.meta.url);
+    const S3rver = require('s3rver') as S3rverClass;
+    deleteWithoutRemovingDirectories(require('s3rver/lib/stores/filesystem.js') as { prototype: S3rverFilesystemStore });
+    return S3rver;
   } catch (error) {
     return { missing: `the s3rver package cannot be loaded (${error instanceof Error ? error.message : String(error)}); it is a dev dependency: npm ci` };
   }
