@@ -12,6 +12,7 @@ import { CreateExperiment } from '../../src/application/use-cases/experiments/cr
 import { CreateRun } from '../../src/application/use-cases/runs/create-run.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { TOKENS } from '../../src/application/tokens.js';
+import { ANONYMOUS } from '../../src/domain/access.js';
 
 /** `fathom verify` in process: what it prints and the exit code it sets (the process test runs the built binary). */
 describe('fathom verify, in process', () => {
@@ -29,8 +30,8 @@ describe('fathom verify, in process', () => {
     fathom.container.register(TOKENS.Clock, { useValue: new FixedClock() });
     const paths: Record<string, string> = {};
     try {
-      const experiment = await fathom.container.resolve(CreateExperiment).execute({ name: 'verify' });
-      const run = await fathom.container.resolve(CreateRun).execute(experiment.id, {});
+      const experiment = await fathom.container.resolve(CreateExperiment).execute({ name: 'verify' }, ANONYMOUS);
+      const run = await fathom.container.resolve(CreateRun).execute(experiment.id, {}, ANONYMOUS);
       for (const [name, content] of Object.entries(contents)) {
         const artifact = await fathom.container.resolve(UploadArtifact).execute(run.id, { content: Readable.from(Buffer.from(content)), fields: async () => ({ name }) });
         paths[name] = artifact.path;

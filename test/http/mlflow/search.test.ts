@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateRun } from '../../../src/application/use-cases/runs/create-run.js';
 import { createExperiment, createRun, expectMlflowError, ok, useMlflowServer, type Json, type MlflowServer } from './mlflow-client.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const T0 = Date.parse('2026-01-15T10:00:00.000Z');
 
@@ -147,7 +148,7 @@ describe('MLflow run search', () => {
     const experimentId = await createExperiment(s);
     // Seeded through the use case (the same store): 10,050 runs over HTTP would take minutes.
     const create = s.fathom.use(CreateRun);
-    for (let i = 0; i < 10_050; i++) await create.execute(experimentId, { name: `bulk ${i}`, startedAt: T0 + (i % 97) });
+    for (let i = 0; i < 10_050; i++) await create.execute(experimentId, { name: `bulk ${i}`, startedAt: T0 + (i % 97) }, ANONYMOUS);
     const whole = ok(await s.post('runs/search', { experiment_ids: [experimentId], max_results: 50_000 }));
     expect(whole.runs).toHaveLength(10_050);
     expect(whole.next_page_token).toBeUndefined();

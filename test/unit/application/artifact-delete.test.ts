@@ -10,11 +10,12 @@ import type { ArtifactFieldsInput } from '../../../src/domain/artifact.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { anUpload, blobFiles, rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
 const upload = (runId: string, content: string, fields: ArtifactFieldsInput) => fathom().use(UploadArtifact).execute(runId, anUpload(content, fields));
-const remove = (runId: string, name: string) => fathom().use(DeleteArtifact).execute(runId, name);
+const remove = (runId: string, name: string) => fathom().use(DeleteArtifact).execute(runId, name, {}, ANONYMOUS);
 const namesIn = async (runId: string) => (await fathom().use(ListRunArtifacts).execute(runId)).map((a) => `${a.name}@${a.version}`).sort();
 
 async function bytesOf(runId: string, name: string): Promise<string> {
@@ -83,7 +84,7 @@ describe('deleting an artifact', () => {
     const experiment = await anExperiment(fathom());
     const run = await aRun(fathom(), { experimentId: experiment.id });
     const artifact = await upload(run.id, 'weights', { name: 'model.pt' });
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     const error = await rejectionOf(remove(run.id, 'model.pt'), ConflictError);
     expect(error.message).toContain('is deleted');
     expect(await fathom().use(ListRunArtifacts).execute(run.id)).toEqual([artifact]);

@@ -15,6 +15,7 @@ import { RestoreRun } from '../../../src/application/use-cases/runs/restore-run.
 import type { Principal } from '../../../src/domain/access.js';
 import { NotFoundError, PermissionDeniedError } from '../../../src/domain/errors.js';
 import { anUpload, rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const ADA: Principal = { user: 'ada', role: 'writer' };
@@ -31,9 +32,9 @@ describe('who created it: the actor, never the input, once authenticated', () =>
   });
 
   it('with authentication off the claim counts, else anonymous, as before', async () => {
-    const claimed = await fathom().use(CreateExperiment).execute({ name: 'e', createdBy: 'mallory' });
+    const claimed = await fathom().use(CreateExperiment).execute({ name: 'e', createdBy: 'mallory' }, ANONYMOUS);
     expect(claimed.createdBy).toBe('mallory');
-    const run = await fathom().use(CreateRun).execute(claimed.id, {});
+    const run = await fathom().use(CreateRun).execute(claimed.id, {}, ANONYMOUS);
     expect(run.createdBy).toBe('anonymous');
   });
 });
@@ -129,12 +130,12 @@ describe('deleting: writers their own, admins anything, readers nothing', () => 
   });
 
   it('with authentication off the anonymous admin deletes experiments holding anyone’s runs, as before', async () => {
-    const experiment = await fathom().use(CreateExperiment).execute({ name: 'e', createdBy: 'ada' });
-    const run = await fathom().use(CreateRun).execute(experiment.id, { createdBy: 'bob' });
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    const experiment = await fathom().use(CreateExperiment).execute({ name: 'e', createdBy: 'ada' }, ANONYMOUS);
+    const run = await fathom().use(CreateRun).execute(experiment.id, { createdBy: 'bob' }, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     expect((await fathom().use(GetRun).execute(run.id)).lifecycleStage).toBe('deleted');
-    await fathom().use(RestoreExperiment).execute(experiment.id);
-    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true });
+    await fathom().use(RestoreExperiment).execute(experiment.id, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ANONYMOUS);
     await rejectionOf(fathom().use(GetRun).execute(run.id), NotFoundError);
   });
 

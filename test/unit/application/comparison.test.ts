@@ -8,6 +8,7 @@ import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js
 import { InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -105,7 +106,7 @@ describe('comparing experiments', () => {
     const compare = () => fathom().use(CompareExperiments).execute({ experimentIds: [sweep.id, baseline.id] });
     const everything = await compare();
 
-    await fathom().use(MarkRunDeleted).execute(slow.id);
+    await fathom().use(MarkRunDeleted).execute(slow.id, ANONYMOUS);
     const withoutSlow = await compare();
     expect(withoutSlow.runs.map((r) => r.runId)).toEqual([fast.id, base.id]);
     expect(withoutSlow.parameterDiff).toEqual([
@@ -130,14 +131,14 @@ describe('comparing experiments', () => {
       },
     ]);
 
-    await fathom().use(RestoreRun).execute(slow.id);
+    await fathom().use(RestoreRun).execute(slow.id, ANONYMOUS);
     expect(await compare()).toEqual(everything);
   });
 
   it('compares every run of a deleted experiment, those trashed before it included', async () => {
     const { sweep, fast, slow } = await twoExperiments();
-    await fathom().use(MarkRunDeleted).execute(fast.id);
-    await fathom().use(DeleteExperiment).execute(sweep.id);
+    await fathom().use(MarkRunDeleted).execute(fast.id, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(sweep.id, {}, ANONYMOUS);
     const comparison = await fathom().use(CompareExperiments).execute({ experimentIds: [sweep.id] });
     expect(comparison.runs.map((r) => r.runId)).toEqual([slow.id, fast.id]);
     expect(comparison.metricComparison.find((m) => m.metricKey === 'loss')?.values).toEqual({ [slow.id]: 0.2, [fast.id]: 0.3 });
@@ -145,7 +146,7 @@ describe('comparing experiments', () => {
 
   it('compares a run in the trash when runIds names it', async () => {
     const { sweep, fast, slow } = await twoExperiments();
-    await fathom().use(MarkRunDeleted).execute(slow.id);
+    await fathom().use(MarkRunDeleted).execute(slow.id, ANONYMOUS);
     const comparison = await fathom().use(CompareExperiments).execute({ experimentIds: [sweep.id], runIds: [slow.id, fast.id] });
     expect(comparison.runs.map((r) => r.runId)).toEqual([slow.id, fast.id]);
     expect(comparison.metricComparison.find((m) => m.metricKey === 'loss')?.best?.runId).toBe(slow.id);
@@ -233,7 +234,7 @@ describe('comparing hand-picked runs', () => {
 
   it('compares a run in the trash it is asked for', async () => {
     const { fast, slow } = await twoExperiments();
-    await fathom().use(MarkRunDeleted).execute(slow.id);
+    await fathom().use(MarkRunDeleted).execute(slow.id, ANONYMOUS);
     const comparison = await fathom().use(CompareRuns).execute({ runIds: [fast.id, slow.id] });
     expect(comparison.runs.map((r) => r.runId)).toEqual([fast.id, slow.id]);
     expect(comparison.parameterDiff.find((d) => d.key === 'lr')?.values).toEqual({ [fast.id]: 0.1, [slow.id]: 0.01 });

@@ -11,6 +11,7 @@ import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js
 import { ConflictError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { aFathom, type TestFathom } from '../../support/fathom.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,7 +58,7 @@ describe('concurrent changes through a store with latency', () => {
     slowStores(fathom);
     const experiment = await anExperiment(fathom);
     await Promise.all([
-      fathom.use(DeleteExperiment).execute(experiment.id),
+      fathom.use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS),
       fathom.use(UpdateExperiment).execute(experiment.id, { description: 'edited meanwhile' }),
     ]);
     const after = await fathom.use(GetExperiment).execute(experiment.id);
@@ -94,7 +95,7 @@ describe('concurrent changes through a store with latency', () => {
       fields: async () => ({}),
     });
     await storeIsAnswering;
-    await fathom.use(DeleteRun).execute(first.id);
+    await fathom.use(DeleteRun).execute(first.id, ANONYMOUS);
     deleted();
     await pending;
 
@@ -127,7 +128,7 @@ describe('concurrent changes through a store with latency', () => {
       fields: async () => ({}),
     });
     await recordExists;
-    await fathom.use(DeleteRun).execute(run.id);
+    await fathom.use(DeleteRun).execute(run.id, ANONYMOUS);
     deleted();
     const artifact = await pending;
 

@@ -15,6 +15,7 @@ import { NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment } from '../../support/builders.js';
 import { TEST_STORE } from '../../support/fathom.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -62,7 +63,7 @@ describe('EnsureDefaultExperiment', () => {
 
   it('leaves a deleted "0" deleted: present', async () => {
     await fathom().use(EnsureDefaultExperiment).execute();
-    await fathom().use(DeleteExperiment).execute('0');
+    await fathom().use(DeleteExperiment).execute('0', {}, ANONYMOUS);
     expect(await fathom().use(EnsureDefaultExperiment).execute()).toBe('present');
     expect(await everyExperiment()).toEqual([['0', 'Default', 'deleted']]);
   });
@@ -79,14 +80,14 @@ describe('EnsureDefaultExperiment', () => {
 
   it('creates it when the name is held only by a deleted experiment (names are unique among active ones)', async () => {
     const old = await anExperiment(fathom(), { name: 'Default' });
-    await fathom().use(DeleteExperiment).execute(old.id);
+    await fathom().use(DeleteExperiment).execute(old.id, {}, ANONYMOUS);
     expect(await fathom().use(EnsureDefaultExperiment).execute()).toBe('created');
     expect((await everyExperiment()).sort()).toEqual([['0', 'Default', 'active'], [old.id, 'Default', 'deleted']].sort());
   });
 
   it('recreates it once permanently deleted, when the name is free', async () => {
     await fathom().use(EnsureDefaultExperiment).execute();
-    await fathom().use(DeleteExperiment).execute('0', { permanent: true });
+    await fathom().use(DeleteExperiment).execute('0', { permanent: true }, ANONYMOUS);
     expect(await fathom().use(EnsureDefaultExperiment).execute()).toBe('created');
     expect(await everyExperiment()).toEqual([['0', 'Default', 'active']]);
   });

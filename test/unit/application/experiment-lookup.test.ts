@@ -6,6 +6,7 @@ import { RestoreExperiment } from '../../../src/application/use-cases/experiment
 import { NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -20,7 +21,7 @@ describe('LookUpExperiment', () => {
 
   it('by id: a deleted experiment is found as deleted', async () => {
     const experiment = await anExperiment(fathom());
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     expect(await fathom().use(LookUpExperiment).execute({ id: experiment.id })).toMatchObject({ id: experiment.id, lifecycleStage: 'deleted' });
   });
 
@@ -41,7 +42,7 @@ describe('LookUpExperiment', () => {
 
   it('by name, preferring the active experiment over deleted ones of that name', async () => {
     const first = await anExperiment(fathom(), { name: 'shared' });
-    await fathom().use(DeleteExperiment).execute(first.id);
+    await fathom().use(DeleteExperiment).execute(first.id, {}, ANONYMOUS);
     fathom().clock.advance(1_000);
     const active = await anExperiment(fathom(), { name: 'shared' });
     fathom().clock.advance(1_000);
@@ -52,18 +53,18 @@ describe('LookUpExperiment', () => {
 
   it('by name, with only deleted ones: the most recently changed', async () => {
     const older = await anExperiment(fathom(), { name: 'gone' });
-    await fathom().use(DeleteExperiment).execute(older.id);
+    await fathom().use(DeleteExperiment).execute(older.id, {}, ANONYMOUS);
     fathom().clock.advance(1_000);
     const newer = await anExperiment(fathom(), { name: 'gone' });
     fathom().clock.advance(1_000);
-    await fathom().use(DeleteExperiment).execute(newer.id);
+    await fathom().use(DeleteExperiment).execute(newer.id, {}, ANONYMOUS);
     expect((await fathom().use(LookUpExperiment).execute({ name: 'gone' })).id).toBe(newer.id);
 
     fathom().clock.advance(1_000);
     await fathom().use(ChangeExperiment).execute(older.id, { description: 'touched last' });
     expect((await fathom().use(LookUpExperiment).execute({ name: 'gone' })).id).toBe(older.id);
 
-    await fathom().use(RestoreExperiment).execute(newer.id);
+    await fathom().use(RestoreExperiment).execute(newer.id, ANONYMOUS);
     expect(await fathom().use(LookUpExperiment).execute({ name: 'gone' })).toMatchObject({ id: newer.id, lifecycleStage: 'active' });
   });
 

@@ -8,6 +8,7 @@ import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../.
 import { MAX_PROPERTIES } from '../../../src/domain/experiment.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -18,7 +19,7 @@ async function propertiesOf(id: string): Promise<Record<string, string>> {
 
 describe('experiment properties', () => {
   it('are stored as given on create, and listed', async () => {
-    const created = await fathom().use(CreateExperiment).execute({ name: 'with properties', properties: { 'mlflow.note.content': ' # Notes\n', Team: 'NLP' } });
+    const created = await fathom().use(CreateExperiment).execute({ name: 'with properties', properties: { 'mlflow.note.content': ' # Notes\n', Team: 'NLP' } }, ANONYMOUS);
     expect(created.properties).toEqual({ 'mlflow.note.content': ' # Notes\n', Team: 'NLP' });
     expect(await propertiesOf(created.id)).toEqual(created.properties);
     const { experiments } = await fathom().use(ListExperiments).execute();

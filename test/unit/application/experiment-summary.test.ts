@@ -7,6 +7,7 @@ import { MarkRunDeleted } from '../../../src/application/use-cases/runs/mark-run
 import { NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -34,8 +35,8 @@ describe('GetExperimentSummary', () => {
     const trashed = await aRun(fathom(), { experimentId: experiment.id });
     const gone = await aRun(fathom(), { experimentId: experiment.id });
     await aRun(fathom(), { experimentId: experiment.id });
-    await fathom().use(MarkRunDeleted).execute(trashed.id);
-    await fathom().use(DeleteRun).execute(gone.id);
+    await fathom().use(MarkRunDeleted).execute(trashed.id, ANONYMOUS);
+    await fathom().use(DeleteRun).execute(gone.id, ANONYMOUS);
     expect((await summaryOf(experiment.id)).runCount).toBe(2);
     expect((await listedItem(experiment.id))?.runCount).toBe(2);
   });
@@ -43,7 +44,7 @@ describe('GetExperimentSummary', () => {
   it('gives a deleted experiment as deleted, with its runs counted', async () => {
     const experiment = await anExperiment(fathom());
     await aRun(fathom(), { experimentId: experiment.id });
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     const summary = await summaryOf(experiment.id);
     expect(summary).toMatchObject({ id: experiment.id, lifecycleStage: 'deleted', runCount: 1 });
     expect(summary).toEqual(await listedItem(experiment.id));
@@ -52,7 +53,7 @@ describe('GetExperimentSummary', () => {
   it('says not found for an unknown id, and for one removed for good', async () => {
     expect(await rejectionOf(summaryOf('no-such-experiment'), NotFoundError)).toMatchObject({ entity: 'experiment', id: 'no-such-experiment' });
     const experiment = await anExperiment(fathom());
-    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true });
+    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ANONYMOUS);
     await rejectionOf(summaryOf(experiment.id), NotFoundError);
   });
 });

@@ -18,6 +18,7 @@ import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js
 import { AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { anUpload, blobFiles, rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -28,7 +29,7 @@ async function names(input: ListExperimentsInput = {}): Promise<string[]> {
 
 describe('creating an experiment', () => {
   it('returns it active, normalised, created now by anonymous, and it can be read back with no runs', async () => {
-    const created = await fathom().use(CreateExperiment).execute({ name: ' baseline ', description: 'first try', tags: ['Vision', 'vision', ' CNN'] });
+    const created = await fathom().use(CreateExperiment).execute({ name: ' baseline ', description: 'first try', tags: ['Vision', 'vision', ' CNN'] }, ANONYMOUS);
     expect(created).toMatchObject({
       name: 'baseline',
       description: 'first try',
@@ -53,7 +54,7 @@ describe('creating an experiment', () => {
   });
 
   it('refuses bad input, listing every bad field, and stores nothing', async () => {
-    const error = await rejectionOf(fathom().use(CreateExperiment).execute({ name: '  ', tags: ['ok', 'x'.repeat(65)] }), InvalidArgumentError);
+    const error = await rejectionOf(fathom().use(CreateExperiment).execute({ name: '  ', tags: ['ok', 'x'.repeat(65)] }, ANONYMOUS), InvalidArgumentError);
     expect(error.issues.map((i) => i.path)).toEqual(['/name', '/tags/1']);
     expect(await names({ filter: { lifecycle: 'all' } })).toEqual([]);
   });
@@ -68,7 +69,7 @@ describe('creating an experiment', () => {
 
   it('may reuse the name of a deleted experiment', async () => {
     const old = await anExperiment(fathom(), { name: 'mnist' });
-    await fathom().use(DeleteExperiment).execute(old.id);
+    await fathom().use(DeleteExperiment).execute(old.id, {}, ANONYMOUS);
     const reused = await anExperiment(fathom(), { name: 'mnist' });
     expect(reused.id).not.toBe(old.id);
     expect(await names({ filter: { lifecycle: 'all' } })).toEqual(['mnist', 'mnist']);
@@ -117,7 +118,7 @@ describe('updating an experiment', () => {
 
   it('may take the name of a deleted experiment', async () => {
     const gone = await anExperiment(fathom(), { name: 'taken' });
-    await fathom().use(DeleteExperiment).execute(gone.id);
+    await fathom().use(DeleteExperiment).execute(gone.id, {}, ANONYMOUS);
     const experiment = await anExperiment(fathom(), { name: 'mine' });
     expect((await fathom().use(UpdateExperiment).execute(experiment.id, { name: 'taken' })).name).toBe('taken');
   });
@@ -139,7 +140,7 @@ describe('soft-deleting an experiment', () => {
     const kept = await anExperiment(fathom(), { name: 'kept' });
     const gone = await anExperiment(fathom(), { name: 'gone' });
     fathom().clock.advance(1_000);
-    await fathom().use(DeleteExperiment).execute(gone.id);
+    await fathom().use(DeleteExperiment).execute(gone.id, {}, ANONYMOUS);
     expect(await names()).toEqual(['kept']);
     expect(await names({ filter: { lifecycle: 'deleted' } })).toEqual(['gone']);
     expect((await names({ filter: { lifecycle: 'all' }, orderBy: 'name' }))).toEqual(['gone', 'kept']);
@@ -150,14 +151,14 @@ describe('soft-deleting an experiment', () => {
   it('moves its runs to deleted, and refuses writes to them and new runs in it', async () => {
     const experiment = await anExperiment(fathom());
     const run = await aRun(fathom(), { experimentId: experiment.id, metrics: [{ key: 'loss', value: 1 }] });
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     expect((await fathom().use(GetRun).execute(run.id)).lifecycleStage).toBe('deleted');
     expect((await fathom().use(GetExperiment).execute(experiment.id)).runs.map((r) => r.lifecycleStage)).toEqual(['deleted']);
     await rejectionOf(fathom().use(LogMetrics).execute(run.id, [{ key: 'loss', value: 0.5 }]), ConflictError);
     await rejectionOf(fathom().use(LogParameters).execute(run.id, [{ key: 'lr', value: 0.1 }]), ConflictError);
     await rejectionOf(fathom().use(UpdateRun).execute(run.id, { status: 'completed' }), ConflictError);
     await rejectionOf(fathom().use(UploadArtifact).execute(run.id, anUpload('weights')), ConflictError);
-    const error = await rejectionOf(fathom().use(CreateRun).execute(experiment.id, {}), ConflictError);
+    const error = await rejectionOf(fathom().use(CreateRun).execute(experiment.id, {}, ANONYMOUS), ConflictError);
     expect(error.message).toContain('is deleted');
     const view = await fathom().use(GetRun).execute(run.id);
     expect(view).toMatchObject({ status: 'running', metrics: [{ key: 'loss', value: 1 }], parameters: [], artifacts: [] });
@@ -166,14 +167,14 @@ describe('soft-deleting an experiment', () => {
 
   it('is harmless to repeat', async () => {
     const experiment = await anExperiment(fathom());
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     fathom().clock.advance(1_000);
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     expect(await fathom().use(GetExperiment).execute(experiment.id)).toMatchObject({ lifecycleStage: 'deleted', updatedAt: START });
   });
 
   it('is a NotFoundError for an unknown id', async () => {
-    await rejectionOf(fathom().use(DeleteExperiment).execute('nope'), NotFoundError);
+    await rejectionOf(fathom().use(DeleteExperiment).execute('nope', {}, ANONYMOUS), NotFoundError);
   });
 });
 
@@ -181,9 +182,9 @@ describe('restoring an experiment', () => {
   it('brings it and its runs back, writable again', async () => {
     const experiment = await anExperiment(fathom(), { name: 'back' });
     const run = await aRun(fathom(), { experimentId: experiment.id });
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     fathom().clock.advance(2_000);
-    const restored = await fathom().use(RestoreExperiment).execute(experiment.id);
+    const restored = await fathom().use(RestoreExperiment).execute(experiment.id, ANONYMOUS);
     expect(restored).toMatchObject({ lifecycleStage: 'active', updatedAt: START + 2_000 });
     expect(restored.runs.map((r) => [r.id, r.lifecycleStage])).toEqual([[run.id, 'active']]);
     expect(await names()).toEqual(['back']);
@@ -192,9 +193,9 @@ describe('restoring an experiment', () => {
 
   it('is a ConflictError when an active experiment took its name, and it stays deleted', async () => {
     const old = await anExperiment(fathom(), { name: 'mnist' });
-    await fathom().use(DeleteExperiment).execute(old.id);
+    await fathom().use(DeleteExperiment).execute(old.id, {}, ANONYMOUS);
     await anExperiment(fathom(), { name: 'mnist' });
-    const error = await rejectionOf(fathom().use(RestoreExperiment).execute(old.id), ConflictError);
+    const error = await rejectionOf(fathom().use(RestoreExperiment).execute(old.id, ANONYMOUS), ConflictError);
     expect(error.message).toContain("'mnist'");
     expect(error.code).toBe('CONFLICT');
     expect((await fathom().use(GetExperiment).execute(old.id)).lifecycleStage).toBe('deleted');
@@ -203,11 +204,11 @@ describe('restoring an experiment', () => {
   it('leaves an active experiment as it is', async () => {
     const experiment = await anExperiment(fathom());
     fathom().clock.advance(1_000);
-    expect(await fathom().use(RestoreExperiment).execute(experiment.id)).toEqual({ ...experiment, runs: [] });
+    expect(await fathom().use(RestoreExperiment).execute(experiment.id, ANONYMOUS)).toEqual({ ...experiment, runs: [] });
   });
 
   it('is a NotFoundError for an unknown id', async () => {
-    await rejectionOf(fathom().use(RestoreExperiment).execute('nope'), NotFoundError);
+    await rejectionOf(fathom().use(RestoreExperiment).execute('nope', ANONYMOUS), NotFoundError);
   });
 });
 
@@ -216,7 +217,7 @@ describe('permanently deleting an experiment', () => {
     const experiment = await anExperiment(fathom(), { name: 'doomed' });
     const run = await aRun(fathom(), { experimentId: experiment.id, params: { lr: 0.1 }, metrics: [{ key: 'loss', value: 1 }] });
     const artifact = await fathom().use(UploadArtifact).execute(run.id, anUpload('only here'));
-    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true });
+    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ANONYMOUS);
 
     await rejectionOf(fathom().use(GetExperiment).execute(experiment.id), NotFoundError);
     await rejectionOf(fathom().use(GetRun).execute(run.id), NotFoundError);
@@ -237,7 +238,7 @@ describe('permanently deleting an experiment', () => {
     const kept = await fathom().use(UploadArtifact).execute(survivor.id, anUpload('same bytes'));
     expect(kept.path).toBe(shared.path);
 
-    await fathom().use(DeleteExperiment).execute(doomed.experimentId, { permanent: true });
+    await fathom().use(DeleteExperiment).execute(doomed.experimentId, { permanent: true }, ANONYMOUS);
 
     expect(await blobFiles(fathom())).toEqual([shared.path]);
     expect(own.path).not.toBe(shared.path);
@@ -249,8 +250,8 @@ describe('permanently deleting an experiment', () => {
 
   it('frees the name and works on a soft-deleted experiment too', async () => {
     const experiment = await anExperiment(fathom(), { name: 'again' });
-    await fathom().use(DeleteExperiment).execute(experiment.id);
-    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true });
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(experiment.id, { permanent: true }, ANONYMOUS);
     await rejectionOf(fathom().use(GetExperiment).execute(experiment.id), NotFoundError);
     await anExperiment(fathom(), { name: 'again' });
     expect(await names({ filter: { lifecycle: 'all' } })).toEqual(['again']);
@@ -259,12 +260,12 @@ describe('permanently deleting an experiment', () => {
   it('leaves other experiments and their runs alone', async () => {
     const doomed = await aRun(fathom(), { params: { a: 1 } });
     const other = await aRun(fathom(), { params: { a: 2 } });
-    await fathom().use(DeleteExperiment).execute(doomed.experimentId, { permanent: true });
+    await fathom().use(DeleteExperiment).execute(doomed.experimentId, { permanent: true }, ANONYMOUS);
     expect((await fathom().use(GetRun).execute(other.id)).parameters).toEqual([{ key: 'a', value: 2, type: 'number' }]);
   });
 
   it('is a NotFoundError for an unknown id', async () => {
-    await rejectionOf(fathom().use(DeleteExperiment).execute('nope', { permanent: true }), NotFoundError);
+    await rejectionOf(fathom().use(DeleteExperiment).execute('nope', { permanent: true }, ANONYMOUS), NotFoundError);
   });
 });
 

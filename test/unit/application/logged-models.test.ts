@@ -6,6 +6,7 @@ import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -43,7 +44,7 @@ describe('recording logged models (MLflow 2 log_model)', () => {
   it('is refused for an unknown run, and for a deleted one', async () => {
     await rejectionOf(fathom().use(RecordLoggedModel).execute('no-such-run', {}), NotFoundError);
     const run = await aRun(fathom());
-    await fathom().use(MarkRunDeleted).execute(run.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     await rejectionOf(fathom().use(RecordLoggedModel).execute(run.id, {}), ConflictError);
   });
 });

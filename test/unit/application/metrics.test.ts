@@ -8,6 +8,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src
 import type { MetricInput } from '../../../src/domain/metric.js';
 import { aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -123,7 +124,7 @@ describe('logging metrics', () => {
 
   it('is a ConflictError for a run of a deleted experiment, and stores nothing', async () => {
     const run = await aRun(fathom(), { metrics: [{ key: 'loss', value: 1 }] });
-    await fathom().use(DeleteExperiment).execute(run.experimentId);
+    await fathom().use(DeleteExperiment).execute(run.experimentId, {}, ANONYMOUS);
     const error = await rejectionOf(log(run.id, [{ key: 'loss', value: 0.5 }]), ConflictError);
     expect(error.message).toContain('is deleted');
     expect(await steps(run.id, 'loss')).toEqual([[0, 1]]);

@@ -10,6 +10,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src
 import type { ParameterInput } from '../../../src/domain/parameter.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -102,7 +103,7 @@ describe('logging parameters', () => {
 
   it('is a ConflictError for a run of a deleted experiment', async () => {
     const run = await aRun(fathom());
-    await fathom().use(DeleteExperiment).execute(run.experimentId);
+    await fathom().use(DeleteExperiment).execute(run.experimentId, {}, ANONYMOUS);
     await rejectionOf(log(run.id, [{ key: 'lr', value: 0.1 }]), ConflictError);
     expect(await list(run.id)).toEqual([]);
   });
@@ -127,13 +128,13 @@ describe("an experiment's parameter space", () => {
       ['warmup', 1, 1],
     ]);
 
-    await fathom().use(MarkRunDeleted).execute(trashed.id);
+    await fathom().use(MarkRunDeleted).execute(trashed.id, ANONYMOUS);
     expect(await space(experiment.id)).toEqual([
       { key: 'lr', type: 'number', runs: 1, distinct: 1, values: [{ value: 0.1, runs: 1 }], min: 0.1, max: 0.1 },
       { key: 'optimizer', type: 'string', runs: 1, distinct: 1, values: [{ value: 'adam', runs: 1 }] },
     ]);
 
-    await fathom().use(RestoreRun).execute(trashed.id);
+    await fathom().use(RestoreRun).execute(trashed.id, ANONYMOUS);
     expect(await space(experiment.id)).toEqual(everything);
   });
 
@@ -141,8 +142,8 @@ describe("an experiment's parameter space", () => {
     const experiment = await anExperiment(fathom());
     await aRun(fathom(), { experimentId: experiment.id, params: { optimizer: 'adam' } });
     const trashed = await aRun(fathom(), { experimentId: experiment.id, params: { optimizer: 'sgd' } });
-    await fathom().use(MarkRunDeleted).execute(trashed.id);
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(MarkRunDeleted).execute(trashed.id, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
     expect(await space(experiment.id)).toEqual([
       { key: 'optimizer', type: 'string', runs: 2, distinct: 2, values: [{ value: 'adam', runs: 1 }, { value: 'sgd', runs: 1 }] },
     ]);

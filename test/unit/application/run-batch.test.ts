@@ -9,6 +9,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src
 import { MAX_RUN_TAGS } from '../../../src/domain/run.js';
 import { aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -140,7 +141,7 @@ describe('LogRunBatch', () => {
 
   it('is refused on a trashed run (ConflictError), writing nothing', async () => {
     const run = await aRun(fathom());
-    await fathom().use(MarkRunDeleted).execute(run.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     const before = await fathom().use(GetRun).execute(run.id);
     await rejectionOf(
       fathom().use(LogRunBatch).execute(run.id, { parameters: [{ key: 'lr', value: 1 }], tags: { a: 'b' }, metrics: [{ key: 'loss', value: 1 }] }),

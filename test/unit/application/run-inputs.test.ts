@@ -9,6 +9,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src
 import type { DatasetInputDraft } from '../../../src/domain/run-input.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -125,16 +126,16 @@ describe('LogRunInputs', () => {
 
   it('is refused on a trashed run (ConflictError) and on a run of a deleted experiment; restored, it is accepted', async () => {
     const run = await aRun(fathom());
-    await fathom().use(MarkRunDeleted).execute(run.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     const error = await rejectionOf(fathom().use(LogRunInputs).execute(run.id, [aDataset()]), ConflictError);
     expect(error.message).toContain('deleted');
     expect(await inputsOf(run.id)).toEqual([]);
-    await fathom().use(RestoreRun).execute(run.id);
+    await fathom().use(RestoreRun).execute(run.id, ANONYMOUS);
     await fathom().use(LogRunInputs).execute(run.id, [aDataset()]);
     expect(await inputsOf(run.id)).toHaveLength(1);
 
     const other = await aRun(fathom());
-    await fathom().use(DeleteExperiment).execute(other.experimentId);
+    await fathom().use(DeleteExperiment).execute(other.experimentId, {}, ANONYMOUS);
     await rejectionOf(fathom().use(LogRunInputs).execute(other.id, [aDataset()]), ConflictError);
     expect(await inputsOf(other.id)).toEqual([]);
   });

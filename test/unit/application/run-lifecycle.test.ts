@@ -16,6 +16,7 @@ import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -76,7 +77,7 @@ describe('MarkRunDeleted (the trash)', () => {
   it('keeps the run, readable with everything it holds, as deleted; doing it again changes nothing', async () => {
     const experiment = await anExperiment(fathom());
     const run = await aRun(fathom(), { experimentId: experiment.id, name: 'trashed', params: { lr: 0.1 }, metrics: [{ key: 'loss', value: 1 }] });
-    const trashed = await fathom().use(MarkRunDeleted).execute(run.id);
+    const trashed = await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     expect(trashed).toMatchObject({ id: run.id, name: 'trashed', status: 'running', lifecycleStage: 'deleted' });
 
     const stored = await fathom().use(GetRun).execute(run.id);
@@ -84,7 +85,7 @@ describe('MarkRunDeleted (the trash)', () => {
     expect(stored.metrics.map((m) => [m.key, m.value])).toEqual([['loss', 1]]);
     expect((await fathom().use(GetExperiment).execute(experiment.id)).lifecycleStage).toBe('active');
 
-    expect(await fathom().use(MarkRunDeleted).execute(run.id)).toEqual(trashed);
+    expect(await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS)).toEqual(trashed);
     expect(await fathom().use(GetRun).execute(run.id)).toEqual(stored);
   });
 
@@ -92,7 +93,7 @@ describe('MarkRunDeleted (the trash)', () => {
     const experiment = await anExperiment(fathom());
     const kept = await aRun(fathom(), { experimentId: experiment.id });
     const trashed = await aRun(fathom(), { experimentId: experiment.id });
-    await fathom().use(MarkRunDeleted).execute(trashed.id);
+    await fathom().use(MarkRunDeleted).execute(trashed.id, ANONYMOUS);
     expect((await fathom().use(SearchRuns).execute({})).runs.map((r) => r.id)).toEqual([kept.id]);
     const listed = (await fathom().use(ListRuns).execute(experiment.id)).runs;
     expect(listed.map((r) => r.id).sort()).toEqual([kept.id, trashed.id].sort());
@@ -102,7 +103,7 @@ describe('MarkRunDeleted (the trash)', () => {
 
   it('refuses every write to a trashed run (ConflictError) and stores none of it', async () => {
     const run = await aRun(fathom(), { params: { lr: 0.1 }, metrics: [{ key: 'loss', value: 1 }] });
-    await fathom().use(MarkRunDeleted).execute(run.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     const before = await fathom().use(GetRun).execute(run.id);
 
     await rejectionOf(fathom().use(LogMetrics).execute(run.id, [{ key: 'loss', value: 2 }]), ConflictError);
@@ -117,7 +118,7 @@ describe('MarkRunDeleted (the trash)', () => {
   });
 
   it('is a NotFoundError for an unknown run', async () => {
-    const error = await rejectionOf(fathom().use(MarkRunDeleted).execute('ghost'), NotFoundError);
+    const error = await rejectionOf(fathom().use(MarkRunDeleted).execute('ghost', ANONYMOUS), NotFoundError);
     expect(error).toMatchObject({ entity: 'run', id: 'ghost' });
   });
 });
@@ -125,10 +126,10 @@ describe('MarkRunDeleted (the trash)', () => {
 describe('RestoreRun', () => {
   it('brings a trashed run back: active, and logging works again', async () => {
     const run = await aRun(fathom(), { name: 'phoenix' });
-    await fathom().use(MarkRunDeleted).execute(run.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     await rejectionOf(fathom().use(LogMetrics).execute(run.id, [{ key: 'loss', value: 1 }]), ConflictError);
 
-    const restored = await fathom().use(RestoreRun).execute(run.id);
+    const restored = await fathom().use(RestoreRun).execute(run.id, ANONYMOUS);
     expect(restored).toMatchObject({ id: run.id, name: 'phoenix', lifecycleStage: 'active' });
     await fathom().use(LogMetrics).execute(run.id, [{ key: 'loss', value: 1 }]);
     await fathom().use(LogParameters).execute(run.id, [{ key: 'lr', value: 0.1 }]);
@@ -141,37 +142,37 @@ describe('RestoreRun', () => {
   it('restoring an active run changes nothing', async () => {
     const run = await aRun(fathom());
     const { parameters: _p, metrics: _m, artifacts: _a, inputs: _i, ...record } = run;
-    expect(await fathom().use(RestoreRun).execute(run.id)).toEqual(record);
+    expect(await fathom().use(RestoreRun).execute(run.id, ANONYMOUS)).toEqual(record);
     expect(await fathom().use(GetRun).execute(run.id)).toEqual(run);
   });
 
   it('is refused while the experiment is deleted (ConflictError), and the run stays deleted', async () => {
     const experiment = await anExperiment(fathom());
     const run = await aRun(fathom(), { experimentId: experiment.id });
-    await fathom().use(MarkRunDeleted).execute(run.id);
-    await fathom().use(DeleteExperiment).execute(experiment.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
 
-    const error = await rejectionOf(fathom().use(RestoreRun).execute(run.id), ConflictError);
+    const error = await rejectionOf(fathom().use(RestoreRun).execute(run.id, ANONYMOUS), ConflictError);
     expect(error.message).toContain('restore the experiment');
     expect((await fathom().use(GetRun).execute(run.id)).lifecycleStage).toBe('deleted');
 
     // A run deleted with its experiment (never trashed on its own) is refused the same way.
     const other = await aRun(fathom(), { experimentId: (await anExperiment(fathom())).id });
-    await fathom().use(DeleteExperiment).execute(other.experimentId);
-    await rejectionOf(fathom().use(RestoreRun).execute(other.id), ConflictError);
+    await fathom().use(DeleteExperiment).execute(other.experimentId, {}, ANONYMOUS);
+    await rejectionOf(fathom().use(RestoreRun).execute(other.id, ANONYMOUS), ConflictError);
   });
 
   it('restoring the experiment brings back all its runs, one trashed before too', async () => {
     const experiment = await anExperiment(fathom());
     const run = await aRun(fathom(), { experimentId: experiment.id });
-    await fathom().use(MarkRunDeleted).execute(run.id);
-    await fathom().use(DeleteExperiment).execute(experiment.id);
-    await fathom().use(RestoreExperiment).execute(experiment.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(experiment.id, {}, ANONYMOUS);
+    await fathom().use(RestoreExperiment).execute(experiment.id, ANONYMOUS);
     expect((await fathom().use(GetRun).execute(run.id)).lifecycleStage).toBe('active');
   });
 
   it('is a NotFoundError for an unknown run', async () => {
-    const error = await rejectionOf(fathom().use(RestoreRun).execute('ghost'), NotFoundError);
+    const error = await rejectionOf(fathom().use(RestoreRun).execute('ghost', ANONYMOUS), NotFoundError);
     expect(error).toMatchObject({ entity: 'run', id: 'ghost' });
   });
 });

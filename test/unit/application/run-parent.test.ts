@@ -11,6 +11,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src
 import { newRun, type Run } from '../../../src/domain/run.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -97,14 +98,14 @@ describe('re-parenting a run (UpdateRun with parentRunId)', () => {
     const missing = await rejectionOf(fathom().use(UpdateRun).execute('nope', { parentRunId: 'ghost' }), NotFoundError);
     expect(missing).toMatchObject({ entity: 'run', id: 'nope' });
     const run = await aRun(fathom());
-    await fathom().use(MarkRunDeleted).execute(run.id);
+    await fathom().use(MarkRunDeleted).execute(run.id, ANONYMOUS);
     await rejectionOf(fathom().use(UpdateRun).execute(run.id, { parentRunId: parent.id }), ConflictError);
     expect(await childrenOf(parent.id)).toEqual([]);
   });
 
   it('takes a trashed run as parent, as starting a run under it does', async () => {
     const parent = await aRun(fathom());
-    await fathom().use(MarkRunDeleted).execute(parent.id);
+    await fathom().use(MarkRunDeleted).execute(parent.id, ANONYMOUS);
     const run = await aRun(fathom());
     expect((await fathom().use(UpdateRun).execute(run.id, { parentRunId: parent.id })).parentRunId).toBe(parent.id);
   });

@@ -14,6 +14,7 @@ import { UpdateRun } from '../../../src/application/use-cases/runs/update-run.js
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { anUpload, blobFiles, rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const START = Date.parse('2026-01-15T10:00:00.000Z');
@@ -23,7 +24,7 @@ describe('starting a run', () => {
     const experiment = await anExperiment(fathom());
     const run = await fathom()
       .use(CreateRun)
-      .execute(experiment.id, { name: 'trial 1', tags: { gpu: 'a100' }, parameters: [{ key: 'optimizer', value: 'adam' }, { key: 'amp', value: true }] });
+      .execute(experiment.id, { name: 'trial 1', tags: { gpu: 'a100' }, parameters: [{ key: 'optimizer', value: 'adam' }, { key: 'amp', value: true }] }, ANONYMOUS);
     expect(run).toEqual({
       id: expect.any(String),
       experimentId: experiment.id,
@@ -50,14 +51,14 @@ describe('starting a run', () => {
   });
 
   it('is a NotFoundError in an unknown experiment', async () => {
-    const error = await rejectionOf(fathom().use(CreateRun).execute('nope', {}), NotFoundError);
+    const error = await rejectionOf(fathom().use(CreateRun).execute('nope', {}, ANONYMOUS), NotFoundError);
     expect(error).toMatchObject({ entity: 'experiment', id: 'nope' });
   });
 
   it('refuses bad input, naming every field, and starts nothing', async () => {
     const experiment = await anExperiment(fathom());
     const error = await rejectionOf(
-      fathom().use(CreateRun).execute(experiment.id, { name: 'n'.repeat(257), tags: { 'bad*key': 'v' }, parameters: [{ key: 'lr', value: null }] }),
+      fathom().use(CreateRun).execute(experiment.id, { name: 'n'.repeat(257), tags: { 'bad*key': 'v' }, parameters: [{ key: 'lr', value: null }] }, ANONYMOUS),
       InvalidArgumentError,
     );
     expect(error.issues.map((i) => i.path)).toEqual(['/name', '/tags/bad*key', '/parameters/0/value']);
@@ -66,7 +67,7 @@ describe('starting a run', () => {
 
   it('refuses a parent that names no run, at /parentRunId, and starts nothing', async () => {
     const experiment = await anExperiment(fathom());
-    const error = await rejectionOf(fathom().use(CreateRun).execute(experiment.id, { parentRunId: 'ghost' }), InvalidArgumentError);
+    const error = await rejectionOf(fathom().use(CreateRun).execute(experiment.id, { parentRunId: 'ghost' }, ANONYMOUS), InvalidArgumentError);
     expect(error.issues).toEqual([{ path: '/parentRunId', message: "names no existing run ('ghost')" }]);
     expect((await fathom().use(ListRuns).execute(experiment.id)).runs).toEqual([]);
   });
@@ -183,7 +184,7 @@ describe('deleting a run', () => {
     const other = await aRun(fathom(), { experimentId: experiment.id, params: { lr: 0.2 } });
     await fathom().use(UploadArtifact).execute(run.id, anUpload('weights'));
 
-    await fathom().use(DeleteRun).execute(run.id);
+    await fathom().use(DeleteRun).execute(run.id, ANONYMOUS);
 
     await rejectionOf(fathom().use(GetRun).execute(run.id), NotFoundError);
     expect((await fathom().use(ListRuns).execute(experiment.id)).runs.map((r) => r.id)).toEqual([other.id]);
@@ -199,7 +200,7 @@ describe('deleting a run', () => {
     const other = await aRun(fathom());
     const artifact = await fathom().use(UploadArtifact).execute(run.id, anUpload('shared'));
     await fathom().use(UploadArtifact).execute(other.id, anUpload('shared'));
-    await fathom().use(DeleteRun).execute(run.id);
+    await fathom().use(DeleteRun).execute(run.id, ANONYMOUS);
     expect(await blobFiles(fathom())).toEqual([artifact.path]);
   });
 
@@ -207,14 +208,14 @@ describe('deleting a run', () => {
     const experiment = await anExperiment(fathom());
     const parent = await aRun(fathom(), { experimentId: experiment.id });
     const child = await aRun(fathom(), { experimentId: experiment.id, parentRunId: parent.id });
-    await fathom().use(DeleteRun).execute(parent.id);
+    await fathom().use(DeleteRun).execute(parent.id, ANONYMOUS);
     const orphan = await fathom().use(GetRun).execute(child.id);
     expect(orphan).not.toHaveProperty('parentRunId');
     expect(orphan.id).toBe(child.id);
   });
 
   it('is a NotFoundError for an unknown run', async () => {
-    await rejectionOf(fathom().use(DeleteRun).execute('nope'), NotFoundError);
+    await rejectionOf(fathom().use(DeleteRun).execute('nope', ANONYMOUS), NotFoundError);
   });
 });
 

@@ -13,6 +13,7 @@ import { InvalidArgumentError, NotFoundError } from '../../../src/domain/errors.
 import { pointsOf } from '../../../src/domain/metric.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { rejectionOf, useFathom } from './support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 /**
  * The search use cases on the store under test (the vitest projects run this file on each):
@@ -188,11 +189,11 @@ describe('SearchRuns', () => {
     await aRun(fathom(), { experimentId: other.id, name: 'elsewhere', params: { lr: 0.001 } });
     expect((await namesOf({ filter: 'params.lr = 0.001' })).sort()).toEqual(['elsewhere', 'n0', 'n1']);
 
-    await fathom().use(DeleteExperiment).execute(experimentId);
+    await fathom().use(DeleteExperiment).execute(experimentId, {}, ANONYMOUS);
     expect(await namesOf({ filter: 'params.lr = 0.001' })).toEqual(['elsewhere']);
     expect((await namesOf({ experimentIds: [experimentId], filter: 'params.lr = 0.001' })).sort()).toEqual(['n0', 'n1']);
 
-    await fathom().use(RestoreExperiment).execute(experimentId);
+    await fathom().use(RestoreExperiment).execute(experimentId, ANONYMOUS);
     expect(await namesOf({ filter: 'params.lr = 0.001' })).toHaveLength(3);
   });
 
@@ -356,7 +357,7 @@ describe('GetParameterSpace', () => {
     const experiment = await anExperiment(fathom());
     const run = await aRun(fathom(), { experimentId: experiment.id, params: { only: 1 } });
     await aRun(fathom(), { experimentId: experiment.id, params: { kept: 1 } });
-    await fathom().use(DeleteRun).execute(run.id);
+    await fathom().use(DeleteRun).execute(run.id, ANONYMOUS);
     expect((await fathom().use(GetParameterSpace).execute(experiment.id)).map((e) => e.key)).toEqual(['kept']);
     await rejectionOf(fathom().use(GetParameterSpace).execute('ghost'), NotFoundError);
   });

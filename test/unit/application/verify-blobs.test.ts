@@ -12,6 +12,7 @@ import { UnavailableError } from '../../../src/domain/errors.js';
 import { anExperiment, aRun } from '../../support/builders.js';
 import { anUpload, blobFiles, useFathom } from './support.js';
 import { sha256 } from '../../http/artifact-support.js';
+import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 
@@ -82,8 +83,8 @@ describe('verifying every blob against its records (fathom verify)', () => {
     const inTrashedExperiment = await aRun(fathom());
     const a = await upload(trashedRun.id, 'a.bin', 'in a trashed run');
     const b = await upload(inTrashedExperiment.id, 'b.bin', 'in a trashed experiment');
-    await fathom().use(MarkRunDeleted).execute(trashedRun.id);
-    await fathom().use(DeleteExperiment).execute(inTrashedExperiment.experimentId);
+    await fathom().use(MarkRunDeleted).execute(trashedRun.id, ANONYMOUS);
+    await fathom().use(DeleteExperiment).execute(inTrashedExperiment.experimentId, {}, ANONYMOUS);
     await rm(blobPath(a.path));
     await rm(blobPath(b.path));
     const { problems } = await verify();

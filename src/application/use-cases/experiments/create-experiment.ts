@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ANONYMOUS, creatorOf, type Principal } from '../../../domain/access.js';
+import { creatorOf, type Principal } from '../../../domain/access.js';
 import { newExperiment, type Experiment, type NewExperimentInput } from '../../../domain/experiment.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ExperimentRepository } from '../../ports/experiment-repository.js';
@@ -18,7 +18,7 @@ export class CreateExperiment {
    * The creator is the actor; only with authentication off (the anonymous actor) does the input's
    * `createdBy` count. @throws InvalidArgumentError; AlreadyExistsError when an active experiment has the name.
    */
-  async execute(input: NewExperimentInput, actor: Principal = ANONYMOUS): Promise<Experiment> {
+  async execute(input: NewExperimentInput, actor: Principal): Promise<Experiment> {
     const { createdBy: claimed, ...rest } = input;
     const createdBy = creatorOf(actor, claimed);
     const experiment = newExperiment(this.ids.next(), createdBy === undefined ? rest : { ...rest, createdBy }, this.clock.now());

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
+import { assertMayDelete, type Principal } from '../../../domain/access.js';
 import { AlreadyExistsError, ConflictError } from '../../../domain/errors.js';
 import type { Experiment, ExperimentId } from '../../../domain/experiment.js';
 import { ExperimentViews, type ExperimentView } from '../../experiment-views.js';
@@ -23,7 +23,7 @@ export class RestoreExperiment {
    * writer who created it and every run in it: restoring brings others' runs back too, and they
    * may only be restored by their owners (or an admin).
    */
-  async execute(id: ExperimentId, actor: Principal = ANONYMOUS): Promise<ExperimentView> {
+  async execute(id: ExperimentId, actor: Principal): Promise<ExperimentView> {
     const action = `restoring experiment '${id}'`;
     assertMayDelete(actor, await this.experiments.get(id), action);
     await this.othersRuns.assertNoneIn(id, actor, action);

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ANONYMOUS, creatorOf, type Principal } from '../../../domain/access.js';
+import { creatorOf, type Principal } from '../../../domain/access.js';
 import { Issues } from '../../../domain/errors.js';
 import type { ExperimentId } from '../../../domain/experiment.js';
 import { toParameters, type Parameter, type ParameterInput } from '../../../domain/parameter.js';
@@ -31,7 +31,7 @@ export class CreateRun {
    * `createdBy` count.
    * @throws NotFoundError (experiment), ConflictError (deleted experiment), InvalidArgumentError.
    */
-  async execute(experimentId: ExperimentId, input: CreateRunInput, actor: Principal = ANONYMOUS): Promise<RunView> {
+  async execute(experimentId: ExperimentId, input: CreateRunInput, actor: Principal): Promise<RunView> {
     // Checked here first, so a deleted experiment is a 409 whatever else the input holds; the
     // store checks again in its write, for an experiment deleted meanwhile.
     const experiment = await this.experiments.get(experimentId);

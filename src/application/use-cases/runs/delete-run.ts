@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
+import { assertMayDelete, type Principal } from '../../../domain/access.js';
 import type { RunId } from '../../../domain/run.js';
 import { BlobJanitor } from '../../blob-janitor.js';
 import type { RunRepository } from '../../ports/run-repository.js';
@@ -16,7 +16,7 @@ export class DeleteRun {
    * Removes the run with its metrics, parameters and artifact records; frees unreferenced blobs.
    * @throws NotFoundError; PermissionDeniedError unless the actor is an admin or a writer who created the run
    */
-  async execute(id: RunId, actor: Principal = ANONYMOUS): Promise<void> {
+  async execute(id: RunId, actor: Principal): Promise<void> {
     // Who created a run never changes, so checking before the delete cannot be outraced.
     assertMayDelete(actor, await this.runs.get(id), `deleting run '${id}' for good`);
     const blobKeys = await this.runs.delete(id);

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
+import { assertMayDelete, type Principal } from '../../../domain/access.js';
 import { markRunDeleted, type Run, type RunId } from '../../../domain/run.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
@@ -14,7 +14,7 @@ export class MarkRunDeleted {
    * (the anonymous admin when authentication is off) is recorded as `deletedBy`.
    * @throws NotFoundError; PermissionDeniedError unless the actor is an admin or a writer who created the run
    */
-  async execute(id: RunId, actor: Principal = ANONYMOUS): Promise<Run> {
+  async execute(id: RunId, actor: Principal): Promise<Run> {
     return this.runs.update(id, (current) => {
       assertMayDelete(actor, current, `deleting run '${id}'`);
       return markRunDeleted(current, actor.user);

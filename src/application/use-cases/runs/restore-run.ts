@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ANONYMOUS, assertMayDelete, type Principal } from '../../../domain/access.js';
+import { assertMayDelete, type Principal } from '../../../domain/access.js';
 import { restoreRun, type Run, type RunId } from '../../../domain/run.js';
 import type { RunRepository } from '../../ports/run-repository.js';
 import { TOKENS } from '../../tokens.js';
@@ -13,7 +13,7 @@ export class RestoreRun {
    * @throws NotFoundError; ConflictError while its experiment is deleted (restore that instead);
    *   PermissionDeniedError unless the actor is an admin or a writer who created the run.
    */
-  async execute(id: RunId, actor: Principal = ANONYMOUS): Promise<Run> {
+  async execute(id: RunId, actor: Principal): Promise<Run> {
     // The experiment's stage is read inside the run's update, so an experiment deleted at the same
     // moment cannot end up holding an active run.
     return this.runs.update(id, (current, experiment) => {
