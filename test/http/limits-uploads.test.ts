@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpLimits } from '../../src/adapters/http/limits/http-limits.js';
+import { bearer, aUser } from '../support/access.js';
 import { aRun } from '../support/builders.js';
 import { aServer, type TestServer } from '../support/fathom.js';
 import { BOUNDARY, filesUnder, type ArtifactJson, type ProblemJson } from './artifact-support.js';
@@ -17,8 +18,8 @@ describe('upload cap and timeouts', () => {
     await fathom?.close();
     fathom = undefined;
   });
-  const start = async (limits: Partial<HttpLimits>): Promise<TestServer> => {
-    fathom = await aServer({ limits });
+  const start = async (limits: Partial<HttpLimits>, auth: 'none' | 'token' = 'none'): Promise<TestServer> => {
+    fathom = await aServer({ limits, auth });
     base = await fathom.app.listen({ port: 0, host: '127.0.0.1' });
     return fathom;
   };
@@ -129,6 +130,23 @@ describe('upload cap and timeouts', () => {
       }, 8000).unref();
     });
   }
+
+  it('answers 401 and 403 to an upload before reading its body, and closes the connection instead of taking the rest', async () => {
+    const s = await start({}, 'token');
+    const run = await aRun(s);
+    const reader = await aUser(s, 'rita', 'reader');
+    // A gigabyte announced, a few bytes sent: the answer must come, and the connection end, without the rest.
+    const upload = (authorization: string) =>
+      rawExchange(
+        `POST /api/runs/${run.id}/artifacts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${authorization}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${1024 ** 3}\r\n\r\n--${BOUNDARY}\r\n`,
+      );
+    for (const [authorization, status] of [['Bearer fth_nobody_secret', 401], [bearer(reader).authorization, 403]] as const) {
+      const answer = await upload(authorization);
+      expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(answer.toLowerCase()).toContain('connection: close');
+    }
+  });
 
   it('answers 408 to headers that do not arrive within FATHOM_HEADERS_TIMEOUT and closes the connection', async () => {
     await start({ headersTimeoutMs: 300 });

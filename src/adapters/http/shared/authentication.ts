@@ -77,7 +77,7 @@ export function installAuthentication(app: FastifyInstance, container: Dependenc
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: accessOf(method, route.url, route.config) });
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (mode === 'none') {
       request.principal = ANONYMOUS;
       return;
@@ -85,8 +85,19 @@ export function installAuthentication(app: FastifyInstance, container: Dependenc
     const url = request.routeOptions.url;
     // No route (a 404, answered as usual) or a public one: nothing to prove.
     if (url === undefined || isPublicUrl(url)) return;
-    request.principal = await authenticate.execute(readCredential(request.headers.authorization));
-    const access = accessOf(request.method, url, request.routeOptions.config);
-    if (access !== 'public') assertAccess(request.principal, access, `${request.method} ${url}`);
+    try {
+      request.principal = await authenticate.execute(readCredential(request.headers.authorization));
+      const access = accessOf(request.method, url, request.routeOptions.config);
+      if (access !== 'public') assertAccess(request.principal, access, `${request.method} ${url}`);
+    } catch (error) {
+      // Refused before its body was read: close the connection after the answer rather than
+      // read (and discard) an upload of gigabytes from someone who may not send it.
+      if (hasBody(request.headers)) void reply.header('connection', 'close');
+      throw error;
+    }
   });
+}
+
+function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
 }
