@@ -115,9 +115,11 @@ describeUi(
       expect(await page.getByRole('button', { name: 'Delete read-only-view' }).count()).toBe(0);
 
       await page.goto(`${ui().server.baseUrl}#/runs/${run.id}`);
-      const link = page.getByRole('link', { name: 'Download weights/model.bin version 1' });
-      await link.waitFor();
-      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      // A button, not a link: a link opened in a new tab would go without the token (a 401 page).
+      const button = page.getByRole('button', { name: 'Download weights/model.bin version 1' });
+      await button.waitFor();
+      expect(await page.getByRole('link', { name: 'Download weights/model.bin version 1' }).count()).toBe(0);
+      const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
       expect(download.suggestedFilename()).toBe('model.bin');
       expect(await readFile(await download.path(), 'utf8')).toBe('the model bytes');
     });

@@ -2,7 +2,7 @@ import { useId, useState } from 'preact/hooks';
 import { api, encodePath, type Artifact, type Run } from '../../api.js';
 import { downloadWithToken } from '../../download.js';
 import { toError } from '../../lib/errors.js';
-import { session } from '../../session.js';
+import { useSession } from '../../use-session.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../../components/states.js';
 import { formatBytes, formatCount, formatDate, runLabel } from '../../lib/format.js';
 import { hrefFor } from '../../router.js';
@@ -14,10 +14,11 @@ export function ArtifactsSection({ run }: { run: Run }) {
   const artifacts = run.artifacts;
   const models = [...new Set(artifacts.filter((a) => a.type === 'model').map((a) => a.name))].sort();
   const [downloadError, setDownloadError] = useState<string | undefined>();
-  // Signed in, the token must go with the request, which a plain link cannot do (see downloadWithToken).
-  const onDownload = (event: MouseEvent, a: Artifact) => {
-    if (!session().token) return;
-    event.preventDefault();
+  // Signed in, the token must go with the request, which a plain link cannot do (see
+  // downloadWithToken): a button then, which no middle-click or "open in new tab" turns into a
+  // request without the token (a 401 page).
+  const signedIn = useSession().token !== undefined;
+  const download = (a: Artifact) => {
     setDownloadError(undefined);
     downloadWithToken(downloadHref(run.id, a), fileName(a)).catch((error: unknown) =>
       setDownloadError(`Could not download ${a.name} version ${a.version}: ${toError(error).message}`),
@@ -64,9 +65,15 @@ export function ArtifactsSection({ run }: { run: Run }) {
                 </td>
                 <td>{formatDate(a.uploadedAt)}</td>
                 <td>
-                  <a href={downloadHref(run.id, a)} download={fileName(a)} onClick={(e) => onDownload(e, a)} aria-label={`Download ${a.name} version ${a.version}`}>
-                    Download
-                  </a>
+                  {signedIn ? (
+                    <button type="button" class="link" onClick={() => download(a)} aria-label={`Download ${a.name} version ${a.version}`}>
+                      Download
+                    </button>
+                  ) : (
+                    <a href={downloadHref(run.id, a)} download={fileName(a)} aria-label={`Download ${a.name} version ${a.version}`}>
+                      Download
+                    </a>
+                  )}
                 </td>
               </tr>
             ))}
