@@ -10,6 +10,35 @@ import type { TestProject } from 'vitest/node';
  */
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Playwright's own `--disable-features` list (playwright-core 1.65.1, chromiumSwitches.ts).
+ * Chromium keeps only the last `--disable-features` it is given, so a list of ours must repeat
+ * Playwright's; test/e2e/chromium-flags.test.ts fails when the browser's command line drops any.
+ */
+const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+/**
+ * Chromium 156 builds its address bar's popup (a WebUI page, `chrome://omnibox-popup.top-chrome`,
+ * in a renderer process of its own) for every new window, which is every browser context: work
+ * on the same two cores as the page under test, for a bar headless Chromium never shows.
+ */
+export const BROWSER_UI_FEATURES_OFF = ['WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup', 'WebUIOmniboxPopup'];
 /** What the machine's notes say headless Chromium needs here (no sandbox as root, no network chatter), and none of its own UI's work. */
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -19,10 +48,7 @@ export const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  // Chromium 156 builds its address bar's popup (a WebUI page, in a renderer of its own) for every
-  // new window, which is every browser context: about 0.9 s of CPU per visit here, on the same two
-  // cores as the page under test (seen in a trace of a W9 visit). Headless shows no address bar.
-  '--disable-features=WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,WebUIOmniboxPopup',
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...BROWSER_UI_FEATURES_OFF].join(',')}`,
 ];
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Screenshots for people to look at (git-ignored); docs/images holds the committed ones. */

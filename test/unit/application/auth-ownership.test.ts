@@ -12,10 +12,9 @@ import { DeleteRun } from '../../../src/application/use-cases/runs/delete-run.js
 import { GetRun } from '../../../src/application/use-cases/runs/get-run.js';
 import { MarkRunDeleted } from '../../../src/application/use-cases/runs/mark-run-deleted.js';
 import { RestoreRun } from '../../../src/application/use-cases/runs/restore-run.js';
-import type { Principal } from '../../../src/domain/access.js';
+import { ANONYMOUS, type Principal } from '../../../src/domain/access.js';
 import { NotFoundError, PermissionDeniedError } from '../../../src/domain/errors.js';
 import { anUpload, rejectionOf, useFathom } from './support.js';
-import { ANONYMOUS } from '../../../src/domain/access.js';
 
 const fathom = useFathom();
 const ADA: Principal = { user: 'ada', role: 'writer' };

@@ -90,8 +90,8 @@ export function installAuthentication(app: FastifyInstance, container: Dependenc
       const access = accessOf(request.method, url, request.routeOptions.config);
       if (access !== 'public') assertAccess(request.principal, access, `${request.method} ${url}`);
     } catch (error) {
-      // Refused before its body was read: close the connection after the answer rather than
-      // read (and discard) an upload of gigabytes from someone who may not send it.
+      // Answered before its body was read (refused, mostly; or the store failed): close the
+      // connection after the answer rather than read and discard an upload of gigabytes.
       if (hasBody(request.headers)) void reply.header('connection', 'close');
       throw error;
     }

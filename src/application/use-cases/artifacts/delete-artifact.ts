@@ -23,7 +23,7 @@ export class DeleteArtifact {
    * @throws InvalidArgumentError (the name), NotFoundError (run or name), ConflictError (a deleted run),
    *   PermissionDeniedError unless the actor is an admin or a writer who created the run
    */
-  async execute(runId: RunId, name: string, options: { below?: boolean } = {}, actor: Principal): Promise<void> {
+  async execute(runId: RunId, name: string, options: { below?: boolean }, actor: Principal): Promise<void> {
     assertArtifactName(name);
     const run = await this.runs.get(runId);
     assertMayDelete(actor, run, `deleting artifact '${name}' of run '${runId}'`);

@@ -23,7 +23,7 @@ export class DeleteExperiment {
    * @throws NotFoundError; PermissionDeniedError unless the actor is an admin, or a writer who
    *   created the experiment and every run in it (whatever their lifecycle)
    */
-  async execute(id: ExperimentId, options: { permanent?: boolean } = {}, actor: Principal): Promise<void> {
+  async execute(id: ExperimentId, options: { permanent?: boolean }, actor: Principal): Promise<void> {
     const action = options.permanent ? `deleting experiment '${id}' for good` : `deleting experiment '${id}'`;
     // Who created an experiment never changes, so checking before the write cannot be outraced.
     assertMayDelete(actor, await this.experiments.get(id), action);

@@ -18,11 +18,15 @@ export function ArtifactsSection({ run }: { run: Run }) {
   // downloadWithToken): a button then, which no middle-click or "open in new tab" turns into a
   // request without the token (a 401 page).
   const signedIn = useSession().token !== undefined;
+  // The bytes are fetched into memory: a second click while they come would fetch them twice.
+  const [downloading, setDownloading] = useState<string | undefined>();
+  const versionKey = (a: Artifact) => `${a.name}\u0000${a.version}`;
   const download = (a: Artifact) => {
     setDownloadError(undefined);
-    downloadWithToken(downloadHref(run.id, a), fileName(a)).catch((error: unknown) =>
-      setDownloadError(`Could not download ${a.name} version ${a.version}: ${toError(error).message}`),
-    );
+    setDownloading(versionKey(a));
+    downloadWithToken(downloadHref(run.id, a), fileName(a))
+      .catch((error: unknown) => setDownloadError(`Could not download ${a.name} version ${a.version}: ${toError(error).message}`))
+      .finally(() => setDownloading((current) => (current === versionKey(a) ? undefined : current)));
   };
   return (
     <section aria-labelledby="artifacts-heading">
@@ -66,7 +70,7 @@ export function ArtifactsSection({ run }: { run: Run }) {
                 <td>{formatDate(a.uploadedAt)}</td>
                 <td>
                   {signedIn ? (
-                    <button type="button" class="link" onClick={() => download(a)} aria-label={`Download ${a.name} version ${a.version}`}>
+                    <button type="button" class="link" onClick={() => download(a)} disabled={downloading === versionKey(a)} aria-label={`Download ${a.name} version ${a.version}`}>
                       Download
                     </button>
                   ) : (
